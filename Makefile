@@ -1,0 +1,55 @@
+# campusdesk: `make run` serves the demo, `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+DATA_DIR ?= var
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint typecheck deploycheck pytest messages clean
+
+$(STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	  || { echo "campusdesk needs Python 3.11 or newer: make PYTHON=python3.11 ..."; exit 1; }
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	DEBUG=1 DATA_DIR=$(DATA_DIR) $(BIN)/campusdesk migrate --noinput
+	DEBUG=1 DATA_DIR=$(DATA_DIR) $(BIN)/campusdesk demo
+	DEBUG=1 DATA_DIR=$(DATA_DIR) ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,$(HOST)}" \
+	  $(BIN)/campusdesk serve --host $(HOST) --port $(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	DEBUG=1 DATA_DIR=var/test $(BIN)/mypy
+
+# Production-like settings must pass Django's deployment checklist.
+deploycheck: install
+	DEBUG=0 DATA_DIR=var/test SECRET_KEY=deploy-check-$$(date +%s%N)-not-a-real-secret-key-0123456789abcdef \
+	  ALLOWED_HOSTS=desk.example.edu.cn HTTPS=1 \
+	  $(BIN)/campusdesk check --deploy --fail-level WARNING
+	DEBUG=1 DATA_DIR=var/test $(BIN)/campusdesk makemigrations --check --dry-run
+
+pytest: install
+	DATA_DIR=var/test $(BIN)/pytest $(PYTEST_ARGS)
+
+test: lint typecheck deploycheck pytest
+
+# Rebuild the Chinese catalog after changing visible strings (needs GNU gettext):
+# new strings get their translation in tools/zh_hans.json; the compiled .mo is committed.
+messages: install
+	cd src/campusdesk && DEBUG=1 DATA_DIR=../../var ../../$(BIN)/campusdesk makemessages -l zh_Hans --no-obsolete --no-location
+	$(BIN)/python tools/fill_po.py
+	cd src/campusdesk && DEBUG=1 DATA_DIR=../../var ../../$(BIN)/campusdesk compilemessages
+
+clean:
+	rm -rf $(VENV) var build src/*.egg-info

@@ -1,0 +1,3 @@
+from campusdesk.cli import main
+
+main()

@@ -1,0 +1,18 @@
+"""/api/v1/: every app's API under one router."""
+
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from campusdesk.accounts.api import MeView, OrganisationViewSet, TokenView
+from campusdesk.catalog.api import ProductViewSet, ProjectViewSet
+
+router = DefaultRouter()
+router.register("organisations", OrganisationViewSet, basename="organisation")
+router.register("products", ProductViewSet, basename="product")
+router.register("projects", ProjectViewSet, basename="project")
+
+urlpatterns = [
+    path("auth/token/", TokenView.as_view(), name="auth-token"),
+    path("me/", MeView.as_view(), name="me"),
+    path("", include(router.urls)),
+]

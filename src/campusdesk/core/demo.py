@@ -1,0 +1,29 @@
+"""Demo data: each app adds its part, in dependency order. Running it twice changes nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+
+PASSWORD = "campusdesk"  # noqa: S105 - the published demo password, refused without DEBUG
+
+
+@dataclass(frozen=True)
+class Login:
+    username: str
+    role_label: str
+    where: str
+
+
+@transaction.atomic
+def load() -> list[Login]:
+    from campusdesk.accounts import demo as accounts_demo
+    from campusdesk.catalog import demo as catalog_demo
+
+    people = accounts_demo.load(password=PASSWORD)
+    catalog_demo.load(people)
+    return [
+        Login(u.username, str(u.get_role_display()), str(u.organisation or ""))
+        for u in people.values()
+    ]

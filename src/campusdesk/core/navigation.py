@@ -1,0 +1,43 @@
+"""The navigation of each role: one table the base layout reads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from campusdesk.accounts.models import User
+
+
+@dataclass(frozen=True)
+class NavItem:
+    url_name: str
+    label: str | Promise
+    shown_to: Callable[[User], bool]
+
+
+def _everyone(user: User) -> bool:
+    return True
+
+
+def _vendor(user: User) -> bool:
+    return user.is_vendor_staff
+
+
+def _admin(user: User) -> bool:
+    return user.is_administrator
+
+
+NAVIGATION: tuple[NavItem, ...] = (
+    NavItem("core:home", _("Home"), _everyone),
+    NavItem("catalog:project_list", _("Projects"), _everyone),
+    NavItem("api-docs", _("API"), _vendor),
+    NavItem("core:status", _("System status"), _admin),
+    NavItem("admin:index", _("Administration"), _admin),
+)
+
+
+def items_for(user: User) -> list[NavItem]:
+    return [item for item in NAVIGATION if item.shown_to(user)]

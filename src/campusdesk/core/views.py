@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from campusdesk.core import scoping, selectors
+from campusdesk.core.http import current_user
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    projects = (
+        scoping.visible_projects(user)
+        .select_related("organisation", "product")
+        .order_by("organisation__name", "name")[:20]
+    )
+    return render(request, "core/home.html", {"projects": projects})
+
+
+@login_required
+def status(request: HttpRequest) -> HttpResponse:
+    """Administrators' view of the background work: queue backend, backlog, worker heartbeats."""
+    user = current_user(request)
+    if not user.is_administrator:
+        raise PermissionDenied
+    return render(request, "core/status.html", {"queue": selectors.queue_status()})
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    """For load balancers: answers 200 when the process serves requests."""
+    return HttpResponse("ok", content_type="text/plain")

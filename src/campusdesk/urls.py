@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+admin.site.site_header = _("campusdesk administration")
+admin.site.site_title = _("campusdesk")
+admin.site.index_title = _("Administration")
+
+urlpatterns = [
+    path("", include("campusdesk.core.urls")),
+    path("", include("campusdesk.catalog.urls")),
+    path("accounts/", include("campusdesk.accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("api/v1/", include("campusdesk.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+]

@@ -1,0 +1,63 @@
+"""Fill msgstr of a .po file from a JSON dictionary (msgid -> translation).
+
+Used after `make messages`: new strings are added to tools/zh_hans.json, then
+`python tools/fill_po.py` writes them into the catalog and reports what is missing.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PO = ROOT / "src/campusdesk/locale/zh_Hans/LC_MESSAGES/django.po"
+DICT = ROOT / "tools/zh_hans.json"
+
+
+def _unquote(lines: list[str]) -> str:
+    return "".join(json.loads(line) for line in lines)
+
+
+def _quote(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)
+
+
+def fill(po_text: str, table: dict[str, str]) -> tuple[str, list[str]]:
+    missing: list[str] = []
+    out: list[str] = []
+    for block in po_text.split("\n\n"):
+        match = re.search(r'^msgid ((?:".*"\n?)+)', block + "\n", re.MULTILINE)
+        msgid = _unquote(re.findall(r'".*"', match.group(1))) if match else ""
+        if not msgid and "Content-Type" in block:
+            block = block.replace("#, fuzzy\n", "").replace(
+                '"Language: \\n"', '"Language: zh_Hans\\n"'
+            )
+        if msgid and "msgid_plural" not in block:
+            translation = table.get(msgid)
+            if translation is None:
+                missing.append(msgid)
+            else:
+                block = re.sub(
+                    r'^msgstr (?:".*"\n?)+',
+                    f"msgstr {_quote(translation)}\n",
+                    block + "\n",
+                    flags=re.MULTILINE,
+                ).rstrip("\n")
+                block = block.replace("#, fuzzy\n", "").replace(", fuzzy", "")
+        out.append(block)
+    return "\n\n".join(out), missing
+
+
+def main() -> int:
+    table = json.loads(DICT.read_text(encoding="utf-8"))
+    text, missing = fill(PO.read_text(encoding="utf-8"), table)
+    PO.write_text(text, encoding="utf-8")
+    for msgid in missing:
+        print(f"missing: {msgid!r}")
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
