@@ -26,7 +26,7 @@ def _fast_and_immediate(settings: Any) -> Iterator[None]:
 @pytest.fixture
 def people(db: None) -> dict[str, User]:
     """Demo data: 新疆师范大学 (``user``), 昆仑大学 (``user2``), one vendor login per role."""
-    demo.load()
+    demo.load(tickets=False)
     return {u.username: u for u in User.objects.select_related("organisation")}
 
 

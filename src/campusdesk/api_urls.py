@@ -5,11 +5,13 @@ from rest_framework.routers import DefaultRouter
 
 from campusdesk.accounts.api import MeView, OrganisationViewSet, TokenView
 from campusdesk.catalog.api import ProductViewSet, ProjectViewSet
+from campusdesk.tickets.api import TicketViewSet
 
 router = DefaultRouter()
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("products", ProductViewSet, basename="product")
 router.register("projects", ProjectViewSet, basename="project")
+router.register("tickets", TicketViewSet, basename="ticket")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

@@ -96,6 +96,7 @@ INSTALLED_APPS = [
     "campusdesk.core",
     "campusdesk.accounts",
     "campusdesk.catalog",
+    "campusdesk.tickets",
 ]
 
 MIDDLEWARE = [
@@ -217,6 +218,15 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 
+# Attachments: stored under MEDIA_ROOT with random names, served only through a
+# permission check, never by the web server directly.
+ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_MB", 20) * 1024 * 1024
+ATTACHMENT_EXTENSIONS = envlist(
+    "ATTACHMENT_EXTENSIONS",
+    "png,jpg,jpeg,gif,bmp,webp,pdf,txt,log,csv,json,xml,doc,docx,xls,xlsx,ppt,pptx,zip,7z,gz,tar,rar",
+)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
 # --- security -------------------------------------------------------------
 HTTPS = envbool("HTTPS", False)
 SECURE_SSL_REDIRECT = HTTPS
@@ -297,5 +307,6 @@ LOGGING = {
         },
         # The Huey consumer attaches its own handler; don't print each line twice.
         "huey": {"level": envstr("LOG_LEVEL", "INFO"), "propagate": False},
+        "axes": {"level": "WARNING"},
     },
 }

@@ -10,6 +10,7 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("", include("campusdesk.core.urls")),
     path("", include("campusdesk.catalog.urls")),
+    path("", include("campusdesk.tickets.urls")),
     path("accounts/", include("campusdesk.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("campusdesk.api_urls")),

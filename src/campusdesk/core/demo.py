@@ -17,12 +17,16 @@ class Login:
 
 
 @transaction.atomic
-def load() -> list[Login]:
+def load(*, tickets: bool = True) -> list[Login]:
+    """Load the demo; ``tickets=False`` stops after people and projects (the tests' personas)."""
     from campusdesk.accounts import demo as accounts_demo
     from campusdesk.catalog import demo as catalog_demo
+    from campusdesk.tickets import demo as tickets_demo
 
     people = accounts_demo.load(password=PASSWORD)
-    catalog_demo.load(people)
+    projects = catalog_demo.load(people)
+    if tickets:
+        tickets_demo.load(people, projects)
     return [
         Login(u.username, str(u.get_role_display()), str(u.organisation or ""))
         for u in people.values()

@@ -15,3 +15,15 @@ def current_user(request: HttpRequest | Request) -> User:
     if not isinstance(user, User) or not user.is_authenticated:
         raise PermissionDenied
     return user
+
+
+def htmx_target(request: HttpRequest) -> str | None:
+    """The element id an htmx request will swap, or None for a plain request."""
+    details = getattr(request, "htmx", None)
+    if not details:
+        return None
+    return str(details.target or "")
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return htmx_target(request) is not None

@@ -32,6 +32,9 @@ def _admin(user: User) -> bool:
 
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("core:home", _("Home"), _everyone),
+    NavItem("tickets:register", _("Register a problem"), _everyone),
+    NavItem("tickets:list", _("Problems"), _everyone),
+    NavItem("tickets:queue", _("My queue"), _vendor),
     NavItem("catalog:project_list", _("Projects"), _everyone),
     NavItem("api-docs", _("API"), _vendor),
     NavItem("core:status", _("System status"), _admin),

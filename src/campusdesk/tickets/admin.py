@@ -1,0 +1,48 @@
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from campusdesk.tickets.models import Commitment, Ticket, TicketEvent
+
+
+class ReadOnlyInline(admin.TabularInline[Any, Ticket]):
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class EventInline(ReadOnlyInline):
+    model = TicketEvent
+    fields = ["at", "action", "actor", "channel", "tier", "status_after", "internal", "data"]
+
+
+class CommitmentInline(ReadOnlyInline):
+    model = Commitment
+    fields = ["tier", "due_at", "reason", "set_by", "created_at"]
+
+
+@admin.register(Ticket)
+class TicketAdmin(admin.ModelAdmin[Ticket]):
+    """Read-only here: every change to a ticket goes through the workflow (and its timeline)."""
+
+    list_display = ["number", "title", "project", "status", "tier", "severity", "assignee",
+                    "created_at"]  # fmt: skip
+    list_filter = ["status", "tier", "severity", "service_type", "channel"]
+    search_fields = ["number", "title"]
+    list_select_related = ["project", "assignee"]
+    inlines = [CommitmentInline, EventInline]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,0 +1,169 @@
+"""Web forms: they parse and show field errors; the rules live in services.py."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from campusdesk.accounts.models import User
+from campusdesk.catalog.models import Product, Project
+from campusdesk.tickets.models import (
+    IncidentReport,
+    OutOfScopeType,
+    ServiceType,
+    Severity,
+    Status,
+    Urgency,
+)
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+def set_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> None:
+    """Limit a model choice field to ``queryset`` (what the user may pick)."""
+    field = form.fields[name]
+    if not isinstance(field, forms.ModelChoiceField):
+        raise TypeError(name)
+    field.queryset = queryset
+
+
+def _text(label: Any, rows: int = 4, required: bool = True) -> forms.CharField:
+    return forms.CharField(
+        label=label, widget=forms.Textarea(attrs={"rows": rows}), required=required,
+        max_length=20000,
+    )  # fmt: skip
+
+
+class RegisterForm(forms.Form):
+    project = forms.ModelChoiceField(label=_("project"), queryset=Project.objects.none())
+    title = forms.CharField(label=_("title"), max_length=200)
+    description = _text(_("process and symptoms"), rows=6)
+    environment = _text(_("system environment"), rows=3, required=False)
+    urgency = forms.ChoiceField(label=_("urgency"), choices=Urgency.choices, initial=Urgency.MEDIUM)
+    expected_resolution_date = forms.DateField(
+        label=_("expected resolution date"), required=False, widget=DATE
+    )
+    service_type = forms.ChoiceField(label=_("service type"), choices=ServiceType.choices)
+    reporter = forms.ModelChoiceField(
+        label=_("reporter"), queryset=User.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, projects: QuerySet[Project], customers: QuerySet[User] | None,
+                 **kwargs: Any) -> None:  # fmt: skip
+        super().__init__(*args, **kwargs)
+        set_choices(self, "project", projects)
+        if len(projects) == 1:
+            self.fields["project"].initial = projects[0]
+        if customers is None:
+            del self.fields["reporter"]
+        else:
+            set_choices(self, "reporter", customers)
+            self.fields["reporter"].required = True
+
+
+class AcceptForm(forms.Form):
+    severity = forms.ChoiceField(
+        label=_("severity"), choices=[("", "—"), *Severity.choices], required=False
+    )
+    committed_resolution_at = forms.DateTimeField(
+        label=_("committed resolution time"), widget=DATETIME
+    )
+
+
+class CommitmentForm(forms.Form):
+    committed_resolution_at = forms.DateTimeField(
+        label=_("new committed resolution time"), widget=DATETIME
+    )
+    reason = _text(_("reason for the change"), rows=2)
+
+
+class RecordForm(forms.Form):
+    body = _text(_("record"), rows=4)
+    internal = forms.BooleanField(label=_("internal note (vendor staff only)"), required=False)
+
+
+class ReasonForm(forms.Form):
+    reason = _text(_("reason"), rows=2)
+
+
+class OptionalReasonForm(forms.Form):
+    reason = _text(_("reason"), rows=2, required=False)
+
+
+class AssignForm(forms.Form):
+    user = forms.ModelChoiceField(label=_("handler"), queryset=User.objects.none())
+
+    def __init__(self, *args: Any, staff: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self, "user", staff)
+
+
+class SolutionForm(forms.Form):
+    solution = _text(_("solution"), rows=4)
+
+
+class CloseForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("rating"),
+        coerce=int,
+        choices=[(n, "★" * n) for n in range(5, 0, -1)],
+        widget=forms.RadioSelect,
+    )
+    comment = _text(_("comment"), rows=2, required=False)
+    workload_hours = forms.DecimalField(
+        label=_("workload (hours)"), min_value=0, max_digits=7, decimal_places=2
+    )
+
+
+class UrgeForm(forms.Form):
+    message = _text(_("message"), rows=2, required=False)
+
+
+class OutOfScopeForm(forms.Form):
+    change_type = forms.ChoiceField(label=_("out-of-scope change"), choices=OutOfScopeType.choices)
+    workload_hours = forms.DecimalField(
+        label=_("workload (hours)"), min_value=0, max_digits=7, decimal_places=2
+    )
+
+
+class IncidentReportForm(forms.ModelForm[IncidentReport]):
+    class Meta:
+        model = IncidentReport
+        fields = list(IncidentReport.REQUIRED)
+        widgets = {
+            "what_happened": forms.Textarea(attrs={"rows": 3}),
+            "cause": forms.Textarea(attrs={"rows": 3}),
+            "solution": forms.Textarea(attrs={"rows": 3}),
+            "improvements": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class AttachForm(forms.Form):
+    file = forms.FileField(label=_("file"))
+
+
+class QueueFilterForm(forms.Form):
+    search = forms.CharField(label=_("keyword"), required=False, max_length=100)
+    status = forms.ChoiceField(
+        label=_("status"), required=False, choices=[("", "—"), *Status.choices]
+    )
+    severity = forms.ChoiceField(
+        label=_("severity"), required=False, choices=[("", "—"), *Severity.choices]
+    )
+    tier = forms.TypedChoiceField(
+        label=_("tier"), required=False, coerce=int, empty_value=None,
+        choices=[("", "—"), (1, "1"), (2, "2"), (3, "3"), (4, "4")],
+    )  # fmt: skip
+    product = forms.ModelChoiceField(
+        label=_("product"), required=False, queryset=Product.objects.none()
+    )
+    project = forms.ModelChoiceField(
+        label=_("project"), required=False, queryset=Project.objects.none()
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("assignee"), required=False, queryset=User.objects.none()
+    )

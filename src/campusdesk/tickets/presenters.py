@@ -1,0 +1,94 @@
+"""How a timeline event reads to a person (the words of the seed)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from campusdesk.core import clock
+from campusdesk.tickets.models import OutOfScopeType, Tier
+from campusdesk.tickets.workflow import ACTION_LABELS, Action
+
+
+def _when(raw: Any) -> str:
+    moment = parse_datetime(raw) if isinstance(raw, str) else raw
+    if not isinstance(moment, datetime):
+        return "—"
+    return clock.local(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _tier(number: Any) -> str:
+    try:
+        return str(Tier(int(number)).label)
+    except (TypeError, ValueError):
+        return "—"
+
+
+def _accept(data: dict[str, Any]) -> str:
+    severity = data.get("severity", {})
+    text = _("Accepted; committed resolution time %(due)s.") % {
+        "due": _when(data.get("committed_resolution_at"))
+    }
+    if severity.get("after") and severity.get("after") != severity.get("before"):
+        text += " " + _("Severity %(severity)s.") % {"severity": severity["after"]}
+    return text
+
+
+def summary(action: str, data: dict[str, Any]) -> str:
+    """One line saying what the event did; bodies of records and reasons are shown apart."""
+    writers: dict[str, Any] = {
+        Action.REGISTER: lambda d: _("Registered the problem."),
+        Action.ACCEPT: _accept,
+        Action.CHANGE_COMMITMENT: lambda d: (
+            _("Changed the committed resolution time from %(before)s to %(after)s.")
+            % {"before": _when(d.get("before")), "after": _when(d.get("after"))}
+        ),
+        Action.RECORD: lambda d: (
+            _("Investigation record") if d.get("kind") == "investigation" else _("Comment")
+        ),
+        Action.ESCALATE: lambda d: (
+            _("Escalated from %(from)s to %(to)s.")
+            % {"from": _tier(d.get("from_tier")), "to": _tier(d.get("to_tier"))}
+        ),
+        Action.ASSIGN: lambda d: _("Assigned a handler."),
+        Action.REQUEST_CLOSE: lambda d: _("Requested closure with the solution."),
+        Action.REJECT_CLOSE: lambda d: _("Rejected the closure request."),
+        Action.CLOSE: lambda d: (
+            _("Closed the problem: rating %(rating)s/5, workload %(hours)s h.")
+            % {"rating": d.get("rating", "—"), "hours": d.get("workload_hours", "—")}
+        ),
+        Action.URGE: lambda d: _("Urged (%(count)s).") % {"count": d.get("count", 1)},
+        Action.WITHDRAW: lambda d: _("Withdrew the problem."),
+        Action.OUT_OF_SCOPE: lambda d: (
+            _("Marked as out-of-scope work: %(type)s, %(hours)s h.")
+            % {"type": _out_of_scope(d.get("change_type")), "hours": d.get("workload_hours", "")}
+        ),
+        Action.INCIDENT_REPORT: lambda d: (
+            _("Updated the incident analysis report (complete).")
+            if d.get("complete")
+            else _("Updated the incident analysis report (incomplete).")
+        ),
+        Action.ATTACH: lambda d: _("Attached %(name)s.") % {"name": d.get("name", "")},
+    }
+    writer = writers.get(action)
+    if writer is None:
+        return str(ACTION_LABELS.get(Action(action), action)) if action in Action else action
+    return str(writer(data))
+
+
+def _out_of_scope(value: Any) -> str:
+    try:
+        return str(OutOfScopeType(value).label)
+    except ValueError:
+        return str(value)
+
+
+def body(data: dict[str, Any]) -> str:
+    """The free text the event carries (record body, reason, solution, message, comment)."""
+    for key in ("body", "reason", "solution", "message", "comment"):
+        if data.get(key):
+            return str(data[key])
+    return ""

@@ -1,0 +1,96 @@
+"""Reads of tickets that need care: scope, filters, queues, the timeline as a viewer sees it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from campusdesk.accounts.models import User
+from campusdesk.catalog.models import ProductExpert, Project
+from campusdesk.core import scoping
+from campusdesk.tickets.models import Commitment, Status, Ticket, TicketEvent
+
+LIST_RELATED = ("project__organisation", "product", "assignee", "reporter")
+
+
+def visible_tickets(user: User) -> QuerySet[Ticket]:
+    return scoping.scope(Ticket.objects.all(), user, "project")
+
+
+@dataclass(frozen=True)
+class TicketFilters:
+    status: str = ""
+    severity: str = ""
+    tier: int | None = None
+    project: int | None = None
+    product: int | None = None
+    assignee: int | None = None
+    search: str = ""
+
+
+def filtered(tickets: QuerySet[Ticket], filters: TicketFilters) -> QuerySet[Ticket]:
+    exact = {
+        "status": filters.status,
+        "severity": filters.severity,
+        "tier": filters.tier,
+        "project_id": filters.project,
+        "product_id": filters.product,
+        "assignee_id": filters.assignee,
+    }
+    tickets = tickets.filter(**{k: v for k, v in exact.items() if v not in (None, "")})
+    words = filters.search.split()[:5]
+    for word in words:
+        tickets = tickets.filter(
+            Q(number__iexact=word) | Q(title__icontains=word) | Q(description__icontains=word)
+        )
+    return tickets
+
+
+def ticket_list(user: User, filters: TicketFilters) -> QuerySet[Ticket]:
+    """The tickets ``user`` may see, filtered, newest first, with what a list row shows."""
+    return (
+        filtered(visible_tickets(user), filters)
+        .select_related(*LIST_RELATED)
+        .order_by("-created_at", "-id")
+    )
+
+
+def my_tier_tickets(user: User) -> QuerySet[Ticket]:
+    """Tickets whose current tier ``user`` handles: line 1 by project, higher lines by product."""
+    line1 = Project.line1_team.through.objects.filter(user_id=user.pk).values("project_id")
+    rule = Q(tier=1, project_id__in=line1)
+    for tier in (2, 3, 4):
+        products = ProductExpert.objects.filter(user=user, tier=tier).values("product_id")
+        rule |= Q(tier=tier, product_id__in=products)
+    return visible_tickets(user).filter(rule)
+
+
+QUEUES: dict[str, tuple[Status, ...]] = {
+    "new": (Status.NEW,),
+    "in_progress": (Status.IN_PROGRESS,),
+    "pending_close": (Status.PENDING_CLOSE,),
+}
+
+
+def staff_queue(user: User, queue: str, filters: TicketFilters) -> QuerySet[Ticket]:
+    """A staff queue: the user's tier (all visible tickets for ops and the service desk)."""
+    base = visible_tickets(user) if scoping.sees_all_projects(user) else my_tier_tickets(user)
+    statuses = QUEUES.get(queue, QUEUES["new"])
+    return (
+        filtered(base.filter(status__in=statuses), filters)
+        .select_related(*LIST_RELATED)
+        .order_by("-created_at", "-id")
+    )
+
+
+def timeline(ticket: Ticket, user: User) -> QuerySet[TicketEvent]:
+    """The ticket's events oldest first; customers never see internal ones."""
+    events = ticket.events.select_related("actor").order_by("at", "id")
+    if not user.is_vendor_staff:
+        events = events.filter(internal=False)
+    return events
+
+
+def commitments(ticket: Ticket) -> QuerySet[Commitment]:
+    return ticket.commitments.select_related("set_by").order_by("created_at", "id")

@@ -1,0 +1,522 @@
+"""Every write to a ticket goes through one of these functions (web, API, tasks alike).
+
+Each reads the clock once, locks the ticket row (``workflow.lock_visible``), checks
+the transition table (``workflow.check``: 404 / 403 / 409), validates its input
+(400), and applies the change with its timeline event (``workflow.transition``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from campusdesk.accounts.models import User
+from campusdesk.accounts.roles import Role
+from campusdesk.core import clock, scoping
+from campusdesk.core.errors import PermissionDenied, TransitionError, ValidationError
+from campusdesk.tickets import workflow
+from campusdesk.tickets.attachments import validate_upload
+from campusdesk.tickets.models import (
+    Attachment,
+    Channel,
+    Commitment,
+    IncidentReport,
+    OutOfScopeType,
+    ServiceType,
+    Severity,
+    Status,
+    Ticket,
+    TicketCounter,
+    TicketEvent,
+    Urgency,
+)
+from campusdesk.tickets.workflow import Action
+
+MAX_HOURS = Decimal("10000")
+
+
+# --- input checks -----------------------------------------------------------------
+def _text(value: str | None, field: str, *, required: bool = True, limit: int = 20000) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        raise ValidationError(fields={field: [_("This field is required.")]})
+    if len(text) > limit:
+        raise ValidationError(
+            fields={field: [_("At most %(limit)d characters.") % {"limit": limit}]}
+        )
+    return text
+
+
+def _choice(value: str | None, field: str, choices: list[str]) -> str:
+    if value not in choices:
+        raise ValidationError(fields={field: [_("Choose one of the offered values.")]})
+    return value
+
+
+def _future(value: datetime | None, field: str, now: datetime) -> datetime:
+    if value is None:
+        raise ValidationError(fields={field: [_("This field is required.")]})
+    if value.tzinfo is None:
+        raise ValidationError(fields={field: [_("Give the time with its time zone.")]})
+    if value <= now:
+        raise ValidationError(fields={field: [_("The committed time must be in the future.")]})
+    return value
+
+
+def _hours(value: Any, field: str, *, positive: bool = False) -> Decimal:
+    try:
+        hours = Decimal(str(value)).quantize(Decimal("0.01"))
+    except (InvalidOperation, ValueError):
+        raise ValidationError(fields={field: [_("Give the hours as a number.")]}) from None
+    if hours < 0 or hours >= MAX_HOURS or (positive and hours == 0):
+        raise ValidationError(fields={field: [_("Give a number of hours between 0 and 9999.")]})
+    return hours
+
+
+def _begin(ticket_id: int, actor: User, action: Action) -> tuple[Ticket, Status]:
+    ticket = workflow.lock_visible(ticket_id, actor)
+    return ticket, workflow.check(actor, ticket, action)
+
+
+# --- registration -----------------------------------------------------------------
+def _next_number(now: datetime) -> str:
+    year = clock.local(now).year
+    for _attempt in range(3):
+        if TicketCounter.objects.filter(year=year).update(last=F("last") + 1):
+            return f"{year}-{TicketCounter.objects.get(year=year).last:05d}"
+        try:
+            with transaction.atomic():
+                TicketCounter.objects.create(year=year, last=1)
+            return f"{year}-00001"
+        except IntegrityError:  # another registration created the year's counter first
+            continue
+    raise TransitionError(_("Could not give the problem a number; please try again."))
+
+
+def _reporter_for(actor: User, reporter_id: int | None, organisation_id: int) -> User:
+    if actor.role == Role.CUSTOMER:
+        if reporter_id not in (None, actor.pk):
+            raise PermissionDenied(_("Customers register problems in their own name."))
+        return actor
+    reporter = None
+    if reporter_id is not None:
+        reporter = User.objects.filter(
+            pk=reporter_id, role=Role.CUSTOMER, organisation_id=organisation_id, is_active=True
+        ).first()
+    if reporter is None:
+        raise ValidationError(
+            fields={"reporter": [_("Choose the customer user you register this problem for.")]}
+        )
+    return reporter
+
+
+@transaction.atomic
+def ticket_register(
+    *,
+    actor: User,
+    project_id: int | None,
+    product_id: int | None,
+    title: str,
+    description: str,
+    urgency: str,
+    service_type: str,
+    channel: str,
+    environment: str = "",
+    expected_resolution_date: date | None = None,
+    reporter_id: int | None = None,
+    now: datetime | None = None,
+) -> Ticket:
+    """Register a problem (问题登记); it enters its project's line-1 queue at once."""
+    now = now or clock.now()
+    projects = scoping.visible_projects(actor).filter(is_active=True)
+    project = projects.filter(pk=project_id).first() if project_id is not None else None
+    if project is None:
+        raise ValidationError(fields={"project": [_("Choose one of your projects.")]})
+    if product_id is not None and product_id != project.product_id:
+        raise ValidationError(fields={"product": [_("This project is for another product.")]})
+    if expected_resolution_date is not None and expected_resolution_date < clock.local(now).date():
+        raise ValidationError(
+            fields={"expected_resolution_date": [_("The expected date is in the past.")]}
+        )
+    ticket = Ticket(
+        project=project,
+        product_id=project.product_id,
+        title=_text(title, "title", limit=200),
+        description=_text(description, "description"),
+        environment=_text(environment, "environment", required=False),
+        urgency=_choice(urgency, "urgency", Urgency.values),
+        service_type=_choice(service_type, "service_type", ServiceType.values),
+        channel=_choice(channel, "channel", Channel.values),
+        expected_resolution_date=expected_resolution_date,
+        reporter=_reporter_for(actor, reporter_id, project.organisation_id),
+        created_by=actor,
+        created_at=now,
+        updated_at=now,
+    )
+    ticket.number = _next_number(now)
+    ticket.save()
+    data: dict[str, Any] = {
+        "title": ticket.title,
+        "urgency": ticket.urgency,
+        "service_type": ticket.service_type,
+    }
+    if ticket.reporter_id != actor.pk:
+        data["on_behalf_of"] = ticket.reporter_id
+    workflow.record(
+        ticket=ticket, action=Action.REGISTER, actor=actor, channel=channel, now=now, data=data
+    )
+    return ticket
+
+
+# --- handling -----------------------------------------------------------------------
+@transaction.atomic
+def ticket_accept(
+    *,
+    ticket_id: int,
+    actor: User,
+    committed_resolution_at: datetime | None,
+    severity: str | None = None,
+    channel: str = Channel.WEB,
+    now: datetime | None = None,
+) -> Ticket:
+    """Accept (受理): severity on first acceptance, and the current tier's commitment."""
+    now = now or clock.now()
+    ticket, target = _begin(ticket_id, actor, Action.ACCEPT)
+    if severity or not ticket.severity:
+        severity = _choice(severity, "severity", Severity.values)
+    due = _future(committed_resolution_at, "committed_resolution_at", now)
+    before = ticket.severity
+    Commitment.objects.create(ticket=ticket, tier=ticket.tier, due_at=due, set_by=actor,
+                              created_at=now)  # fmt: skip
+    assignee = ticket.assignee_id
+    if assignee is None or not workflow.tier_staff(ticket).filter(pk=assignee).exists():
+        assignee = actor.pk
+    workflow.transition(
+        ticket=ticket, action=Action.ACCEPT, target=target, actor=actor, channel=channel, now=now,
+        changes={
+            "severity": severity or ticket.severity,
+            "committed_resolution_at": due,
+            "assignee_id": assignee,
+            "accepted_at": ticket.accepted_at or now,
+        },
+        data={
+            "severity": {"before": before, "after": severity or ticket.severity},
+            "committed_resolution_at": due.isoformat(),
+            "assignee": assignee,
+        },
+    )  # fmt: skip
+    return ticket
+
+
+@transaction.atomic
+def ticket_change_commitment(
+    *,
+    ticket_id: int,
+    actor: User,
+    committed_resolution_at: datetime | None,
+    reason: str,
+    channel: str = Channel.WEB,
+    now: datetime | None = None,
+) -> Ticket:
+    """Move this tier's committed resolution time; the written reason is required and kept."""
+    now = now or clock.now()
+    ticket, target = _begin(ticket_id, actor, Action.CHANGE_COMMITMENT)
+    if not ticket.commitments.filter(tier=ticket.tier).exists():
+        raise TransitionError(_("This tier has not accepted the problem yet."))
+    reason = _text(reason, "reason", limit=2000)
+    due = _future(committed_resolution_at, "committed_resolution_at", now)
+    before = ticket.committed_resolution_at
+    Commitment.objects.create(
+        ticket=ticket, tier=ticket.tier, due_at=due, reason=reason, set_by=actor, created_at=now
+    )
+    workflow.transition(
+        ticket=ticket, action=Action.CHANGE_COMMITMENT, target=target, actor=actor,
+        channel=channel, now=now, changes={"committed_resolution_at": due},
+        data={"before": before.isoformat() if before else None, "after": due.isoformat(),
+              "reason": reason},
+    )  # fmt: skip
+    return ticket
+
+
+@transaction.atomic
+def ticket_add_record(
+    *,
+    ticket_id: int,
+    actor: User,
+    body: str,
+    internal: bool = False,
+    channel: str = Channel.WEB,
+    now: datetime | None = None,
+) -> TicketEvent:
+    """An investigation record (排查过程) by staff, or a comment by the customer.
+
+    An internal note is seen by vendor staff only.
+    """
+    now = now or clock.now()
+    ticket, target = _begin(ticket_id, actor, Action.RECORD)
+    if internal and not actor.is_vendor_staff:
+        raise PermissionDenied(_("Only vendor staff write internal notes."))
+    body = _text(body, "body")
+    kind = "investigation" if actor.is_vendor_staff else "comment"
+    return workflow.transition(
+        ticket=ticket, action=Action.RECORD, target=target, actor=actor, channel=channel,
+        now=now, data={"body": body, "kind": kind}, internal=internal,
+    )  # fmt: skip
+
+
+@transaction.atomic
+def ticket_escalate(
+    *,
+    ticket_id: int,
+    actor: User,
+    reason: str,
+    channel: str = Channel.WEB,
+    now: datetime | None = None,
+) -> Ticket:
+    """Pass the problem to the next line (升级): it waits there until that tier accepts."""
+    now = now or clock.now()
+    ticket, target = _begin(ticket_id, actor, Action.ESCALATE)
+    if ticket.tier >= 4:
+        raise TransitionError(_("The task force is the last line; it cannot be escalated."))
+    reason = _text(reason, "reason", limit=2000)
+    workflow.transition(
+        ticket=ticket, action=Action.ESCALATE, target=target, actor=actor, channel=channel,
+        now=now,
+        changes={"tier": ticket.tier + 1, "assignee_id": None, "committed_resolution_at": None},
+        data={"reason": reason, "from_tier": ticket.tier, "to_tier": ticket.tier + 1},
+    )  # fmt: skip
+    return ticket
+
+
+@transaction.atomic
+def ticket_assign(
+    *,
+    ticket_id: int,
+    actor: User,
+    user_id: int | None,
+    channel: str = Channel.WEB,
+    now: datetime | None = None,
+) -> Ticket:
+    """Give the problem to a handler of its current tier."""
+    now = now or clock.now()
+    ticket, target = _begin(ticket_id, actor, Action.ASSIGN)
+    if user_id is None or not workflow.tier_staff(ticket).filter(pk=user_id).exists():
+        raise ValidationError(fields={"user": [_("Choose a handler of the current line.")]})
+    before = ticket.assignee_id
+    workflow.transition(
+        ticket=ticket, action=Action.ASSIGN, target=target, actor=actor, channel=channel,
+        now=now, changes={"assignee_id": user_id}, data={"before": before, "after": user_id},
+    )  # fmt: skip
+    return ticket
+
+
+@transaction.atomic
+def ticket_request_close(
+    *,
+    ticket_id: int,
+    actor: User,
+    solution: str,
+    channel: str = Channel.WEB,
+    now: datetime | None = None,
+) -> Ticket:
+    """Ask the customer to close (申请关闭), with the solution."""
+    now = now or clock.now()
+    ticket, target = _begin(ticket_id, actor, Action.REQUEST_CLOSE)
+    solution = _text(solution, "solution")
+    if ticket.service_type == ServiceType.INCIDENT:
+        report = IncidentReport.objects.filter(ticket=ticket).first()
+        if report is None or not report.is_complete:
+            raise TransitionError(
+                _("Fill in the incident analysis report before requesting closure.")
+            )
+    workflow.transition(
+        ticket=ticket, action=Action.REQUEST_CLOSE, target=target, actor=actor,
+        channel=channel, now=now, changes={"solution": solution}, data={"solution": solution},
+    )  # fmt: skip
+    return ticket
+
+
+@transaction.atomic
+def ticket_reject_close(
+    *,
+    ticket_id: int,
+    actor: User,
+    reason: str,
+    channel: str = Channel.WEB,
+    now: datetime | None = None,
+) -> Ticket:
+    """The customer rejects (驳回) the closure request: handling continues at the same tier."""
+    now = now or clock.now()
+    ticket, target = _begin(ticket_id, actor, Action.REJECT_CLOSE)
+    reason = _text(reason, "reason", limit=2000)
+    workflow.transition(
+        ticket=ticket, action=Action.REJECT_CLOSE, target=target, actor=actor, channel=channel,
+        now=now, changes={"rejection_count": ticket.rejection_count + 1},
+        data={"reason": reason},
+    )  # fmt: skip
+    return ticket
+
+
+@transaction.atomic
+def ticket_close(
+    *,
+    ticket_id: int,
+    actor: User,
+    rating: Any,
+    workload_hours: Any,
+    comment: str = "",
+    channel: str = Channel.WEB,
+    now: datetime | None = None,
+) -> Ticket:
+    """Only the customer closes (关闭), with a rating and confirmation of the workload."""
+    now = now or clock.now()
+    ticket, target = _begin(ticket_id, actor, Action.CLOSE)
+    if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
+        raise ValidationError(fields={"rating": [_("Rate from 1 to 5.")]})
+    hours = _hours(workload_hours, "workload_hours")
+    comment = _text(comment, "comment", required=False, limit=2000)
+    workflow.transition(
+        ticket=ticket, action=Action.CLOSE, target=target, actor=actor, channel=channel,
+        now=now,
+        changes={"rating": rating, "rating_comment": comment, "workload_hours": hours,
+                 "closed_at": now},
+        data={"rating": rating, "comment": comment, "workload_hours": str(hours)},
+    )  # fmt: skip
+    return ticket
+
+
+@transaction.atomic
+def ticket_urge(
+    *,
+    ticket_id: int,
+    actor: User,
+    message: str = "",
+    channel: str = Channel.WEB,
+    now: datetime | None = None,
+) -> Ticket:
+    """The customer urges (催办); counted and shown on the ticket."""
+    now = now or clock.now()
+    ticket, target = _begin(ticket_id, actor, Action.URGE)
+    message = _text(message, "message", required=False, limit=2000)
+    workflow.transition(
+        ticket=ticket, action=Action.URGE, target=target, actor=actor, channel=channel,
+        now=now, changes={"urge_count": ticket.urge_count + 1, "last_urged_at": now},
+        data={"message": message, "count": ticket.urge_count + 1},
+    )  # fmt: skip
+    return ticket
+
+
+@transaction.atomic
+def ticket_withdraw(
+    *,
+    ticket_id: int,
+    actor: User,
+    reason: str = "",
+    channel: str = Channel.WEB,
+    now: datetime | None = None,
+) -> Ticket:
+    """The reporter withdraws a problem that nobody has accepted yet."""
+    now = now or clock.now()
+    ticket, target = _begin(ticket_id, actor, Action.WITHDRAW)
+    if ticket.accepted_at is not None:
+        raise TransitionError(_("The problem has been accepted; ask the handler to close it."))
+    reason = _text(reason, "reason", required=False, limit=2000)
+    workflow.transition(
+        ticket=ticket, action=Action.WITHDRAW, target=target, actor=actor, channel=channel,
+        now=now, changes={"closed_at": now}, data={"reason": reason},
+    )  # fmt: skip
+    return ticket
+
+
+@transaction.atomic
+def ticket_mark_out_of_scope(
+    *,
+    ticket_id: int,
+    actor: User,
+    change_type: str,
+    workload_hours: Any,
+    channel: str = Channel.WEB,
+    now: datetime | None = None,
+) -> Ticket:
+    """Flag work caused by a change outside the service promise (seed §3.1.2), for billing."""
+    now = now or clock.now()
+    ticket, target = _begin(ticket_id, actor, Action.OUT_OF_SCOPE)
+    change_type = _choice(change_type, "change_type", OutOfScopeType.values)
+    hours = _hours(workload_hours, "workload_hours", positive=True)
+    workflow.transition(
+        ticket=ticket, action=Action.OUT_OF_SCOPE, target=target, actor=actor, channel=channel,
+        now=now, changes={"out_of_scope_type": change_type, "out_of_scope_hours": hours},
+        data={"change_type": change_type, "workload_hours": str(hours),
+              "before": {"change_type": ticket.out_of_scope_type,
+                         "workload_hours": str(ticket.out_of_scope_hours or "")}},
+    )  # fmt: skip
+    return ticket
+
+
+@transaction.atomic
+def incident_report_save(
+    *,
+    ticket_id: int,
+    actor: User,
+    fields: dict[str, str],
+    channel: str = Channel.WEB,
+    now: datetime | None = None,
+) -> IncidentReport:
+    """Write the incident analysis report of an emergency incident; each save is on the timeline."""
+    now = now or clock.now()
+    ticket, target = _begin(ticket_id, actor, Action.INCIDENT_REPORT)
+    if ticket.service_type != ServiceType.INCIDENT:
+        raise TransitionError(_("Only emergency incidents have an incident analysis report."))
+    report = IncidentReport.objects.filter(ticket=ticket).first() or IncidentReport(ticket=ticket)
+    changed = []
+    for field in IncidentReport.REQUIRED:
+        if field in fields:
+            limit = 100 if field == "responsible_person" else 20000
+            value = _text(fields[field], field, required=False, limit=limit)
+            if value != getattr(report, field):
+                changed.append(field)
+                setattr(report, field, value)
+    report.updated_by = actor
+    report.updated_at = now
+    report.save()
+    workflow.transition(
+        ticket=ticket, action=Action.INCIDENT_REPORT, target=target, actor=actor,
+        channel=channel, now=now, data={"changed": changed, "complete": report.is_complete},
+    )  # fmt: skip
+    return report
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    ticket_id: int,
+    actor: User,
+    upload: UploadedFile,
+    channel: str = Channel.WEB,
+    now: datetime | None = None,
+) -> Attachment:
+    """Attach a screenshot or log; the file is kept outside the web root."""
+    now = now or clock.now()
+    ticket, target = _begin(ticket_id, actor, Action.ATTACH)
+    name, content_type = validate_upload(upload)
+    attachment = Attachment(
+        ticket=ticket, name=name, size=upload.size or 0, content_type=content_type,
+        uploaded_by=actor, uploaded_at=now,
+    )  # fmt: skip
+    attachment.file.save(name, upload, save=False)
+    try:
+        attachment.save()
+        workflow.transition(
+            ticket=ticket, action=Action.ATTACH, target=target, actor=actor, channel=channel,
+            now=now, data={"attachment": attachment.pk, "name": name, "size": attachment.size},
+        )  # fmt: skip
+    except Exception:
+        attachment.file.delete(save=False)  # no orphan file when the row is not written
+        raise
+    return attachment

@@ -1,0 +1,262 @@
+"""The ticket workflow: one explicit transition table, enforced on every write.
+
+Each row says: from these statuses, this action leads to that status (None: the
+status stays), and who may do it. ``transition()`` checks a row, saves the ticket
+and records the event; the pages and the API read ``allowed_actions()`` from the
+same table to decide which actions to offer.
+
+Checks run in this order: the ticket must be visible (else 404, never revealing
+that it exists), the role must be allowed (else 403), the status must allow the
+action (else 409), then the input is validated (else 400).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from django.db import connection
+from django.db.models import QuerySet
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from campusdesk.accounts.models import User
+from campusdesk.accounts.roles import Role
+from campusdesk.catalog.models import ProductExpert
+from campusdesk.core import scoping
+from campusdesk.core.errors import NotFound, PermissionDenied, TransitionError
+from campusdesk.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent
+
+
+class Action(StrEnum):
+    REGISTER = "register"
+    ACCEPT = "accept"
+    CHANGE_COMMITMENT = "change_commitment"
+    RECORD = "record"
+    ESCALATE = "escalate"
+    ASSIGN = "assign"
+    REQUEST_CLOSE = "request_close"
+    REJECT_CLOSE = "reject_close"
+    CLOSE = "close"
+    URGE = "urge"
+    WITHDRAW = "withdraw"
+    OUT_OF_SCOPE = "out_of_scope"
+    INCIDENT_REPORT = "incident_report"
+    ATTACH = "attach"
+
+
+ACTION_LABELS: dict[Action, str | Promise] = {
+    Action.REGISTER: _("Registered"),
+    Action.ACCEPT: _("Accept"),
+    Action.CHANGE_COMMITMENT: _("Change committed time"),
+    Action.RECORD: _("Add a record"),
+    Action.ESCALATE: _("Escalate"),
+    Action.ASSIGN: _("Assign"),
+    Action.REQUEST_CLOSE: _("Request closure"),
+    Action.REJECT_CLOSE: _("Reject closure"),
+    Action.CLOSE: _("Close and rate"),
+    Action.URGE: _("Urge"),
+    Action.WITHDRAW: _("Withdraw"),
+    Action.OUT_OF_SCOPE: _("Mark as out of scope"),
+    Action.INCIDENT_REPORT: _("Incident analysis report"),
+    Action.ATTACH: _("Attach a file"),
+}
+
+
+# --- who ---------------------------------------------------------------------
+Who = Callable[[User, Ticket], bool]
+
+
+def is_ticket_customer(user: User, ticket: Ticket) -> bool:
+    """A customer user of the organisation the ticket belongs to."""
+    return user.role == Role.CUSTOMER and user.organisation_id == ticket.project.organisation_id
+
+
+def is_reporter(user: User, ticket: Ticket) -> bool:
+    return user.pk == ticket.reporter_id
+
+
+def tier_staff(ticket: Ticket, tier: int | None = None) -> QuerySet[User]:
+    """The people who handle ``ticket`` at ``tier`` (default: its current tier)."""
+    tier = tier or ticket.tier
+    if tier == 1:
+        return ticket.project.line1_team.filter(is_active=True)
+    experts = ProductExpert.objects.filter(product_id=ticket.product_id, tier=tier)
+    return User.objects.filter(is_active=True, id__in=experts.values("user_id"))
+
+
+def is_tier_staff(user: User, ticket: Ticket) -> bool:
+    """Whether ``user`` handles the ticket's current tier (remembered on the instance)."""
+    if not user.is_vendor_staff:
+        return False
+    memo: dict[tuple[int, int], bool] = ticket.__dict__.setdefault("_tier_staff_memo", {})
+    key = (user.pk, ticket.tier)
+    if key not in memo:
+        memo[key] = tier_staff(ticket).filter(pk=user.pk).exists()
+    return memo[key]
+
+
+def is_ops(user: User, ticket: Ticket) -> bool:
+    return user.role == Role.OPS
+
+
+def is_vendor(user: User, ticket: Ticket) -> bool:
+    return user.is_vendor_staff
+
+
+def anyone(user: User, ticket: Ticket) -> bool:
+    return True
+
+
+def either(*checks: Who) -> Who:
+    def check(user: User, ticket: Ticket) -> bool:
+        return any(c(user, ticket) for c in checks)
+
+    return check
+
+
+# --- the table -----------------------------------------------------------------
+@dataclass(frozen=True)
+class Rule:
+    action: Action
+    sources: tuple[Status, ...]
+    target: Status | None
+    who: Who
+
+
+OPEN = tuple(OPEN_STATUSES)
+N, P, PC, C = Status.NEW, Status.IN_PROGRESS, Status.PENDING_CLOSE, Status.CLOSED
+
+RULES: tuple[Rule, ...] = (
+    Rule(Action.ACCEPT, (N,), P, is_tier_staff),
+    Rule(Action.CHANGE_COMMITMENT, (P, PC), None, is_tier_staff),
+    Rule(Action.RECORD, OPEN, None, either(is_vendor, is_ticket_customer)),
+    Rule(Action.ESCALATE, (N, P), N, either(is_tier_staff, is_ops)),
+    Rule(Action.ASSIGN, OPEN, None, either(is_tier_staff, is_ops)),
+    Rule(Action.REQUEST_CLOSE, (P,), PC, is_tier_staff),
+    Rule(Action.REJECT_CLOSE, (PC,), P, is_ticket_customer),
+    Rule(Action.CLOSE, (PC,), C, is_ticket_customer),
+    Rule(Action.URGE, OPEN, None, is_ticket_customer),
+    Rule(Action.WITHDRAW, (N,), Status.WITHDRAWN, is_reporter),
+    Rule(Action.OUT_OF_SCOPE, (*OPEN, C), None, either(is_tier_staff, is_ops)),
+    Rule(Action.INCIDENT_REPORT, (*OPEN, C), None, is_vendor),
+    Rule(Action.ATTACH, OPEN, None, either(is_vendor, is_ticket_customer)),
+)
+
+#: status × action → new status (the status itself where it does not change).
+TRANSITIONS: dict[tuple[Status, Action], Status] = {
+    (source, rule.action): rule.target or source for rule in RULES for source in rule.sources
+}
+RULE_OF: dict[Action, Rule] = {rule.action: rule for rule in RULES}
+
+
+def may(user: User, ticket: Ticket, action: Action) -> bool:
+    """Whether ``user``'s role allows ``action`` on ``ticket`` (whatever its status)."""
+    return user.is_active and RULE_OF[action].who(user, ticket)
+
+
+def allowed_actions(user: User, ticket: Ticket) -> list[Action]:
+    """The actions ``user`` can take on ``ticket`` now: role and status both allow them."""
+    return [
+        rule.action
+        for rule in RULES
+        if (ticket.status, rule.action) in TRANSITIONS and may(user, ticket, rule.action)
+    ]
+
+
+# --- carrying out ----------------------------------------------------------------
+def lock_visible(ticket_id: int, user: User) -> Ticket:
+    """The ticket, row-locked for this transaction, if ``user`` may see it; else NotFound."""
+    tickets = Ticket.objects.select_related("project", "product")
+    if connection.features.has_select_for_update_of:
+        tickets = tickets.select_for_update(of=("self",))
+    else:  # SQLite: the IMMEDIATE transaction already holds the write lock
+        tickets = tickets.select_for_update()
+    ticket = scoping.scope(tickets, user, "project").filter(pk=ticket_id).first()
+    if ticket is None:
+        raise NotFound(_("No such problem."))
+    return ticket
+
+
+def check(user: User, ticket: Ticket, action: Action) -> Status:
+    """The status ``action`` leads to, or PermissionDenied / TransitionError."""
+    if not may(user, ticket, action):
+        raise PermissionDenied(
+            _("You may not do this on this problem: %(action)s.")
+            % {"action": ACTION_LABELS[action]}
+        )
+    target = TRANSITIONS.get((Status(ticket.status), action))
+    if target is None:
+        raise TransitionError(
+            _("“%(action)s” is not possible while the problem is “%(status)s”.")
+            % {"action": ACTION_LABELS[action], "status": ticket.get_status_display()}
+        )
+    return target
+
+
+def record(
+    *,
+    ticket: Ticket,
+    action: Action,
+    actor: User | None,
+    channel: str,
+    now: datetime,
+    status_before: str = "",
+    data: dict[str, Any] | None = None,
+    internal: bool = False,
+    tier: int | None = None,
+) -> TicketEvent:
+    """Append one event to the ticket's timeline (``tier``: where it happened; default current)."""
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        action=action.value,
+        actor=actor,
+        channel=channel,
+        at=now,
+        tier=tier or ticket.tier,
+        status_before=status_before,
+        status_after=ticket.status,
+        internal=internal,
+        data=data or {},
+    )
+
+
+def transition(
+    *,
+    ticket: Ticket,
+    action: Action,
+    target: Status,
+    actor: User,
+    channel: str,
+    now: datetime,
+    changes: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None,
+    internal: bool = False,
+) -> TicketEvent:
+    """Apply ``changes`` and the new status, save, and record the event.
+
+    ``ticket`` comes from ``lock_visible`` and ``target`` from ``check`` in the same
+    transaction; the table is consulted once more so no caller can skip it.
+    """
+    before, tier = Status(ticket.status), ticket.tier
+    if TRANSITIONS.get((before, action)) != target:
+        raise TransitionError()
+    for field, value in (changes or {}).items():
+        setattr(ticket, field, value)
+    ticket.status = target
+    ticket.updated_at = now
+    ticket.save()
+    return record(
+        ticket=ticket,
+        action=action,
+        actor=actor,
+        channel=channel,
+        now=now,
+        status_before=before,
+        data=data,
+        internal=internal,
+        tier=tier,
+    )
