@@ -38,6 +38,7 @@ deploycheck: install
 	  ALLOWED_HOSTS=desk.example.edu.cn HTTPS=1 \
 	  $(BIN)/campusdesk check --deploy --fail-level WARNING
 	DEBUG=1 DATA_DIR=var/test $(BIN)/campusdesk makemigrations --check --dry-run
+	DEBUG=1 DATA_DIR=var/test $(BIN)/campusdesk spectacular --validate --fail-on-warn --file /dev/null
 
 pytest: install
 	DATA_DIR=var/test $(BIN)/pytest $(PYTEST_ARGS)

@@ -290,6 +290,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "TicketStatusEnum": "campusdesk.tickets.models.Status",
+        "OutOfScopeTypeEnum": "campusdesk.tickets.models.OutOfScopeType",
+    },
 }
 
 # --- logging --------------------------------------------------------------

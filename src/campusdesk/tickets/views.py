@@ -38,8 +38,11 @@ def _filters(
     form = forms.QueueFilterForm(request.GET or None)
     forms.set_choices(form, "project", scoping.visible_projects(user))
     forms.set_choices(form, "product", scoping.visible_products(user))
-    handlers = User.objects.filter(role__in=HANDLER_ROLES, is_active=True)
-    forms.set_choices(form, "assignee", handlers if user.is_vendor_staff else User.objects.none())
+    if user.is_vendor_staff:
+        handlers = User.objects.filter(role__in=HANDLER_ROLES, is_active=True)
+        forms.set_choices(form, "assignee", handlers)
+    else:
+        del form.fields["assignee"]
     data = form.cleaned_data if form.is_valid() else {}
     product, project, assignee = data.get("product"), data.get("project"), data.get("assignee")
     return form, selectors.TicketFilters(
