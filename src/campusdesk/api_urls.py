@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from campusdesk.accounts.api import MeView, OrganisationViewSet, TokenView
 from campusdesk.catalog.api import ProductViewSet, ProjectViewSet
+from campusdesk.sla.api import CalendarDayView, PreviewView
 from campusdesk.tickets.api import TicketViewSet
 
 router = DefaultRouter()
@@ -16,5 +17,7 @@ router.register("tickets", TicketViewSet, basename="ticket")
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("me/", MeView.as_view(), name="me"),
+    path("sla/preview/", PreviewView.as_view(), name="sla-preview"),
+    path("sla/calendar-days/", CalendarDayView.as_view(), name="sla-calendar-days"),
     path("", include(router.urls)),
 ]

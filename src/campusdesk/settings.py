@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "campusdesk.accounts",
     "campusdesk.catalog",
     "campusdesk.tickets",
+    "campusdesk.sla",
 ]
 
 MIDDLEWARE = [

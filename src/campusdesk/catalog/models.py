@@ -85,6 +85,14 @@ class Project(models.Model):
         blank=True,
         related_name="line1_projects",
     )
+    calendar = models.ForeignKey(
+        "sla.Calendar",
+        verbose_name=_("working calendar"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        help_text=_("The customer's own business hours; empty: the default calendar."),
+    )
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

@@ -21,8 +21,10 @@ def load(*, tickets: bool = True) -> list[Login]:
     """Load the demo; ``tickets=False`` stops after people and projects (the tests' personas)."""
     from campusdesk.accounts import demo as accounts_demo
     from campusdesk.catalog import demo as catalog_demo
+    from campusdesk.sla import defaults as sla_defaults
     from campusdesk.tickets import demo as tickets_demo
 
+    sla_defaults.ensure()
     people = accounts_demo.load(password=PASSWORD)
     projects = catalog_demo.load(people)
     if tickets:

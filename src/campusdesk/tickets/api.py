@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -16,10 +16,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campusdesk.core.http import current_user
+from campusdesk.sla import services as sla
 from campusdesk.tickets import downloads, selectors, services, workflow
 from campusdesk.tickets.models import (
     Attachment,
     Channel,
+    Commitment,
     IncidentReport,
     OutOfScopeType,
     ServiceType,
@@ -56,20 +58,49 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
             "assignee", "committed_resolution_at", "solution", "urge_count", "rejection_count",
             "rating", "rating_comment", "workload_hours", "out_of_scope_type",
             "out_of_scope_hours", "created_at", "updated_at", "accepted_at", "closed_at",
+            "accept_by", "respond_by", "resolve_by", "onsite_by", "plan_by", "waiting_for",
         ]  # fmt: skip
         read_only_fields = fields
 
 
+class DeadlineSerializer(serializers.Serializer[Any]):
+    kind = serializers.CharField()
+    name = serializers.CharField(source="label")
+    due_at = serializers.DateTimeField()
+    met_at = serializers.DateTimeField(allow_null=True)
+    state = serializers.ChoiceField(
+        choices=["met", "breached", "at_risk", "running", "paused", "stopped"]
+    )
+    seconds_left = serializers.SerializerMethodField()
+
+    def get_seconds_left(self, state: sla.DeadlineState) -> int | None:
+        return int(state.remaining.total_seconds()) if state.remaining is not None else None
+
+
+class CommitmentOutSerializer(serializers.ModelSerializer[Commitment]):
+    set_by = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = Commitment
+        fields = ["tier", "due_at", "reason", "set_by", "created_at"]
+
+
 class TicketDetailSerializer(TicketSerializer):
     allowed_actions = serializers.SerializerMethodField()
+    deadlines = serializers.SerializerMethodField()
+    commitments = CommitmentOutSerializer(many=True, read_only=True)
 
     class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "allowed_actions"]
+        fields = [*TicketSerializer.Meta.fields, "allowed_actions", "deadlines", "commitments"]
         read_only_fields = fields
 
     def get_allowed_actions(self, ticket: Ticket) -> list[str]:
         user = current_user(self.context["request"])
         return [a.value for a in workflow.allowed_actions(user, ticket)]
+
+    @extend_schema_field(DeadlineSerializer(many=True))
+    def get_deadlines(self, ticket: Ticket) -> list[dict[str, Any]]:
+        return DeadlineSerializer(sla.states(ticket), many=True).data  # type: ignore[return-value]
 
 
 class TicketCreateSerializer(serializers.Serializer[Any]):
@@ -168,6 +199,14 @@ class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
         return f"/tickets/{attachment.ticket_id}/attachments/{attachment.pk}/"
 
 
+class QuestionSerializer(serializers.Serializer[Any]):
+    question = serializers.CharField(max_length=5000)
+
+
+class AnswerSerializer(serializers.Serializer[Any]):
+    answer = serializers.CharField(max_length=20000)
+
+
 class UploadSerializer(serializers.Serializer[Any]):
     file = serializers.FileField()
 
@@ -223,7 +262,12 @@ class TicketViewSet(viewsets.GenericViewSet[Ticket]):
         return ticket
 
     def _detail(self, ticket_id: int, status_code: int = status.HTTP_200_OK) -> Response:
-        ticket = self._ticket(str(ticket_id))
+        commitments = Commitment.objects.select_related("set_by").order_by("created_at", "id")
+        tickets = selectors.visible_tickets(current_user(self.request))
+        tickets = tickets.select_related(*selectors.LIST_RELATED, "project__calendar")
+        ticket = get_object_or_404(
+            tickets.prefetch_related(Prefetch("commitments", queryset=commitments)), pk=ticket_id
+        )
         context = self.get_serializer_context()
         return Response(TicketDetailSerializer(ticket, context=context).data, status=status_code)
 
@@ -252,8 +296,7 @@ class TicketViewSet(viewsets.GenericViewSet[Ticket]):
 
     @extend_schema(responses=TicketDetailSerializer)
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        ticket = self._ticket(pk)
-        return Response(TicketDetailSerializer(ticket, context={"request": request}).data)
+        return self._detail(self._ticket(pk).pk)
 
     @extend_schema(responses=EventSerializer(many=True))
     @action(detail=True, methods=["get"])
@@ -408,6 +451,27 @@ class TicketViewSet(viewsets.GenericViewSet[Ticket]):
             change_type=data["change_type"],
             workload_hours=data["workload_hours"],
             channel=API,
+        )
+        return self._detail(ticket.pk)
+
+    @extend_schema(request=QuestionSerializer, responses=TicketDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="ask-info")
+    def ask_info(self, request: Request, pk: str | None = None) -> Response:
+        ticket = self._acting(pk, Action.ASK_INFO)
+        data = _valid(QuestionSerializer, request)
+        services.ticket_ask_info(
+            ticket_id=ticket.pk, actor=current_user(request), question=data["question"],
+            channel=API,
+        )  # fmt: skip
+        return self._detail(ticket.pk)
+
+    @extend_schema(request=AnswerSerializer, responses=TicketDetailSerializer)
+    @action(detail=True, methods=["post"], url_path="answer-info")
+    def answer_info(self, request: Request, pk: str | None = None) -> Response:
+        ticket = self._acting(pk, Action.ANSWER_INFO)
+        data = _valid(AnswerSerializer, request)
+        services.ticket_answer_info(
+            ticket_id=ticket.pk, actor=current_user(request), answer=data["answer"], channel=API
         )
         return self._detail(ticket.pk)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
@@ -58,6 +59,7 @@ class Channel(models.TextChoices):
     EMAIL = "email", _("E-mail")
     ALERT = "alert", _("Monitoring alert")
     API = "api", _("API")
+    SYSTEM = "system", _("System")
 
 
 class OutOfScopeType(models.TextChoices):
@@ -136,6 +138,21 @@ class Ticket(models.Model):
     accepted_at = models.DateTimeField(_("first accepted at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
 
+    # Service levels (sla app): deadlines counted from registration, recomputed on
+    # every transition; the sweeper reads next_deadline_at.
+    accept_by = models.DateTimeField(_("accept by"), null=True, blank=True)
+    respond_by = models.DateTimeField(_("respond by"), null=True, blank=True)
+    resolve_by = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    onsite_by = models.DateTimeField(_("on site by"), null=True, blank=True)
+    plan_by = models.DateTimeField(_("plan by"), null=True, blank=True)
+    responded_at = models.DateTimeField(_("first response at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("solution given at"), null=True, blank=True)
+    waiting_since = models.DateTimeField(_("clock paused since"), null=True, blank=True)
+    waiting_for = models.CharField(_("waiting for"), max_length=10, blank=True)
+    paused_clock = models.DurationField(_("paused (wall time)"), default=timedelta(0))
+    paused_working = models.DurationField(_("paused (working time)"), default=timedelta(0))
+    next_deadline_at = models.DateTimeField(_("next deadline check"), null=True, blank=True)
+
     class Meta:
         verbose_name = _("problem")
         verbose_name_plural = _("problems")
@@ -147,6 +164,11 @@ class Ticket(models.Model):
             models.Index(fields=["reporter", "-created_at"], name="ticket_reporter"),
             models.Index(fields=["severity", "status"], name="ticket_severity"),
             models.Index(fields=["product", "tier", "status"], name="ticket_product_tier"),
+            models.Index(
+                fields=["next_deadline_at"],
+                name="ticket_next_deadline",
+                condition=Q(next_deadline_at__isnull=False),
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(tier__gte=1, tier__lte=4), name="ticket_tier"),

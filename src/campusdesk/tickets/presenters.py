@@ -9,6 +9,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from campusdesk.core import clock
+from campusdesk.sla.deadlines import LABELS
 from campusdesk.tickets.models import OutOfScopeType, Tier
 from campusdesk.tickets.workflow import ACTION_LABELS, Action
 
@@ -72,11 +73,25 @@ def summary(action: str, data: dict[str, Any]) -> str:
             else _("Updated the incident analysis report (incomplete).")
         ),
         Action.ATTACH: lambda d: _("Attached %(name)s.") % {"name": d.get("name", "")},
+        Action.ASK_INFO: lambda d: _("Asked the customer for information; the clocks stand still."),
+        Action.ANSWER_INFO: lambda d: _("Answered; the clocks run again."),
+        Action.SLA_WARNING: lambda d: (
+            _("%(deadline)s deadline near: %(due)s.")
+            % {"deadline": _deadline(d.get("deadline")), "due": _when(d.get("due_at"))}
+        ),
+        Action.SLA_BREACHED: lambda d: (
+            _("%(deadline)s deadline missed: %(due)s.")
+            % {"deadline": _deadline(d.get("deadline")), "due": _when(d.get("due_at"))}
+        ),
     }
     writer = writers.get(action)
     if writer is None:
         return str(ACTION_LABELS.get(Action(action), action)) if action in Action else action
     return str(writer(data))
+
+
+def _deadline(kind: Any) -> str:
+    return str(LABELS.get(str(kind), kind))
 
 
 def _out_of_scope(value: Any) -> str:
@@ -88,7 +103,7 @@ def _out_of_scope(value: Any) -> str:
 
 def body(data: dict[str, Any]) -> str:
     """The free text the event carries (record body, reason, solution, message, comment)."""
-    for key in ("body", "reason", "solution", "message", "comment"):
+    for key in ("body", "reason", "solution", "message", "comment", "question", "answer"):
         if data.get(key):
             return str(data[key])
     return ""

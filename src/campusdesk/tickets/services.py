@@ -20,6 +20,7 @@ from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.core import clock, scoping
 from campusdesk.core.errors import PermissionDenied, TransitionError, ValidationError
+from campusdesk.sla import services as sla
 from campusdesk.tickets import workflow
 from campusdesk.tickets.attachments import validate_upload
 from campusdesk.tickets.models import (
@@ -160,6 +161,7 @@ def ticket_register(
         updated_at=now,
     )
     ticket.number = _next_number(now)
+    sla.on_register(ticket, now)
     ticket.save()
     data: dict[str, Any] = {
         "title": ticket.title,
@@ -282,8 +284,6 @@ def ticket_escalate(
     """Pass the problem to the next line (升级): it waits there until that tier accepts."""
     now = now or clock.now()
     ticket, target = _begin(ticket_id, actor, Action.ESCALATE)
-    if ticket.tier >= 4:
-        raise TransitionError(_("The task force is the last line; it cannot be escalated."))
     reason = _text(reason, "reason", limit=2000)
     workflow.transition(
         ticket=ticket, action=Action.ESCALATE, target=target, actor=actor, channel=channel,
@@ -424,8 +424,6 @@ def ticket_withdraw(
     """The reporter withdraws a problem that nobody has accepted yet."""
     now = now or clock.now()
     ticket, target = _begin(ticket_id, actor, Action.WITHDRAW)
-    if ticket.accepted_at is not None:
-        raise TransitionError(_("The problem has been accepted; ask the handler to close it."))
     reason = _text(reason, "reason", required=False, limit=2000)
     workflow.transition(
         ticket=ticket, action=Action.WITHDRAW, target=target, actor=actor, channel=channel,
@@ -471,8 +469,6 @@ def incident_report_save(
     """Write the incident analysis report of an emergency incident; each save is on the timeline."""
     now = now or clock.now()
     ticket, target = _begin(ticket_id, actor, Action.INCIDENT_REPORT)
-    if ticket.service_type != ServiceType.INCIDENT:
-        raise TransitionError(_("Only emergency incidents have an incident analysis report."))
     report = IncidentReport.objects.filter(ticket=ticket).first() or IncidentReport(ticket=ticket)
     changed = []
     for field in IncidentReport.REQUIRED:
@@ -520,3 +516,43 @@ def attachment_add(
         attachment.file.delete(save=False)  # no orphan file when the row is not written
         raise
     return attachment
+
+
+@transaction.atomic
+def ticket_ask_info(
+    *,
+    ticket_id: int,
+    actor: User,
+    question: str,
+    channel: str = Channel.WEB,
+    now: datetime | None = None,
+) -> Ticket:
+    """Ask the customer for information (待用户补充): the clocks stand still until they answer."""
+    now = now or clock.now()
+    ticket, target = _begin(ticket_id, actor, Action.ASK_INFO)
+    question = _text(question, "question", limit=5000)
+    workflow.transition(
+        ticket=ticket, action=Action.ASK_INFO, target=target, actor=actor, channel=channel,
+        now=now, data={"question": question},
+    )  # fmt: skip
+    return ticket
+
+
+@transaction.atomic
+def ticket_answer_info(
+    *,
+    ticket_id: int,
+    actor: User,
+    answer: str,
+    channel: str = Channel.WEB,
+    now: datetime | None = None,
+) -> Ticket:
+    """The customer answers the handler's question; the clocks run again."""
+    now = now or clock.now()
+    ticket, target = _begin(ticket_id, actor, Action.ANSWER_INFO)
+    answer = _text(answer, "answer", limit=20000)
+    workflow.transition(
+        ticket=ticket, action=Action.ANSWER_INFO, target=target, actor=actor, channel=channel,
+        now=now, data={"answer": answer},
+    )  # fmt: skip
+    return ticket

@@ -28,6 +28,7 @@ from campusdesk.accounts.roles import Role
 from campusdesk.catalog.models import ProductExpert
 from campusdesk.core import scoping
 from campusdesk.core.errors import NotFound, PermissionDenied, TransitionError
+from campusdesk.sla import services as sla
 from campusdesk.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent
 
 
@@ -46,6 +47,11 @@ class Action(StrEnum):
     OUT_OF_SCOPE = "out_of_scope"
     INCIDENT_REPORT = "incident_report"
     ATTACH = "attach"
+    ASK_INFO = "ask_info"
+    ANSWER_INFO = "answer_info"
+    # recorded by the service-level sweeper, never taken by a person
+    SLA_WARNING = "sla_warning"
+    SLA_BREACHED = "sla_breached"
 
 
 ACTION_LABELS: dict[Action, str | Promise] = {
@@ -63,6 +69,10 @@ ACTION_LABELS: dict[Action, str | Promise] = {
     Action.OUT_OF_SCOPE: _("Mark as out of scope"),
     Action.INCIDENT_REPORT: _("Incident analysis report"),
     Action.ATTACH: _("Attach a file"),
+    Action.ASK_INFO: _("Ask the customer for information"),
+    Action.ANSWER_INFO: _("Answer the question"),
+    Action.SLA_WARNING: _("Deadline near"),
+    Action.SLA_BREACHED: _("Deadline missed"),
 }
 
 
@@ -125,6 +135,9 @@ class Rule:
     sources: tuple[Status, ...]
     target: Status | None
     who: Who
+    #: a condition beyond the status, and what to say when it does not hold (409)
+    guard: Callable[[Ticket], bool] | None = None
+    refusal: str | Promise = ""
 
 
 OPEN = tuple(OPEN_STATUSES)
@@ -134,17 +147,39 @@ RULES: tuple[Rule, ...] = (
     Rule(Action.ACCEPT, (N,), P, is_tier_staff),
     Rule(Action.CHANGE_COMMITMENT, (P, PC), None, is_tier_staff),
     Rule(Action.RECORD, OPEN, None, either(is_vendor, is_ticket_customer)),
-    Rule(Action.ESCALATE, (N, P), N, either(is_tier_staff, is_ops)),
+    Rule(
+        Action.ESCALATE, (N, P), N, either(is_tier_staff, is_ops),
+        guard=lambda t: t.tier < 4,
+        refusal=_("The task force is the last line; it cannot be escalated."),
+    ),
     Rule(Action.ASSIGN, OPEN, None, either(is_tier_staff, is_ops)),
     Rule(Action.REQUEST_CLOSE, (P,), PC, is_tier_staff),
     Rule(Action.REJECT_CLOSE, (PC,), P, is_ticket_customer),
     Rule(Action.CLOSE, (PC,), C, is_ticket_customer),
     Rule(Action.URGE, OPEN, None, is_ticket_customer),
-    Rule(Action.WITHDRAW, (N,), Status.WITHDRAWN, is_reporter),
+    Rule(
+        Action.WITHDRAW, (N,), Status.WITHDRAWN, is_reporter,
+        guard=lambda t: t.accepted_at is None,
+        refusal=_("The problem has been accepted; ask the handler to close it."),
+    ),
     Rule(Action.OUT_OF_SCOPE, (*OPEN, C), None, either(is_tier_staff, is_ops)),
-    Rule(Action.INCIDENT_REPORT, (*OPEN, C), None, is_vendor),
+    Rule(
+        Action.INCIDENT_REPORT, (*OPEN, C), None, is_vendor,
+        guard=lambda t: t.service_type == "incident",
+        refusal=_("Only emergency incidents have an incident analysis report."),
+    ),
     Rule(Action.ATTACH, OPEN, None, either(is_vendor, is_ticket_customer)),
-)
+    Rule(
+        Action.ASK_INFO, (P,), None, is_tier_staff,
+        guard=lambda t: t.waiting_for != "info",
+        refusal=_("The customer has not answered the last question yet."),
+    ),
+    Rule(
+        Action.ANSWER_INFO, (P,), None, is_ticket_customer,
+        guard=lambda t: t.waiting_for == "info",
+        refusal=_("Nobody is waiting for an answer on this problem."),
+    ),
+)  # fmt: skip
 
 #: status × action → new status (the status itself where it does not change).
 TRANSITIONS: dict[tuple[Status, Action], Status] = {
@@ -163,7 +198,9 @@ def allowed_actions(user: User, ticket: Ticket) -> list[Action]:
     return [
         rule.action
         for rule in RULES
-        if (ticket.status, rule.action) in TRANSITIONS and may(user, ticket, rule.action)
+        if (ticket.status, rule.action) in TRANSITIONS
+        and (rule.guard is None or rule.guard(ticket))
+        and may(user, ticket, rule.action)
     ]
 
 
@@ -194,6 +231,9 @@ def check(user: User, ticket: Ticket, action: Action) -> Status:
             _("“%(action)s” is not possible while the problem is “%(status)s”.")
             % {"action": ACTION_LABELS[action], "status": ticket.get_status_display()}
         )
+    rule = RULE_OF[action]
+    if rule.guard is not None and not rule.guard(ticket):
+        raise TransitionError(rule.refusal)
     return target
 
 
@@ -248,6 +288,7 @@ def transition(
         setattr(ticket, field, value)
     ticket.status = target
     ticket.updated_at = now
+    sla.on_transition(ticket, action, actor, now, internal=internal)
     ticket.save()
     return record(
         ticket=ticket,

@@ -1,0 +1,265 @@
+"""Service-level clocks of tickets: set at registration, moved by transitions, fired by the sweeper.
+
+A warning and a breach fire at most once per ticket and deadline: the firing row's
+unique constraint decides, whatever number of sweepers and transitions race.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from django.db import IntegrityError, connection, transaction
+
+from campusdesk.core import clock
+from campusdesk.sla import deadlines
+from campusdesk.sla.deadlines import KINDS
+from campusdesk.sla.models import Calendar, CalendarDay, SlaFiring, SlaPolicy
+from campusdesk.sla.worktime import WorkCalendar, working_time_between
+
+if TYPE_CHECKING:
+    from campusdesk.accounts.models import User
+    from campusdesk.tickets.models import Ticket
+
+INFO, CLOSURE = "info", "closure"
+
+
+@dataclass
+class Context:
+    """What evaluating one ticket's clocks needs, loaded once."""
+
+    policy: SlaPolicy
+    calendar: WorkCalendar
+    fired: set[tuple[str, str]]
+
+
+def load(ticket: Ticket) -> Context:
+    severity = ticket.severity or deadlines.provisional_severity(ticket.urgency)
+    policy = SlaPolicy.objects.select_related("calendar").get(severity=severity)
+    calendar = deadlines.calendar_of(policy, ticket.project.calendar).work_calendar()
+    fired: set[tuple[str, str]] = set()
+    if ticket.pk is not None:
+        fired = {
+            (deadline, kind)
+            for deadline, kind in SlaFiring.objects.filter(ticket=ticket).values_list(
+                "deadline", "kind"
+            )
+        }
+    return Context(policy=policy, calendar=calendar, fired=fired)
+
+
+def met_at(ticket: Ticket, kind: str) -> datetime | None:
+    """When the first qualifying action met deadline ``kind`` (None: not met)."""
+    if kind == "accept":
+        return ticket.accepted_at
+    if kind == "respond":
+        return ticket.responded_at
+    return ticket.resolved_at  # resolve, plan, and on site (a solution makes the visit moot)
+
+
+def _recompute(ticket: Ticket, ctx: Context) -> None:
+    for field, value in deadlines.for_ticket(ticket, ctx.policy, ctx.calendar).as_dict().items():
+        setattr(ticket, field, value)
+
+
+def next_check(ticket: Ticket, ctx: Context) -> datetime | None:
+    """The next instant the sweeper must look at ``ticket``: a warning or a breach not yet fired."""
+    if not ticket.is_open or ticket.waiting_since is not None:
+        return None
+    lead = timedelta(minutes=ctx.policy.warning_minutes)
+    moments = []
+    for kind in KINDS:
+        due = getattr(ticket, f"{kind}_by")
+        if due is None or met_at(ticket, kind) is not None:
+            continue
+        if (kind, SlaFiring.Kind.WARNING) not in ctx.fired:
+            moments.append(due - lead)
+        if (kind, SlaFiring.Kind.BREACHED) not in ctx.fired:
+            moments.append(due)
+    return min(moments, default=None)
+
+
+def _fire(ticket: Ticket, ctx: Context, deadline: str, kind: str, due: datetime, now: datetime
+          ) -> bool:  # fmt: skip
+    from campusdesk.tickets import workflow
+    from campusdesk.tickets.models import Channel
+    from campusdesk.tickets.workflow import Action
+
+    try:
+        with transaction.atomic():
+            SlaFiring.objects.create(
+                ticket=ticket, deadline=deadline, kind=kind, due_at=due, fired_at=now
+            )
+    except IntegrityError:  # another sweeper or transition fired it first
+        return False
+    ctx.fired.add((deadline, kind))
+    action = Action.SLA_WARNING if kind == SlaFiring.Kind.WARNING else Action.SLA_BREACHED
+    workflow.record(
+        ticket=ticket, action=action, actor=None, channel=Channel.SYSTEM, now=now,
+        status_before=ticket.status,
+        data={"deadline": deadline, "due_at": due.isoformat(), "severity": ctx.policy.severity},
+    )  # fmt: skip
+    return True
+
+
+def fire_due(ticket: Ticket, ctx: Context, now: datetime) -> int:
+    """Fire every warning and breach of ``ticket`` that is due at ``now``; how many fired."""
+    if not ticket.is_open:
+        return 0
+    lead = timedelta(minutes=ctx.policy.warning_minutes)
+    fired = 0
+    for kind in KINDS:
+        due, met = getattr(ticket, f"{kind}_by"), met_at(ticket, kind)
+        if due is None or (met is not None and met <= due):
+            continue
+        late = now >= due and (met is None or met > due)
+        if late and (kind, SlaFiring.Kind.BREACHED) not in ctx.fired:
+            fired += _fire(ticket, ctx, kind, SlaFiring.Kind.BREACHED, due, now)
+        elif (
+            met is None
+            and not late
+            and now >= due - lead
+            and ticket.waiting_since is None
+            and (kind, SlaFiring.Kind.WARNING) not in ctx.fired
+        ):
+            fired += _fire(ticket, ctx, kind, SlaFiring.Kind.WARNING, due, now)
+    return fired
+
+
+# --- hooks for the ticket workflow --------------------------------------------------------
+def on_register(ticket: Ticket, now: datetime) -> None:
+    """Set the deadlines of a new ticket (provisional severity from the urgency)."""
+    ctx = load(ticket)
+    _recompute(ticket, ctx)
+    ticket.next_deadline_at = next_check(ticket, ctx)
+
+
+def _pause(ticket: Ticket, reason: str, now: datetime, pauses: bool) -> None:
+    ticket.waiting_for = reason
+    if pauses and ticket.waiting_since is None:
+        ticket.waiting_since = now
+
+
+def _resume(ticket: Ticket, now: datetime, calendar: WorkCalendar) -> None:
+    if ticket.waiting_since is not None:
+        ticket.paused_clock += now - ticket.waiting_since
+        ticket.paused_working += working_time_between(ticket.waiting_since, now, calendar)
+    ticket.waiting_since = None
+    ticket.waiting_for = ""
+
+
+def on_transition(
+    ticket: Ticket, action: str, actor: User | None, now: datetime, internal: bool = False
+) -> None:
+    """Update the markers and pauses that ``action`` implies, then the deadlines."""
+    ctx = load(ticket)
+    is_staff = actor is not None and actor.is_vendor_staff
+    # any reply of the customer answers the handler's question
+    answered = action == "answer_info" or (
+        action == "record" and not is_staff and ticket.waiting_for == INFO
+    )
+    if action == "accept" or (action == "record" and is_staff and not internal):
+        ticket.responded_at = ticket.responded_at or now
+    if action == "request_close":
+        ticket.resolved_at = now
+        _pause(ticket, CLOSURE, now, ctx.policy.pause_while_pending_close)
+    elif action == "reject_close":
+        ticket.resolved_at = None
+        _resume(ticket, now, ctx.calendar)
+    elif action == "ask_info":
+        _pause(ticket, INFO, now, ctx.policy.pause_while_waiting)
+    elif answered or action in ("close", "withdraw"):
+        _resume(ticket, now, ctx.calendar)
+    _recompute(ticket, ctx)
+    fire_due(ticket, ctx, now)
+    ticket.next_deadline_at = next_check(ticket, ctx)
+
+
+# --- the sweeper -------------------------------------------------------------------------------
+def sweep(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Fire what is due on tickets whose next check has come; the number of firings.
+
+    Cost grows with the due tickets, not the open ones: it reads the partial index on
+    ``next_deadline_at``.
+    """
+    from campusdesk.tickets.models import Ticket
+
+    now = now or clock.now()
+    due = Ticket.objects.filter(next_deadline_at__lte=now).order_by("next_deadline_at")
+    return sum(_sweep_one(pk, now) for pk in due.values_list("pk", flat=True)[:limit])
+
+
+@transaction.atomic
+def _sweep_one(ticket_id: int, now: datetime) -> int:
+    from campusdesk.tickets.models import Ticket
+
+    tickets = Ticket.objects.select_related("project__calendar")
+    if connection.features.has_select_for_update_skip_locked:
+        tickets = tickets.select_for_update(skip_locked=True, of=("self",))
+    ticket = tickets.filter(pk=ticket_id, next_deadline_at__lte=now).first()
+    if ticket is None:  # another sweeper holds it, or already moved it on
+        return 0
+    ctx = load(ticket)
+    fired = fire_due(ticket, ctx, now)
+    Ticket.objects.filter(pk=ticket.pk).update(next_deadline_at=next_check(ticket, ctx))
+    return fired
+
+
+# --- state for the pages and the API -------------------------------------------------------------
+@dataclass(frozen=True)
+class DeadlineState:
+    kind: str
+    label: str
+    due_at: datetime
+    met_at: datetime | None
+    state: str  # met, breached, at_risk, running, paused, stopped
+    remaining: timedelta | None
+
+
+def states(ticket: Ticket, now: datetime | None = None, warning_minutes: int = 30
+           ) -> list[DeadlineState]:  # fmt: skip
+    """Each deadline of ``ticket`` with its state and the time left at ``now``."""
+    now = now or clock.now()
+    lead = timedelta(minutes=warning_minutes)
+    result = []
+    for kind in KINDS:
+        due = getattr(ticket, f"{kind}_by")
+        if due is None:
+            continue
+        met = met_at(ticket, kind)
+        state = _state(ticket, due, met, now, lead)
+        remaining = due - now if state in ("running", "at_risk", "paused") else None
+        label = str(deadlines.LABELS[kind])
+        result.append(DeadlineState(kind, label, due, met, state, remaining))
+    return result
+
+
+def _state(ticket: Ticket, due: datetime, met: datetime | None, now: datetime, lead: timedelta
+           ) -> str:  # fmt: skip
+    if met is not None:
+        return "met" if met <= due else "breached"
+    if now >= due:
+        return "breached"
+    if not ticket.is_open:
+        return "stopped"
+    if ticket.waiting_since is not None:
+        return "paused"
+    return "at_risk" if due - now <= lead else "running"
+
+
+# --- administration --------------------------------------------------------------------------------
+def calendar_day_set(*, calendar: Calendar, day: date, kind: str, name: str = "") -> CalendarDay:
+    """Add or change an override of ``calendar`` (a holiday, or an adjusted working day)."""
+    entry, _created = CalendarDay.objects.update_or_create(
+        calendar=calendar, date=day, defaults={"kind": kind, "name": name.strip()[:100]}
+    )
+    return entry
+
+
+def preview(*, severity: str, start: datetime, calendar: Calendar | None = None
+            ) -> deadlines.Deadlines:  # fmt: skip
+    """The deadlines a ticket of ``severity`` registered at ``start`` would get."""
+    policy = SlaPolicy.objects.select_related("calendar").get(severity=severity)
+    work = deadlines.calendar_of(policy, calendar).work_calendar()
+    return deadlines.compute(start=start, policy=policy, calendar=work)
