@@ -248,7 +248,7 @@ def _state(ticket: Ticket, due: datetime, met: datetime | None, now: datetime, l
     return "at_risk" if due - now <= lead else "running"
 
 
-# --- administration --------------------------------------------------------------------------------
+# --- administration ----------------------------------------------------------------------
 def calendar_day_set(*, calendar: Calendar, day: date, kind: str, name: str = "") -> CalendarDay:
     """Add or change an override of ``calendar`` (a holiday, or an adjusted working day)."""
     entry, _created = CalendarDay.objects.update_or_create(
