@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from campusdesk.accounts.models import User
+from campusdesk.catalog.models import Project
 from campusdesk.core import demo
+from campusdesk.tickets import services
+from campusdesk.tickets.models import Ticket
 
 
 @pytest.fixture(autouse=True)
@@ -39,3 +44,34 @@ def customer(people: dict[str, User]) -> User:
 def outsider(people: dict[str, User]) -> User:
     """A customer user of the other university."""
     return people["user2"]
+
+
+@pytest.fixture
+def project(people: dict[str, User]) -> Project:
+    return Project.objects.get(name="研究生管理系统运维服务")
+
+
+@pytest.fixture
+def other_project(people: dict[str, User]) -> Project:
+    return Project.objects.get(name="学工系统运维服务")
+
+
+@pytest.fixture
+def ticket(project: Project, customer: User) -> Ticket:
+    return _new_ticket(project, customer)
+
+
+@pytest.fixture
+def accepted(ticket: Ticket, people: dict[str, User]) -> Ticket:
+    return services.ticket_accept(
+        ticket_id=ticket.pk,
+        actor=people["engineer"],
+        severity="SIS2",
+        committed_resolution_at=timezone.now() + timedelta(hours=8),
+    )
+
+
+def _new_ticket(project: Project, reporter: User) -> Ticket:
+    from tests.tickets.conftest import new_ticket
+
+    return new_ticket(project, reporter)

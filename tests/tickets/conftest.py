@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-import pytest
 from django.utils import timezone
 
 from campusdesk.accounts.models import User
@@ -16,16 +15,6 @@ from campusdesk.tickets.models import Ticket
 
 def later(hours: float = 24) -> str:
     return (timezone.now() + timedelta(hours=hours)).isoformat()
-
-
-@pytest.fixture
-def project(people: dict[str, User]) -> Project:
-    return Project.objects.get(name="研究生管理系统运维服务")
-
-
-@pytest.fixture
-def other_project(people: dict[str, User]) -> Project:
-    return Project.objects.get(name="学工系统运维服务")
 
 
 def new_ticket(project: Project, reporter: User, **overrides: Any) -> Ticket:
@@ -42,18 +31,3 @@ def new_ticket(project: Project, reporter: User, **overrides: Any) -> Ticket:
     }
     fields.update(overrides)
     return services.ticket_register(**fields)
-
-
-@pytest.fixture
-def ticket(project: Project, customer: User) -> Ticket:
-    return new_ticket(project, customer)
-
-
-@pytest.fixture
-def accepted(ticket: Ticket, people: dict[str, User]) -> Ticket:
-    return services.ticket_accept(
-        ticket_id=ticket.pk,
-        actor=people["engineer"],
-        severity="SIS2",
-        committed_resolution_at=timezone.now() + timedelta(hours=8),
-    )

@@ -34,9 +34,13 @@ class Context:
     fired: set[tuple[str, str]]
 
 
-def load(ticket: Ticket) -> Context:
+def policy_for(ticket: Ticket) -> SlaPolicy:
     severity = ticket.severity or deadlines.provisional_severity(ticket.urgency)
-    policy = SlaPolicy.objects.select_related("calendar").get(severity=severity)
+    return SlaPolicy.objects.select_related("calendar").get(severity=severity)
+
+
+def load(ticket: Ticket) -> Context:
+    policy = policy_for(ticket)
     calendar = deadlines.calendar_of(policy, ticket.project.calendar).work_calendar()
     fired: set[tuple[str, str]] = set()
     if ticket.pk is not None:
@@ -217,11 +221,10 @@ class DeadlineState:
     remaining: timedelta | None
 
 
-def states(ticket: Ticket, now: datetime | None = None, warning_minutes: int = 30
-           ) -> list[DeadlineState]:  # fmt: skip
+def states(ticket: Ticket, now: datetime | None = None) -> list[DeadlineState]:
     """Each deadline of ``ticket`` with its state and the time left at ``now``."""
     now = now or clock.now()
-    lead = timedelta(minutes=warning_minutes)
+    lead = timedelta(minutes=policy_for(ticket).warning_minutes)
     result = []
     for kind in KINDS:
         due = getattr(ticket, f"{kind}_by")

@@ -167,3 +167,11 @@ class QueueFilterForm(forms.Form):
     assignee = forms.ModelChoiceField(
         label=_("assignee"), required=False, queryset=User.objects.none()
     )
+
+
+class QuestionForm(forms.Form):
+    question = _text(_("question for the customer"), rows=3)
+
+
+class AnswerForm(forms.Form):
+    answer = _text(_("answer"), rows=3)

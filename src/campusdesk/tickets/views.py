@@ -22,6 +22,7 @@ from campusdesk.accounts.roles import Role
 from campusdesk.core import scoping
 from campusdesk.core.errors import DomainError
 from campusdesk.core.http import current_user, htmx_target, is_htmx
+from campusdesk.sla import services as sla
 from campusdesk.tickets import downloads, forms, selectors, services, workflow
 from campusdesk.tickets.models import Channel, IncidentReport, Ticket
 from campusdesk.tickets.workflow import ACTION_LABELS, Action
@@ -194,6 +195,7 @@ def _context(ticket: Ticket, user: User, bound: dict[Action, djforms.BaseForm] |
         "attachments": ticket.attachments.select_related("uploaded_by"),
         "report": IncidentReport.objects.filter(ticket=ticket).first(),
         "action_forms": _action_forms(ticket, user, bound),
+        "deadlines": sla.states(ticket),
         "is_staff": user.is_vendor_staff,
     }
 
@@ -280,6 +282,8 @@ FORMS: dict[Action, type[djforms.Form]] = {
     Action.WITHDRAW: forms.OptionalReasonForm,
     Action.OUT_OF_SCOPE: forms.OutOfScopeForm,
     Action.ATTACH: forms.AttachForm,
+    Action.ASK_INFO: forms.QuestionForm,
+    Action.ANSWER_INFO: forms.AnswerForm,
 }
 
 Handler = Callable[[Ticket, User, dict[str, Any]], Any]
@@ -314,6 +318,10 @@ HANDLERS: dict[Action, Handler] = {
         ticket_id=t.pk, actor=u, fields=d, channel=WEB),
     Action.ATTACH: lambda t, u, d: services.attachment_add(
         ticket_id=t.pk, actor=u, upload=d["file"], channel=WEB),
+    Action.ASK_INFO: lambda t, u, d: services.ticket_ask_info(
+        ticket_id=t.pk, actor=u, question=d["question"], channel=WEB),
+    Action.ANSWER_INFO: lambda t, u, d: services.ticket_answer_info(
+        ticket_id=t.pk, actor=u, answer=d["answer"], channel=WEB),
 }  # fmt: skip
 
 

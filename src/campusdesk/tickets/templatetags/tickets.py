@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django import template
+from django.utils.translation import gettext as _
 
 from campusdesk.tickets import presenters
 from campusdesk.tickets.models import TicketEvent
@@ -16,3 +19,18 @@ def event_summary(event: TicketEvent) -> str:
 @register.filter
 def event_body(event: TicketEvent) -> str:
     return presenters.body(event.data)
+
+
+@register.filter
+def duration_left(span: timedelta | None) -> str:
+    """A time left as 2天3小时 / 3小时20分 / 15分."""
+    if span is None:
+        return ""
+    minutes = max(0, int(span.total_seconds() // 60))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        return _("%(d)dd %(h)dh") % {"d": days, "h": hours}
+    if hours:
+        return _("%(h)dh %(m)dm") % {"h": hours, "m": mins}
+    return _("%(m)dm") % {"m": mins}
