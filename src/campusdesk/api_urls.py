@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from campusdesk.accounts.api import MeView, OrganisationViewSet, TokenView
 from campusdesk.catalog.api import ProductViewSet, ProjectViewSet
+from campusdesk.ops import api as ops
 from campusdesk.sla.api import CalendarDayView, PreviewView
 from campusdesk.tickets.api import TicketViewSet
 
@@ -19,5 +20,15 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("sla/preview/", PreviewView.as_view(), name="sla-preview"),
     path("sla/calendar-days/", CalendarDayView.as_view(), name="sla-calendar-days"),
+    path("ops/watch/", ops.WatchView.as_view(), name="ops-watch"),
+    path("ops/corrective-actions/<int:pk>/done/", ops.CorrectiveDoneView.as_view()),
+    path("tickets/<int:pk>/ops-records/", ops.OpsRecordView.as_view()),
+    path("tickets/<int:pk>/corrective-actions/", ops.CorrectiveActionsView.as_view()),
+    path("tickets/<int:pk>/dispatch/", ops.DispatchView.as_view()),
+    path("complaints/", ops.ComplaintsView.as_view(), name="complaints"),
+    path("complaints/<int:pk>/", ops.ComplaintDetailView.as_view()),
+    path("complaints/<int:pk>/assign/", ops.ComplaintStepView.as_view(step="assign")),
+    path("complaints/<int:pk>/notes/", ops.ComplaintStepView.as_view(step="notes")),
+    path("complaints/<int:pk>/resolve/", ops.ComplaintStepView.as_view(step="resolve")),
     path("", include(router.urls)),
 ]

@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "campusdesk.catalog",
     "campusdesk.tickets",
     "campusdesk.sla",
+    "campusdesk.ops",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +229,12 @@ ATTACHMENT_EXTENSIONS = envlist(
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# The customer service department (客户服务部) informed of on-site dispatches (seed §6):
+# the name of a user group.
+CUSTOMER_SERVICE_GROUP = envstr("CUSTOMER_SERVICE_GROUP", "客户服务部")
+# How far ahead the operations watch list shows problems nearing their committed time.
+OPS_NEARING_HOURS = envint("OPS_NEARING_HOURS", 4)
+
 # --- security -------------------------------------------------------------
 HTTPS = envbool("HTTPS", False)
 SECURE_SSL_REDIRECT = HTTPS
@@ -294,6 +301,8 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "TicketStatusEnum": "campusdesk.tickets.models.Status",
         "OutOfScopeTypeEnum": "campusdesk.tickets.models.OutOfScopeType",
+        "ComplaintStatusEnum": "campusdesk.ops.models.Complaint.Status",
+        "CalendarDayKindEnum": "campusdesk.sla.models.CalendarDay.Kind",
     },
 }
 

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("campusdesk.core.urls")),
     path("", include("campusdesk.catalog.urls")),
     path("", include("campusdesk.tickets.urls")),
+    path("", include("campusdesk.ops.urls")),
     path("accounts/", include("campusdesk.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("campusdesk.api_urls")),

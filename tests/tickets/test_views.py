@@ -115,7 +115,7 @@ def test_each_viewer_is_offered_only_their_actions(
     }  # fmt: skip
     assert _actions(web_client_for(people["expert2"]), ticket) == {"record", "attach"}
     assert _actions(web_client_for(people["ops"]), ticket) == {
-        "record", "escalate", "assign", "attach", "out_of_scope",
+        "record", "escalate", "assign", "attach", "out_of_scope", "ops_record",
     }  # fmt: skip
 
 

@@ -17,7 +17,8 @@ from tests.factories import UserFactory
 A = Action
 
 
-SYSTEM_EVENTS = {A.REGISTER, A.SLA_WARNING, A.SLA_BREACHED}  # recorded, never taken by a person
+# recorded by the system or by a service outside the table, never taken as a transition
+SYSTEM_EVENTS = {A.REGISTER, A.SLA_WARNING, A.SLA_BREACHED, A.DISPATCH_REQUIRED, A.CORRECTIVE_DONE}
 
 
 def test_every_action_but_system_events_has_a_rule_and_a_label():
@@ -32,8 +33,10 @@ def test_nothing_leads_out_of_closed_or_withdrawn():
     assert from_closed == {
         A.OUT_OF_SCOPE: Status.CLOSED,
         A.INCIDENT_REPORT: Status.CLOSED,
+        A.OPS_RECORD: Status.CLOSED,
     }
-    assert [key for key in workflow.TRANSITIONS if key[0] == Status.WITHDRAWN] == []
+    from_withdrawn = {a: t for (s, a), t in workflow.TRANSITIONS.items() if s == Status.WITHDRAWN}
+    assert from_withdrawn == {A.OPS_RECORD: Status.WITHDRAWN}
 
 
 @pytest.mark.parametrize(
@@ -103,7 +106,7 @@ def _at(ticket: Ticket, status: Status) -> Ticket:
         (
             Status.IN_PROGRESS,
             "ops",
-            [A.RECORD, A.ESCALATE, A.ASSIGN, A.OUT_OF_SCOPE, A.ATTACH],
+            [A.RECORD, A.ESCALATE, A.ASSIGN, A.OUT_OF_SCOPE, A.ATTACH, A.OPS_RECORD],
         ),
         # a line-2 expert on a line-1 ticket: vendor staff, but not its handler
         (Status.NEW, "expert2", [A.RECORD, A.ATTACH]),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from django import forms
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from rest_framework.request import Request
 
 from campusdesk.accounts.models import User
+from campusdesk.core.errors import DomainError
 
 
 def current_user(request: HttpRequest | Request) -> User:
@@ -27,3 +29,12 @@ def htmx_target(request: HttpRequest) -> str | None:
 
 def is_htmx(request: HttpRequest) -> bool:
     return htmx_target(request) is not None
+
+
+def show_errors(form: forms.BaseForm, error: DomainError) -> None:
+    """Put a service's error on the form: on its fields where it names them."""
+    for field, problems in error.fields.items():
+        for problem in problems:
+            form.add_error(field if field in form.fields else None, str(problem))
+    if not error.fields:
+        form.add_error(None, str(error))

@@ -35,6 +35,8 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("tickets:register", _("Register a problem"), _everyone),
     NavItem("tickets:list", _("Problems"), _everyone),
     NavItem("tickets:queue", _("My queue"), _vendor),
+    NavItem("ops:watch", _("Operations watch"), _vendor),
+    NavItem("ops:complaints", _("Complaints"), _everyone),
     NavItem("catalog:project_list", _("Projects"), _everyone),
     NavItem("api-docs", _("API"), _vendor),
     NavItem("core:status", _("System status"), _admin),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
 from typing import Any
 
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
@@ -20,9 +23,29 @@ from campusdesk.sla.models import Calendar, CalendarDay, SlaPolicy
 SEVERITIES = ["SIS1", "SIS2", "SIS3"]
 
 
+class InstantField(serializers.DateTimeField):
+    """An ISO 8601 instant with its UTC offset, kept as given (the answer uses that offset).
+
+    A naive time is refused rather than read in the server's zone. In a query string an
+    unencoded ``+`` of the offset arrives as a space; it is read as the ``+`` it was.
+    """
+
+    default_error_messages = {"naive": _("Give the time with its time zone.")}
+
+    def to_internal_value(self, value: Any) -> datetime:
+        if isinstance(value, str):
+            value = re.sub(r"(T[\d:.]+) (\d{2}(:?\d{2})?)$", r"\1+\2", value.strip())
+        return super().to_internal_value(value)
+
+    def enforce_timezone(self, value: datetime) -> datetime:
+        if timezone.is_naive(value):
+            self.fail("naive")
+        return value
+
+
 class PreviewQuery(serializers.Serializer[Any]):
     severity = serializers.ChoiceField(choices=SEVERITIES)
-    start = serializers.DateTimeField()
+    start = InstantField()
     calendar = serializers.IntegerField(required=False)
 
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 
 from campusdesk.core import clock
@@ -59,7 +60,10 @@ def met_at(ticket: Ticket, kind: str) -> datetime | None:
         return ticket.accepted_at
     if kind == "respond":
         return ticket.responded_at
-    return ticket.resolved_at  # resolve, plan, and on site (a solution makes the visit moot)
+    if kind == "onsite":  # engineers arrived, or a solution made the visit moot
+        moments = [m for m in (ticket.onsite_at, ticket.resolved_at) if m is not None]
+        return min(moments, default=None)
+    return ticket.resolved_at
 
 
 def _recompute(ticket: Ticket, ctx: Context) -> None:
@@ -77,11 +81,21 @@ def next_check(ticket: Ticket, ctx: Context) -> datetime | None:
         due = getattr(ticket, f"{kind}_by")
         if due is None or met_at(ticket, kind) is not None:
             continue
-        if (kind, SlaFiring.Kind.WARNING) not in ctx.fired:
-            moments.append(due - lead)
-        if (kind, SlaFiring.Kind.BREACHED) not in ctx.fired:
+        breached = (kind, SlaFiring.Kind.BREACHED) in ctx.fired
+        if (kind, SlaFiring.Kind.WARNING) not in ctx.fired and not breached:
+            moments.append(due - lead)  # (once breached, a warning would come too late)
+        if not breached:
             moments.append(due)
     return min(moments, default=None)
+
+
+def _standing_still(ticket: Ticket, kind: str, due: datetime) -> bool:
+    """Whether ``kind``'s clock is paused short of ``due``: it moves on when the pause ends.
+
+    ``due`` still leaves out the current pause, so a deadline the pause began before
+    is not late, however long the pause lasts. Acceptance never pauses.
+    """
+    return ticket.waiting_since is not None and kind != "accept" and due > ticket.waiting_since
 
 
 def _fire(ticket: Ticket, ctx: Context, deadline: str, kind: str, due: datetime, now: datetime
@@ -104,6 +118,15 @@ def _fire(ticket: Ticket, ctx: Context, deadline: str, kind: str, due: datetime,
         status_before=ticket.status,
         data={"deadline": deadline, "due_at": due.isoformat(), "severity": ctx.policy.severity},
     )  # fmt: skip
+    if deadline == "resolve" and kind == SlaFiring.Kind.BREACHED and ticket.onsite_by:
+        # seed §6: not solved in time → engineers on site before onsite_by, and the
+        # customer service department is informed (notifications read this event)
+        workflow.record(
+            ticket=ticket, action=Action.DISPATCH_REQUIRED, actor=None, channel=Channel.SYSTEM,
+            now=now, status_before=ticket.status, internal=True,
+            data={"onsite_by": ticket.onsite_by.isoformat(),
+                  "inform_group": settings.CUSTOMER_SERVICE_GROUP},
+        )  # fmt: skip
     return True
 
 
@@ -117,7 +140,9 @@ def fire_due(ticket: Ticket, ctx: Context, now: datetime) -> int:
         due, met = getattr(ticket, f"{kind}_by"), met_at(ticket, kind)
         if due is None or (met is not None and met <= due):
             continue
-        late = now >= due and (met is None or met > due)
+        late = now >= due and (
+            met > due if met is not None else not _standing_still(ticket, kind, due)
+        )
         if late and (kind, SlaFiring.Kind.BREACHED) not in ctx.fired:
             fired += _fire(ticket, ctx, kind, SlaFiring.Kind.BREACHED, due, now)
         elif (
@@ -231,23 +256,27 @@ def states(ticket: Ticket, now: datetime | None = None) -> list[DeadlineState]:
         if due is None:
             continue
         met = met_at(ticket, kind)
-        state = _state(ticket, due, met, now, lead)
-        remaining = due - now if state in ("running", "at_risk", "paused") else None
+        state = _state(ticket, kind, due, met, now, lead)
+        remaining = None
+        if state == "paused":  # the time left stands still with the clock
+            remaining = due - (ticket.waiting_since or now)
+        elif state in ("running", "at_risk"):
+            remaining = due - now
         label = str(deadlines.LABELS[kind])
         result.append(DeadlineState(kind, label, due, met, state, remaining))
     return result
 
 
-def _state(ticket: Ticket, due: datetime, met: datetime | None, now: datetime, lead: timedelta
-           ) -> str:  # fmt: skip
+def _state(ticket: Ticket, kind: str, due: datetime, met: datetime | None, now: datetime,
+           lead: timedelta) -> str:  # fmt: skip
     if met is not None:
         return "met" if met <= due else "breached"
+    if _standing_still(ticket, kind, due):
+        return "paused"
     if now >= due:
         return "breached"
     if not ticket.is_open:
         return "stopped"
-    if ticket.waiting_since is not None:
-        return "paused"
     return "at_risk" if due - now <= lead else "running"
 
 

@@ -175,3 +175,22 @@ class QuestionForm(forms.Form):
 
 class AnswerForm(forms.Form):
     answer = _text(_("answer"), rows=3)
+
+
+class OpsRecordForm(forms.Form):
+    body = _text(_("operations record (vendor staff only)"), rows=3)
+
+
+class CorrectiveActionForm(forms.Form):
+    cause = _text(_("cause of the delay"), rows=2)
+    plan = _text(_("new plan"), rows=2)
+
+
+class DispatchForm(forms.Form):
+    engineer = forms.ModelChoiceField(label=_("engineer"), queryset=User.objects.none())
+    arrived_at = forms.DateTimeField(label=_("arrived on site at"), widget=DATETIME)
+    note = _text(_("note"), rows=2, required=False)
+
+    def __init__(self, *args: Any, staff: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        set_choices(self, "engineer", staff)

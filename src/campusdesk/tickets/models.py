@@ -147,6 +147,7 @@ class Ticket(models.Model):
     plan_by = models.DateTimeField(_("plan by"), null=True, blank=True)
     responded_at = models.DateTimeField(_("first response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("solution given at"), null=True, blank=True)
+    onsite_at = models.DateTimeField(_("engineers on site at"), null=True, blank=True)
     waiting_since = models.DateTimeField(_("clock paused since"), null=True, blank=True)
     waiting_for = models.CharField(_("waiting for"), max_length=10, blank=True)
     paused_clock = models.DurationField(_("paused (wall time)"), default=timedelta(0))

@@ -73,6 +73,17 @@ def summary(action: str, data: dict[str, Any]) -> str:
             else _("Updated the incident analysis report (incomplete).")
         ),
         Action.ATTACH: lambda d: _("Attached %(name)s.") % {"name": d.get("name", "")},
+        Action.OPS_RECORD: lambda d: _("Operations record"),
+        Action.CORRECTIVE_ACTION: lambda d: _("Filed a corrective action for the delay."),
+        Action.CORRECTIVE_DONE: lambda d: _("The corrective action is done."),
+        Action.DISPATCH: lambda d: (
+            _("%(engineer)s arrived on site at %(at)s.")
+            % {"engineer": d.get("engineer_name", ""), "at": _when(d.get("arrived_at"))}
+        ),
+        Action.DISPATCH_REQUIRED: lambda d: (
+            _("Not solved in time: engineers must be on site by %(due)s; %(group)s is informed.")
+            % {"due": _when(d.get("onsite_by")), "group": d.get("inform_group", "")}
+        ),
         Action.ASK_INFO: lambda d: _("Asked the customer for information; the clocks stand still."),
         Action.ANSWER_INFO: lambda d: _("Answered; the clocks run again."),
         Action.SLA_WARNING: lambda d: (
@@ -103,7 +114,7 @@ def _out_of_scope(value: Any) -> str:
 
 def body(data: dict[str, Any]) -> str:
     """The free text the event carries (record body, reason, solution, message, comment)."""
-    for key in ("body", "reason", "solution", "message", "comment", "question", "answer"):
+    for key in ("body", "reason", "solution", "message", "comment", "question", "answer", "plan"):
         if data.get(key):
             return str(data[key])
     return ""

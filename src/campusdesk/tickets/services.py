@@ -43,7 +43,7 @@ MAX_HOURS = Decimal("10000")
 
 
 # --- input checks -----------------------------------------------------------------
-def _text(value: str | None, field: str, *, required: bool = True, limit: int = 20000) -> str:
+def clean_text(value: str | None, field: str, *, required: bool = True, limit: int = 20000) -> str:
     text = (value or "").strip()
     if required and not text:
         raise ValidationError(fields={field: [_("This field is required.")]})
@@ -80,7 +80,7 @@ def _hours(value: Any, field: str, *, positive: bool = False) -> Decimal:
     return hours
 
 
-def _begin(ticket_id: int, actor: User, action: Action) -> tuple[Ticket, Status]:
+def begin_action(ticket_id: int, actor: User, action: Action) -> tuple[Ticket, Status]:
     ticket = workflow.lock_visible(ticket_id, actor)
     return ticket, workflow.check(actor, ticket, action)
 
@@ -148,9 +148,9 @@ def ticket_register(
     ticket = Ticket(
         project=project,
         product_id=project.product_id,
-        title=_text(title, "title", limit=200),
-        description=_text(description, "description"),
-        environment=_text(environment, "environment", required=False),
+        title=clean_text(title, "title", limit=200),
+        description=clean_text(description, "description"),
+        environment=clean_text(environment, "environment", required=False),
         urgency=_choice(urgency, "urgency", Urgency.values),
         service_type=_choice(service_type, "service_type", ServiceType.values),
         channel=_choice(channel, "channel", Channel.values),
@@ -189,7 +189,7 @@ def ticket_accept(
 ) -> Ticket:
     """Accept (受理): severity on first acceptance, and the current tier's commitment."""
     now = now or clock.now()
-    ticket, target = _begin(ticket_id, actor, Action.ACCEPT)
+    ticket, target = begin_action(ticket_id, actor, Action.ACCEPT)
     if severity or not ticket.severity:
         severity = _choice(severity, "severity", Severity.values)
     due = _future(committed_resolution_at, "committed_resolution_at", now)
@@ -228,10 +228,10 @@ def ticket_change_commitment(
 ) -> Ticket:
     """Move this tier's committed resolution time; the written reason is required and kept."""
     now = now or clock.now()
-    ticket, target = _begin(ticket_id, actor, Action.CHANGE_COMMITMENT)
+    ticket, target = begin_action(ticket_id, actor, Action.CHANGE_COMMITMENT)
     if not ticket.commitments.filter(tier=ticket.tier).exists():
         raise TransitionError(_("This tier has not accepted the problem yet."))
-    reason = _text(reason, "reason", limit=2000)
+    reason = clean_text(reason, "reason", limit=2000)
     due = _future(committed_resolution_at, "committed_resolution_at", now)
     before = ticket.committed_resolution_at
     Commitment.objects.create(
@@ -261,10 +261,10 @@ def ticket_add_record(
     An internal note is seen by vendor staff only.
     """
     now = now or clock.now()
-    ticket, target = _begin(ticket_id, actor, Action.RECORD)
+    ticket, target = begin_action(ticket_id, actor, Action.RECORD)
     if internal and not actor.is_vendor_staff:
         raise PermissionDenied(_("Only vendor staff write internal notes."))
-    body = _text(body, "body")
+    body = clean_text(body, "body")
     kind = "investigation" if actor.is_vendor_staff else "comment"
     return workflow.transition(
         ticket=ticket, action=Action.RECORD, target=target, actor=actor, channel=channel,
@@ -283,8 +283,8 @@ def ticket_escalate(
 ) -> Ticket:
     """Pass the problem to the next line (升级): it waits there until that tier accepts."""
     now = now or clock.now()
-    ticket, target = _begin(ticket_id, actor, Action.ESCALATE)
-    reason = _text(reason, "reason", limit=2000)
+    ticket, target = begin_action(ticket_id, actor, Action.ESCALATE)
+    reason = clean_text(reason, "reason", limit=2000)
     workflow.transition(
         ticket=ticket, action=Action.ESCALATE, target=target, actor=actor, channel=channel,
         now=now,
@@ -305,7 +305,7 @@ def ticket_assign(
 ) -> Ticket:
     """Give the problem to a handler of its current tier."""
     now = now or clock.now()
-    ticket, target = _begin(ticket_id, actor, Action.ASSIGN)
+    ticket, target = begin_action(ticket_id, actor, Action.ASSIGN)
     if user_id is None or not workflow.tier_staff(ticket).filter(pk=user_id).exists():
         raise ValidationError(fields={"user": [_("Choose a handler of the current line.")]})
     before = ticket.assignee_id
@@ -327,8 +327,8 @@ def ticket_request_close(
 ) -> Ticket:
     """Ask the customer to close (申请关闭), with the solution."""
     now = now or clock.now()
-    ticket, target = _begin(ticket_id, actor, Action.REQUEST_CLOSE)
-    solution = _text(solution, "solution")
+    ticket, target = begin_action(ticket_id, actor, Action.REQUEST_CLOSE)
+    solution = clean_text(solution, "solution")
     if ticket.service_type == ServiceType.INCIDENT:
         report = IncidentReport.objects.filter(ticket=ticket).first()
         if report is None or not report.is_complete:
@@ -353,8 +353,8 @@ def ticket_reject_close(
 ) -> Ticket:
     """The customer rejects (驳回) the closure request: handling continues at the same tier."""
     now = now or clock.now()
-    ticket, target = _begin(ticket_id, actor, Action.REJECT_CLOSE)
-    reason = _text(reason, "reason", limit=2000)
+    ticket, target = begin_action(ticket_id, actor, Action.REJECT_CLOSE)
+    reason = clean_text(reason, "reason", limit=2000)
     workflow.transition(
         ticket=ticket, action=Action.REJECT_CLOSE, target=target, actor=actor, channel=channel,
         now=now, changes={"rejection_count": ticket.rejection_count + 1},
@@ -376,11 +376,11 @@ def ticket_close(
 ) -> Ticket:
     """Only the customer closes (关闭), with a rating and confirmation of the workload."""
     now = now or clock.now()
-    ticket, target = _begin(ticket_id, actor, Action.CLOSE)
+    ticket, target = begin_action(ticket_id, actor, Action.CLOSE)
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
         raise ValidationError(fields={"rating": [_("Rate from 1 to 5.")]})
     hours = _hours(workload_hours, "workload_hours")
-    comment = _text(comment, "comment", required=False, limit=2000)
+    comment = clean_text(comment, "comment", required=False, limit=2000)
     workflow.transition(
         ticket=ticket, action=Action.CLOSE, target=target, actor=actor, channel=channel,
         now=now,
@@ -402,8 +402,8 @@ def ticket_urge(
 ) -> Ticket:
     """The customer urges (催办); counted and shown on the ticket."""
     now = now or clock.now()
-    ticket, target = _begin(ticket_id, actor, Action.URGE)
-    message = _text(message, "message", required=False, limit=2000)
+    ticket, target = begin_action(ticket_id, actor, Action.URGE)
+    message = clean_text(message, "message", required=False, limit=2000)
     workflow.transition(
         ticket=ticket, action=Action.URGE, target=target, actor=actor, channel=channel,
         now=now, changes={"urge_count": ticket.urge_count + 1, "last_urged_at": now},
@@ -423,8 +423,8 @@ def ticket_withdraw(
 ) -> Ticket:
     """The reporter withdraws a problem that nobody has accepted yet."""
     now = now or clock.now()
-    ticket, target = _begin(ticket_id, actor, Action.WITHDRAW)
-    reason = _text(reason, "reason", required=False, limit=2000)
+    ticket, target = begin_action(ticket_id, actor, Action.WITHDRAW)
+    reason = clean_text(reason, "reason", required=False, limit=2000)
     workflow.transition(
         ticket=ticket, action=Action.WITHDRAW, target=target, actor=actor, channel=channel,
         now=now, changes={"closed_at": now}, data={"reason": reason},
@@ -444,7 +444,7 @@ def ticket_mark_out_of_scope(
 ) -> Ticket:
     """Flag work caused by a change outside the service promise (seed §3.1.2), for billing."""
     now = now or clock.now()
-    ticket, target = _begin(ticket_id, actor, Action.OUT_OF_SCOPE)
+    ticket, target = begin_action(ticket_id, actor, Action.OUT_OF_SCOPE)
     change_type = _choice(change_type, "change_type", OutOfScopeType.values)
     hours = _hours(workload_hours, "workload_hours", positive=True)
     workflow.transition(
@@ -468,13 +468,13 @@ def incident_report_save(
 ) -> IncidentReport:
     """Write the incident analysis report of an emergency incident; each save is on the timeline."""
     now = now or clock.now()
-    ticket, target = _begin(ticket_id, actor, Action.INCIDENT_REPORT)
+    ticket, target = begin_action(ticket_id, actor, Action.INCIDENT_REPORT)
     report = IncidentReport.objects.filter(ticket=ticket).first() or IncidentReport(ticket=ticket)
     changed = []
     for field in IncidentReport.REQUIRED:
         if field in fields:
             limit = 100 if field == "responsible_person" else 20000
-            value = _text(fields[field], field, required=False, limit=limit)
+            value = clean_text(fields[field], field, required=False, limit=limit)
             if value != getattr(report, field):
                 changed.append(field)
                 setattr(report, field, value)
@@ -499,7 +499,7 @@ def attachment_add(
 ) -> Attachment:
     """Attach a screenshot or log; the file is kept outside the web root."""
     now = now or clock.now()
-    ticket, target = _begin(ticket_id, actor, Action.ATTACH)
+    ticket, target = begin_action(ticket_id, actor, Action.ATTACH)
     name, content_type = validate_upload(upload)
     attachment = Attachment(
         ticket=ticket, name=name, size=upload.size or 0, content_type=content_type,
@@ -529,8 +529,8 @@ def ticket_ask_info(
 ) -> Ticket:
     """Ask the customer for information (待用户补充): the clocks stand still until they answer."""
     now = now or clock.now()
-    ticket, target = _begin(ticket_id, actor, Action.ASK_INFO)
-    question = _text(question, "question", limit=5000)
+    ticket, target = begin_action(ticket_id, actor, Action.ASK_INFO)
+    question = clean_text(question, "question", limit=5000)
     workflow.transition(
         ticket=ticket, action=Action.ASK_INFO, target=target, actor=actor, channel=channel,
         now=now, data={"question": question},
@@ -549,8 +549,8 @@ def ticket_answer_info(
 ) -> Ticket:
     """The customer answers the handler's question; the clocks run again."""
     now = now or clock.now()
-    ticket, target = _begin(ticket_id, actor, Action.ANSWER_INFO)
-    answer = _text(answer, "answer", limit=20000)
+    ticket, target = begin_action(ticket_id, actor, Action.ANSWER_INFO)
+    answer = clean_text(answer, "answer", limit=20000)
     workflow.transition(
         ticket=ticket, action=Action.ANSWER_INFO, target=target, actor=actor, channel=channel,
         now=now, data={"answer": answer},

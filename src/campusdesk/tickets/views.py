@@ -21,7 +21,8 @@ from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.core import scoping
 from campusdesk.core.errors import DomainError
-from campusdesk.core.http import current_user, htmx_target, is_htmx
+from campusdesk.core.http import current_user, htmx_target, is_htmx, show_errors
+from campusdesk.ops import services as ops
 from campusdesk.sla import services as sla
 from campusdesk.tickets import downloads, forms, selectors, services, workflow
 from campusdesk.tickets.models import Channel, IncidentReport, Ticket
@@ -115,7 +116,7 @@ def ticket_register(request: HttpRequest) -> HttpResponse:
         try:
             ticket = _register(user, form.cleaned_data, request.FILES.getlist("files"))
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
         else:
             messages.success(
                 request, _("Problem %(number)s registered.") % {"number": ticket.number}
@@ -145,14 +146,6 @@ def _register(user: User, data: dict[str, Any], files: list[Any]) -> Ticket:
     return ticket
 
 
-def _show_errors(form: djforms.BaseForm, error: DomainError) -> None:
-    for field, problems in error.fields.items():
-        for problem in problems:
-            form.add_error(field if field in form.fields else None, str(problem))
-    if not error.fields:
-        form.add_error(None, str(error))
-
-
 # --- one ticket ---------------------------------------------------------------------------
 def _visible(user: User, pk: int) -> Ticket:
     tickets = selectors.visible_tickets(user).select_related(*selectors.LIST_RELATED)
@@ -170,9 +163,15 @@ def _action_forms(ticket: Ticket, user: User, bound: dict[Action, djforms.BaseFo
     return result
 
 
+def _vendor_staff() -> Any:
+    return User.objects.filter(role__in=HANDLER_ROLES, is_active=True).order_by("username")
+
+
 def _blank_form(action: Action, ticket: Ticket, user: User) -> djforms.BaseForm | None:
     if action == Action.ASSIGN:
         return forms.AssignForm(staff=workflow.tier_staff(ticket))
+    if action == Action.DISPATCH:
+        return forms.DispatchForm(staff=_vendor_staff())
     if action == Action.INCIDENT_REPORT:
         if ticket.service_type != "incident":
             return None
@@ -223,7 +222,7 @@ def ticket_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
         try:
             HANDLERS[chosen](ticket, user, form.cleaned_data)
         except DomainError as error:
-            _show_errors(form, error)
+            show_errors(form, error)
             status = 422 if error.status_code == 400 else error.status_code
         else:
             if not is_htmx(request):
@@ -247,6 +246,8 @@ def _bound_form(
 ) -> djforms.BaseForm:
     if action == Action.ASSIGN:
         return forms.AssignForm(request.POST, staff=workflow.tier_staff(ticket))
+    if action == Action.DISPATCH:
+        return forms.DispatchForm(request.POST, staff=_vendor_staff())
     if action == Action.INCIDENT_REPORT:
         return forms.IncidentReportForm(request.POST)
     if action == Action.ATTACH:
@@ -284,6 +285,8 @@ FORMS: dict[Action, type[djforms.Form]] = {
     Action.ATTACH: forms.AttachForm,
     Action.ASK_INFO: forms.QuestionForm,
     Action.ANSWER_INFO: forms.AnswerForm,
+    Action.OPS_RECORD: forms.OpsRecordForm,
+    Action.CORRECTIVE_ACTION: forms.CorrectiveActionForm,
 }
 
 Handler = Callable[[Ticket, User, dict[str, Any]], Any]
@@ -322,6 +325,13 @@ HANDLERS: dict[Action, Handler] = {
         ticket_id=t.pk, actor=u, question=d["question"], channel=WEB),
     Action.ANSWER_INFO: lambda t, u, d: services.ticket_answer_info(
         ticket_id=t.pk, actor=u, answer=d["answer"], channel=WEB),
+    Action.OPS_RECORD: lambda t, u, d: ops.ops_record_add(
+        ticket_id=t.pk, actor=u, body=d["body"], channel=WEB),
+    Action.CORRECTIVE_ACTION: lambda t, u, d: ops.corrective_action_file(
+        ticket_id=t.pk, actor=u, cause=d["cause"], plan=d["plan"], channel=WEB),
+    Action.DISPATCH: lambda t, u, d: ops.dispatch_record(
+        ticket_id=t.pk, actor=u, engineer_id=d["engineer"].pk, arrived_at=d["arrived_at"],
+        note=d["note"], channel=WEB),
 }  # fmt: skip
 
 

@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.catalog.models import ProductExpert
-from campusdesk.core import scoping
+from campusdesk.core import clock, scoping
 from campusdesk.core.errors import NotFound, PermissionDenied, TransitionError
 from campusdesk.sla import services as sla
 from campusdesk.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent
@@ -49,9 +49,14 @@ class Action(StrEnum):
     ATTACH = "attach"
     ASK_INFO = "ask_info"
     ANSWER_INFO = "answer_info"
+    OPS_RECORD = "ops_record"
+    CORRECTIVE_ACTION = "corrective_action"
+    DISPATCH = "dispatch"
     # recorded by the service-level sweeper, never taken by a person
     SLA_WARNING = "sla_warning"
     SLA_BREACHED = "sla_breached"
+    DISPATCH_REQUIRED = "dispatch_required"
+    CORRECTIVE_DONE = "corrective_done"
 
 
 ACTION_LABELS: dict[Action, str | Promise] = {
@@ -73,6 +78,11 @@ ACTION_LABELS: dict[Action, str | Promise] = {
     Action.ANSWER_INFO: _("Answer the question"),
     Action.SLA_WARNING: _("Deadline near"),
     Action.SLA_BREACHED: _("Deadline missed"),
+    Action.OPS_RECORD: _("Operations record"),
+    Action.CORRECTIVE_ACTION: _("File a corrective action"),
+    Action.DISPATCH: _("Record on-site dispatch"),
+    Action.DISPATCH_REQUIRED: _("On-site dispatch required"),
+    Action.CORRECTIVE_DONE: _("Corrective action done"),
 }
 
 
@@ -169,6 +179,18 @@ RULES: tuple[Rule, ...] = (
         refusal=_("Only emergency incidents have an incident analysis report."),
     ),
     Rule(Action.ATTACH, OPEN, None, either(is_vendor, is_ticket_customer)),
+    Rule(Action.OPS_RECORD, (*OPEN, C, Status.WITHDRAWN), None, is_ops),
+    Rule(
+        Action.CORRECTIVE_ACTION, (P,), None, is_tier_staff,
+        guard=lambda t: t.committed_resolution_at is not None
+        and t.committed_resolution_at <= clock.now(),
+        refusal=_("The problem is not past its committed resolution time."),
+    ),
+    Rule(
+        Action.DISPATCH, OPEN, None, either(is_tier_staff, is_ops),
+        guard=lambda t: t.severity in ("SIS1", "SIS2"),
+        refusal=_("On-site dispatch is for SIS1 and SIS2 problems."),
+    ),
     Rule(
         Action.ASK_INFO, (P,), None, is_tier_staff,
         guard=lambda t: t.waiting_for != "info",

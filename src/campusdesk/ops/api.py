@@ -1,0 +1,216 @@
+"""/api/v1/ops/ and /api/v1/complaints/: watch lists, ticket supervision steps, complaints."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from campusdesk.core.errors import PermissionDenied
+from campusdesk.core.http import current_user
+from campusdesk.ops import selectors, services
+from campusdesk.ops.models import Complaint, ComplaintNote, CorrectiveAction, Dispatch
+from campusdesk.tickets.api import PersonSerializer, TicketSerializer
+from campusdesk.tickets.models import Channel
+
+API = Channel.API
+
+
+def _valid(serializer_class: type[serializers.Serializer[Any]], request: Request) -> Any:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class WatchTicketSerializer(TicketSerializer):
+    has_corrective_action = serializers.BooleanField(read_only=True, default=None)
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "has_corrective_action"]
+        read_only_fields = fields
+
+
+class ComplaintNoteSerializer(serializers.ModelSerializer[ComplaintNote]):
+    actor = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = ComplaintNote
+        fields = ["action", "actor", "body", "at"]
+
+
+class ComplaintSerializer(serializers.ModelSerializer[Complaint]):
+    organisation = serializers.CharField(source="organisation.name", read_only=True)
+    owner = PersonSerializer(read_only=True, allow_null=True)
+    filed_by = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = Complaint
+        fields = ["id", "number", "organisation", "ticket", "subject", "body", "status", "owner",
+                  "filed_by", "resolution", "created_at", "resolved_at"]  # fmt: skip
+
+
+class ComplaintDetailSerializer(ComplaintSerializer):
+    notes = ComplaintNoteSerializer(many=True, read_only=True)
+
+    class Meta(ComplaintSerializer.Meta):
+        fields = [*ComplaintSerializer.Meta.fields, "notes"]
+
+
+class WatchView(APIView):
+    """The operations specialist's watch lists (vendor staff only)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("list", str, enum=list(selectors.LISTS), required=True)],
+        responses=WatchTicketSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        user = current_user(request)
+        if not user.is_vendor_staff:
+            raise PermissionDenied(_("Watch lists are for the vendor's staff."))
+        name = request.query_params.get("list", "")
+        if name not in selectors.LISTS:
+            return Response({"list": [_("Choose one of: %s.") % ", ".join(selectors.LISTS)]},
+                            status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
+        if name == "complaints":
+            complaints = PageNumberPagination()
+            rows = complaints.paginate_queryset(selectors.open_complaints(user), request, self)
+            return complaints.get_paginated_response(ComplaintSerializer(rows, many=True).data)
+        tickets = PageNumberPagination()
+        page = tickets.paginate_queryset(selectors.watch(user, name), request, self)
+        return tickets.get_paginated_response(WatchTicketSerializer(page, many=True).data)
+
+
+class BodySerializer(serializers.Serializer[Any]):
+    body = serializers.CharField(max_length=20000)
+
+
+class CorrectiveSerializer(serializers.ModelSerializer[CorrectiveAction]):
+    filed_by = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = CorrectiveAction
+        fields = ["id", "tier", "cause", "plan", "filed_by", "filed_at", "done_at"]
+        read_only_fields = ["id", "tier", "filed_by", "filed_at", "done_at"]
+
+
+class DispatchInput(serializers.Serializer[Any]):
+    engineer = serializers.IntegerField()
+    arrived_at = serializers.DateTimeField()
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class DispatchSerializer(serializers.ModelSerializer[Dispatch]):
+    engineer = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = Dispatch
+        fields = ["id", "engineer", "arrived_at", "note", "recorded_at"]
+
+
+class OpsRecordView(APIView):
+    @extend_schema(request=BodySerializer, responses={201: None})
+    def post(self, request: Request, pk: int) -> Response:
+        data = _valid(BodySerializer, request)
+        services.ops_record_add(ticket_id=pk, actor=current_user(request), body=data["body"],
+                                channel=API)  # fmt: skip
+        return Response(status=status.HTTP_201_CREATED)
+
+
+class CorrectiveActionsView(APIView):
+    @extend_schema(request=CorrectiveSerializer, responses={201: CorrectiveSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = _valid(CorrectiveSerializer, request)
+        action = services.corrective_action_file(
+            ticket_id=pk, actor=current_user(request), cause=data["cause"], plan=data["plan"],
+            channel=API,
+        )  # fmt: skip
+        return Response(CorrectiveSerializer(action).data, status=status.HTTP_201_CREATED)
+
+
+class CorrectiveDoneView(APIView):
+    @extend_schema(request=None, responses=CorrectiveSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        action = services.corrective_action_done(action_id=pk, actor=current_user(request))
+        return Response(CorrectiveSerializer(action).data)
+
+
+class DispatchView(APIView):
+    @extend_schema(request=DispatchInput, responses={201: DispatchSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        data = _valid(DispatchInput, request)
+        dispatch = services.dispatch_record(
+            ticket_id=pk, actor=current_user(request), engineer_id=data["engineer"],
+            arrived_at=data["arrived_at"], note=data["note"], channel=API,
+        )  # fmt: skip
+        return Response(DispatchSerializer(dispatch).data, status=status.HTTP_201_CREATED)
+
+
+class ComplaintInput(serializers.Serializer[Any]):
+    subject = serializers.CharField(max_length=200)
+    body = serializers.CharField(max_length=20000)
+    ticket = serializers.IntegerField(required=False, allow_null=True)
+
+
+class ComplaintsView(APIView):
+    """Complaints (投诉): customers file them; every viewer sees those of their scope."""
+
+    @extend_schema(responses=ComplaintSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        complaints = services.visible_complaints(current_user(request)).select_related(
+            "organisation", "owner", "filed_by"
+        )
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(complaints, request, self)
+        return paginator.get_paginated_response(ComplaintSerializer(page, many=True).data)
+
+    @extend_schema(request=ComplaintInput, responses={201: ComplaintDetailSerializer})
+    def post(self, request: Request) -> Response:
+        data = _valid(ComplaintInput, request)
+        complaint = services.complaint_file(
+            actor=current_user(request), subject=data["subject"], body=data["body"],
+            ticket_id=data.get("ticket"),
+        )  # fmt: skip
+        return Response(ComplaintDetailSerializer(complaint).data, status=status.HTTP_201_CREATED)
+
+
+class ComplaintDetailView(APIView):
+    @extend_schema(responses=ComplaintDetailSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        complaint = services.visible_complaints(current_user(request)).filter(pk=pk).first()
+        if complaint is None:
+            return Response({"detail": _("Not found.")}, status=status.HTTP_404_NOT_FOUND)
+        return Response(ComplaintDetailSerializer(complaint).data)
+
+
+class OwnerSerializer(serializers.Serializer[Any]):
+    owner = serializers.IntegerField()
+
+
+class ResolutionSerializer(serializers.Serializer[Any]):
+    resolution = serializers.CharField(max_length=20000)
+
+
+class ComplaintStepView(APIView):
+    """``assign`` {"owner"}, ``notes`` {"body"}, ``resolve`` {"resolution"}."""
+
+    step = ""
+
+    @extend_schema(request=BodySerializer, responses=ComplaintDetailSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        user = current_user(request)
+        if self.step == "assign":
+            owner = _valid(OwnerSerializer, request)["owner"]
+            complaint = services.complaint_assign(complaint_id=pk, actor=user, owner_id=owner)
+        elif self.step == "notes":
+            body = _valid(BodySerializer, request)["body"]
+            complaint = services.complaint_add_note(complaint_id=pk, actor=user, body=body)
+        else:
+            text = _valid(ResolutionSerializer, request)["resolution"]
+            complaint = services.complaint_resolve(complaint_id=pk, actor=user, resolution=text)
+        return Response(ComplaintDetailSerializer(complaint).data)

@@ -1,0 +1,75 @@
+"""The operations specialist's watch lists (seed §7.3), each a query on indexed columns."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from campusdesk.accounts.models import User
+from campusdesk.core import clock
+from campusdesk.ops.models import Complaint, CorrectiveAction
+from campusdesk.ops.services import visible_complaints
+from campusdesk.tickets import selectors as tickets
+from campusdesk.tickets.models import Status, Ticket
+
+TICKET_LISTS = ("unaccepted", "nearing", "overdue", "urged", "dispatch")
+LISTS = (*TICKET_LISTS, "complaints")
+
+
+def _open_corrective() -> Exists:
+    return Exists(
+        CorrectiveAction.objects.filter(
+            ticket=OuterRef("pk"), tier=OuterRef("tier"), done_at__isnull=True
+        )
+    )
+
+
+def watch(user: User, name: str, now: datetime | None = None) -> QuerySet[Ticket]:
+    """The tickets of watch list ``name`` that ``user`` may see, most urgent first."""
+    now = now or clock.now()
+    base = tickets.visible_tickets(user).select_related(*tickets.LIST_RELATED)
+    if name == "unaccepted":  # not accepted in time (seed §7: 24 h)
+        return base.filter(status=Status.NEW, accepted_at__isnull=True, accept_by__lte=now
+                           ).order_by("accept_by")  # fmt: skip
+    if name == "nearing":  # nearing the committed resolution time
+        window = now + timedelta(hours=settings.OPS_NEARING_HOURS)
+        return base.filter(
+            status=Status.IN_PROGRESS, committed_resolution_at__gt=now,
+            committed_resolution_at__lte=window,
+        ).order_by("committed_resolution_at")  # fmt: skip
+    if name == "overdue":  # past it: the handler owes a corrective action
+        return (
+            base.filter(status=Status.IN_PROGRESS, committed_resolution_at__lte=now)
+            .annotate(has_corrective_action=_open_corrective())
+            .order_by("committed_resolution_at")
+        )
+    if name == "urged":
+        return base.filter(
+            status__in=[Status.NEW, Status.IN_PROGRESS, Status.PENDING_CLOSE], urge_count__gt=0
+        ).order_by("-last_urged_at")
+    if name == "dispatch":  # SIS1/SIS2 past the resolution target with nobody on site yet
+        return base.filter(
+            Q(status=Status.NEW) | Q(status=Status.IN_PROGRESS),
+            severity__in=["SIS1", "SIS2"], resolve_by__lte=now, resolved_at__isnull=True,
+            onsite_at__isnull=True,
+        ).order_by("onsite_by")  # fmt: skip
+    raise ValueError(name)
+
+
+def open_complaints(user: User) -> QuerySet[Complaint]:
+    """Complaints stay on the watch list until resolved."""
+    return (
+        visible_complaints(user)
+        .exclude(status=Complaint.Status.RESOLVED)
+        .select_related("organisation", "owner", "ticket")
+        .order_by("created_at")
+    )
+
+
+def counts(user: User, now: datetime | None = None) -> dict[str, int]:
+    now = now or clock.now()
+    result = {name: watch(user, name, now).count() for name in TICKET_LISTS}
+    result["complaints"] = open_complaints(user).count()
+    return result

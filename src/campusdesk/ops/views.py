@@ -1,0 +1,136 @@
+"""Operations pages: the watch lists, and complaints with their own track."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from campusdesk.accounts.models import User
+from campusdesk.accounts.roles import VENDOR_ROLES, Role
+from campusdesk.core.errors import DomainError
+from campusdesk.core.http import current_user, show_errors
+from campusdesk.ops import forms, selectors, services
+from campusdesk.ops.models import Complaint
+from campusdesk.tickets import selectors as tickets
+
+LIST_LABELS: dict[str, Any] = {
+    "unaccepted": gettext_lazy("Not accepted in time"),
+    "nearing": gettext_lazy("Nearing the committed time"),
+    "overdue": gettext_lazy("Past the committed time"),
+    "urged": gettext_lazy("Urged"),
+    "dispatch": gettext_lazy("On-site dispatch due"),
+    "complaints": gettext_lazy("Complaints"),
+}
+
+
+@login_required
+def watch(request: HttpRequest, name: str = "unaccepted") -> HttpResponse:
+    user = current_user(request)
+    if not user.is_vendor_staff:
+        raise PermissionDenied
+    if name not in selectors.LISTS:
+        raise Http404
+    counts = selectors.counts(user)
+    tabs = [(key, LIST_LABELS[key], counts[key]) for key in selectors.LISTS]
+    context: dict[str, Any] = {"tabs": tabs, "name": name}
+    if name == "complaints":
+        context["complaints"] = selectors.open_complaints(user)[:100]
+    else:
+        context["tickets"] = selectors.watch(user, name)[:100]
+    return render(request, "ops/watch.html", context)
+
+
+@login_required
+def complaint_list(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    complaints = services.visible_complaints(user).select_related("organisation", "owner")
+    form = None
+    if user.role == Role.CUSTOMER:
+        form = forms.ComplaintForm(request.POST or None, tickets=_own_tickets(user))
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                complaint = services.complaint_file(
+                    actor=user, subject=data["subject"], body=data["body"],
+                    ticket_id=data["ticket"].pk if data["ticket"] else None,
+                )  # fmt: skip
+            except DomainError as error:
+                show_errors(form, error)
+            else:
+                messages.success(
+                    request, _("Complaint %(number)s filed.") % {"number": complaint.number}
+                )
+                return redirect("ops:complaint", pk=complaint.pk)
+    return render(request, "ops/complaints.html", {"complaints": complaints[:200], "form": form})
+
+
+def _own_tickets(user: User) -> Any:
+    return tickets.visible_tickets(user).order_by("-created_at")[:200]
+
+
+def _complaint(user: User, pk: int) -> Complaint:
+    found = services.visible_complaints(user).select_related("organisation", "owner", "ticket")
+    complaint = found.filter(pk=pk).first()
+    if complaint is None:
+        raise Http404
+    return complaint
+
+
+def _staff() -> Any:
+    return User.objects.filter(role__in=VENDOR_ROLES, is_active=True).order_by("username")
+
+
+@login_required
+def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    complaint = _complaint(user, pk)
+    context = {
+        "complaint": complaint,
+        "notes": complaint.notes.select_related("actor"),
+        "owner_form": forms.OwnerForm(staff=_staff()),
+        "note_form": forms.NoteForm(),
+        "resolve_form": forms.ResolveForm(),
+        "can_assign": user.role in (Role.OPS, Role.ADMIN),
+        "can_resolve": user.role in (Role.OPS, Role.ADMIN) or user.pk == complaint.owner_id,
+    }
+    return render(request, "ops/complaint.html", context)
+
+
+@require_POST
+@login_required
+def complaint_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    user = current_user(request)
+    complaint = _complaint(user, pk)
+    try:
+        if step == "assign":
+            form: Any = forms.OwnerForm(request.POST, staff=_staff())
+            if form.is_valid():
+                services.complaint_assign(complaint_id=complaint.pk, actor=user,
+                                          owner_id=form.cleaned_data["owner"].pk)  # fmt: skip
+        elif step == "note":
+            form = forms.NoteForm(request.POST)
+            if form.is_valid():
+                services.complaint_add_note(complaint_id=complaint.pk, actor=user,
+                                            body=form.cleaned_data["body"])  # fmt: skip
+        elif step == "resolve":
+            form = forms.ResolveForm(request.POST)
+            if form.is_valid():
+                services.complaint_resolve(complaint_id=complaint.pk, actor=user,
+                                           resolution=form.cleaned_data["resolution"])  # fmt: skip
+        else:
+            raise Http404
+        if not form.is_valid():
+            messages.error(request, _("Please fill in the form."))
+    except DomainError as error:
+        if error.status_code == 403:
+            raise PermissionDenied from error
+        messages.error(request, str(error))
+    return redirect("ops:complaint", pk=complaint.pk)
