@@ -134,3 +134,22 @@ def test_sis2_unresolved_in_time_requires_a_dispatch(people: dict[str, User], pr
         detail = engineer.get(f"/api/v1/tickets/{ticket.pk}/").json()
     onsite = next(d for d in detail["deadlines"] if d["kind"] == "onsite")
     assert onsite["state"] == "met"
+
+
+def test_the_commitment_shows_its_state_and_the_watch_page_lists_overdue(
+    people: dict[str, User], project, customer
+):
+    from tests.helpers import web_client_for
+
+    with time_machine.travel("2026-11-23 10:00 +0800", tick=False):
+        ticket = new_ticket(project, customer, title="超期未解决的问题")
+        accept(ticket, people["engineer"], 2)
+        detail = api_client_for(people["engineer"]).get(f"/api/v1/tickets/{ticket.pk}/").json()
+        assert detail["commitment"]["state"] == "at_risk"
+        assert detail["commitment"]["seconds_left"] == 7200
+    with time_machine.travel("2026-11-23 13:00 +0800", tick=False):
+        detail = api_client_for(customer).get(f"/api/v1/tickets/{ticket.pk}/").json()
+        assert detail["commitment"]["state"] == "breached"
+        page = web_client_for(people["ops"]).get("/ops/overdue/").content.decode()
+    assert "超期未解决的问题" in page
+    assert "未提交" in page  # no corrective action yet

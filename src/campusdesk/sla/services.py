@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
+from django.utils.translation import gettext as _
 
 from campusdesk.core import clock
 from campusdesk.sla import deadlines
@@ -295,3 +296,28 @@ def preview(*, severity: str, start: datetime, calendar: Calendar | None = None
     policy = SlaPolicy.objects.select_related("calendar").get(severity=severity)
     work = deadlines.calendar_of(policy, calendar).work_calendar()
     return deadlines.compute(start=start, policy=policy, calendar=work)
+
+
+def commitment_state(ticket: Ticket, now: datetime | None = None) -> DeadlineState | None:
+    """The current tier's committed resolution time as a deadline: a promise, not an SLA clock.
+
+    Met by a solution given in time; at risk within OPS_NEARING_HOURS of it.
+    """
+    due = ticket.committed_resolution_at
+    if due is None:
+        return None
+    now = now or clock.now()
+    met = ticket.resolved_at
+    lead = timedelta(hours=settings.OPS_NEARING_HOURS)
+    if met is not None:
+        state = "met" if met <= due else "breached"
+    elif now >= due:
+        state = "breached"
+    elif not ticket.is_open:
+        state = "stopped"
+    else:
+        state = "at_risk" if due - now <= lead else "running"
+    remaining = due - now if state in ("running", "at_risk") else None
+    return DeadlineState(
+        "commitment", str(_("Committed resolution time")), due, met, state, remaining
+    )

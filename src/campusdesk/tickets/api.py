@@ -88,15 +88,22 @@ class CommitmentOutSerializer(serializers.ModelSerializer[Commitment]):
 class TicketDetailSerializer(TicketSerializer):
     allowed_actions = serializers.SerializerMethodField()
     deadlines = serializers.SerializerMethodField()
+    commitment = serializers.SerializerMethodField()
     commitments = CommitmentOutSerializer(many=True, read_only=True)
 
     class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "allowed_actions", "deadlines", "commitments"]
+        fields = [*TicketSerializer.Meta.fields, "allowed_actions", "deadlines", "commitment",
+                  "commitments"]  # fmt: skip
         read_only_fields = fields
 
     def get_allowed_actions(self, ticket: Ticket) -> list[str]:
         user = current_user(self.context["request"])
         return [a.value for a in workflow.allowed_actions(user, ticket)]
+
+    @extend_schema_field(DeadlineSerializer(allow_null=True))
+    def get_commitment(self, ticket: Ticket) -> dict[str, Any] | None:
+        state = sla.commitment_state(ticket)
+        return DeadlineSerializer(state).data if state is not None else None
 
     @extend_schema_field(DeadlineSerializer(many=True))
     def get_deadlines(self, ticket: Ticket) -> list[dict[str, Any]]:

@@ -195,6 +195,7 @@ def _context(ticket: Ticket, user: User, bound: dict[Action, djforms.BaseForm] |
         "report": IncidentReport.objects.filter(ticket=ticket).first(),
         "action_forms": _action_forms(ticket, user, bound),
         "deadlines": sla.states(ticket),
+        "commitment": sla.commitment_state(ticket),
         "is_staff": user.is_vendor_staff,
     }
 
