@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from campusdesk.accounts.api import MeView, OrganisationViewSet, TokenView
 from campusdesk.catalog.api import ProductViewSet, ProjectViewSet
+from campusdesk.notify.api import AnnouncementViewSet, NotificationViewSet
 from campusdesk.ops import api as ops
 from campusdesk.sla.api import CalendarDayView, PreviewView
 from campusdesk.tickets.api import TicketViewSet
@@ -14,6 +15,8 @@ router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("products", ProductViewSet, basename="product")
 router.register("projects", ProjectViewSet, basename="project")
 router.register("tickets", TicketViewSet, basename="ticket")
+router.register("notifications", NotificationViewSet, basename="notification")
+router.register("announcements", AnnouncementViewSet, basename="announcement")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),

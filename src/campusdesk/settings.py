@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "campusdesk.tickets",
     "campusdesk.sla",
     "campusdesk.ops",
+    "campusdesk.notify",
 ]
 
 MIDDLEWARE = [
@@ -130,6 +131,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "campusdesk.core.context_processors.navigation",
+                "campusdesk.notify.context_processors.unread",
             ],
         },
     },
@@ -234,6 +236,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CUSTOMER_SERVICE_GROUP = envstr("CUSTOMER_SERVICE_GROUP", "客户服务部")
 # How far ahead the operations watch list shows problems nearing their committed time.
 OPS_NEARING_HOURS = envint("OPS_NEARING_HOURS", 4)
+# A customer may urge the same problem again only after this many minutes (each urge
+# notifies every handler and operations).
+URGE_INTERVAL_MINUTES = envint("URGE_INTERVAL_MINUTES", 30)
 
 # --- security -------------------------------------------------------------
 HTTPS = envbool("HTTPS", False)

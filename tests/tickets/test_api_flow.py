@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -345,10 +346,16 @@ def test_assign_within_the_tier_only(accepted: Ticket, people: dict[str, User], 
 
 
 def test_urge_counts_and_shows(accepted: Ticket, people: dict[str, User]):
+    import time_machine
+
     user = api_client_for(people["user"])
     first = user.post(f"{URL}{accepted.pk}/urge/", {"message": "明天要开学位会，请尽快"})
     assert first.status_code == 200
-    second = user.post(f"{URL}{accepted.pk}/urge/", {})
+    too_soon = user.post(f"{URL}{accepted.pk}/urge/", {})
+    assert too_soon.status_code == 429
+    assert "30 分钟" in too_soon.json()["detail"]
+    with time_machine.travel(timedelta(minutes=31)):
+        second = user.post(f"{URL}{accepted.pk}/urge/", {})
     assert second.json()["urge_count"] == 2
     urges = TicketEvent.objects.filter(ticket=accepted, action="urge")
     assert [e.data["count"] for e in urges] == [1, 2]

@@ -42,3 +42,8 @@ class NotFound(DomainError):
 class TransitionError(DomainError):
     status_code = 409
     default_message = _("This action is not possible in the current state.")
+
+
+class TooSoon(DomainError):
+    status_code = 429
+    default_message = _("Too soon; please wait a little before trying again.")

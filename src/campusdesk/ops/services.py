@@ -12,6 +12,7 @@ from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.core import clock, scoping
 from campusdesk.core.errors import NotFound, PermissionDenied, TransitionError, ValidationError
+from campusdesk.notify import services as notify
 from campusdesk.ops.models import Complaint, ComplaintNote, CorrectiveAction, Dispatch
 from campusdesk.tickets import workflow
 from campusdesk.tickets.models import Channel, Ticket
@@ -151,6 +152,7 @@ def complaint_file(
     complaint.number = f"TS{clock.local(now).year}-{complaint.pk:05d}"
     complaint.save(update_fields=["number"])
     _note(complaint, "filed", actor, complaint.body, now)
+    notify.on_complaint(complaint, now)
     return complaint
 
 

@@ -7,10 +7,11 @@ the transition table (``workflow.check``: 404 / 403 / 409), validates its input
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.core import clock, scoping
-from campusdesk.core.errors import PermissionDenied, TransitionError, ValidationError
+from campusdesk.core.errors import PermissionDenied, TooSoon, TransitionError, ValidationError
 from campusdesk.sla import services as sla
 from campusdesk.tickets import workflow
 from campusdesk.tickets.attachments import validate_upload
@@ -404,6 +405,13 @@ def ticket_urge(
     now = now or clock.now()
     ticket, target = begin_action(ticket_id, actor, Action.URGE)
     message = clean_text(message, "message", required=False, limit=2000)
+    interval = timedelta(minutes=settings.URGE_INTERVAL_MINUTES)
+    recent = ticket.events.filter(action=Action.URGE, actor=actor, at__gt=now - interval)
+    if recent.exists():
+        raise TooSoon(
+            _("You urged this problem less than %(minutes)d minutes ago; the handlers know.")
+            % {"minutes": settings.URGE_INTERVAL_MINUTES}
+        )
     workflow.transition(
         ticket=ticket, action=Action.URGE, target=target, actor=actor, channel=channel,
         now=now, changes={"urge_count": ticket.urge_count + 1, "last_urged_at": now},

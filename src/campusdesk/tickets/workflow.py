@@ -271,8 +271,11 @@ def record(
     internal: bool = False,
     tier: int | None = None,
 ) -> TicketEvent:
-    """Append one event to the ticket's timeline (``tier``: where it happened; default current)."""
-    return TicketEvent.objects.create(
+    """Append one event to the ticket's timeline (``tier``: where it happened; default current),
+    with the notifications it causes (same transaction: the outbox)."""
+    from campusdesk.notify.services import on_event
+
+    event = TicketEvent.objects.create(
         ticket=ticket,
         action=action.value,
         actor=actor,
@@ -284,6 +287,8 @@ def record(
         internal=internal,
         data=data or {},
     )
+    on_event(event, ticket)
+    return event
 
 
 def transition(

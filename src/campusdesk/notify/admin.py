@@ -1,0 +1,51 @@
+from typing import Any
+
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from campusdesk.notify import services
+from campusdesk.notify.models import Announcement, Delivery, RobotChannel
+
+
+@admin.register(RobotChannel)
+class RobotChannelAdmin(admin.ModelAdmin[RobotChannel]):
+    list_display = ["name", "platform", "project", "internal", "is_active"]
+    list_filter = ["platform", "is_active"]
+
+
+@admin.register(Delivery)
+class DeliveryAdmin(admin.ModelAdmin[Delivery]):
+    """Every message sent or waiting, with its status; failed ones can be sent again."""
+
+    list_display = ["created_at", "channel", "address", "kind", "status", "attempts",
+                    "next_attempt_at", "last_error"]  # fmt: skip
+    list_filter = ["status", "channel", "kind"]
+    search_fields = ["address", "key"]
+    actions = ["retry"]
+    readonly_fields = [f.name for f in Delivery._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    @admin.action(description=_("Send again"))
+    def retry(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
+        count = 0
+        for delivery in queryset.exclude(status=Delivery.Status.SENT):
+            services.delivery_retry(delivery_id=delivery.pk)
+            count += 1
+        messages.success(request, _("%(count)d deliveries queued again.") % {"count": count})
+
+
+@admin.register(Announcement)
+class AnnouncementAdmin(admin.ModelAdmin[Announcement]):
+    list_display = ["title", "category", "published_at", "published_by"]
+    list_filter = ["category"]
+    search_fields = ["title", "body"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # publish from the document library, which notifies the readers
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        return ["published_by", "published_at"]

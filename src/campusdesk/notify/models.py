@@ -1,0 +1,221 @@
+"""Notifications (消息通知, seed §7.2.4): the inbox, the outbox of deliveries, settings, robots."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from campusdesk.catalog.models import Project
+
+
+class Kind(models.TextChoices):
+    """Message types a person can choose channels for (seed §7.2.4: 类型、环节)."""
+
+    REGISTERED = "registered", _("New problem registered")
+    ACCEPTED = "accepted", _("Problem accepted")
+    COMMITMENT = "commitment", _("Committed time changed")
+    RECORD = "record", _("New record or comment")
+    ESCALATED = "escalated", _("Problem escalated")
+    INFO = "info", _("Information requested or given")
+    CLOSURE_REQUESTED = "closure_requested", _("Closure requested")
+    CLOSURE_REJECTED = "closure_rejected", _("Closure rejected")
+    CLOSED = "closed", _("Problem closed")
+    URGED = "urged", _("Problem urged")
+    SLA_WARNING = "sla_warning", _("Deadline near")
+    SLA_BREACHED = "sla_breached", _("Deadline missed")
+    DISPATCH = "dispatch", _("On-site dispatch required")
+    COMPLAINT = "complaint", _("Complaint")
+    ANNOUNCEMENT = "announcement", _("Announcement")
+
+
+#: Kinds that can never be switched off entirely (the inbox always keeps them).
+MANDATORY = frozenset({Kind.SLA_BREACHED, Kind.DISPATCH})
+
+
+class Notification(models.Model):
+    """One message in a person's inbox (站内消息)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("message"), blank=True)
+    url = models.CharField(_("link"), max_length=300, blank=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    event = models.ForeignKey(
+        "tickets.TicketEvent", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    urgent = models.BooleanField(_("urgent"), default=False)
+    created_at = models.DateTimeField(_("time"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="inbox_list"),
+            models.Index(
+                fields=["recipient"], name="inbox_unread", condition=Q(read_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class RobotChannel(models.Model):
+    """A WeCom / DingTalk / Feishu group robot that receives a project's (or every) message."""
+
+    class Platform(models.TextChoices):
+        WECOM = "wecom", _("WeCom (企业微信)")
+        DINGTALK = "dingtalk", _("DingTalk (钉钉)")
+        FEISHU = "feishu", _("Feishu (飞书)")
+
+    name = models.CharField(_("name"), max_length=100)
+    platform = models.CharField(_("platform"), max_length=10, choices=Platform.choices)
+    webhook_url = models.URLField(_("webhook URL"), max_length=500)
+    secret = models.CharField(_("signing secret"), max_length=200, blank=True)
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, null=True, blank=True,
+        help_text=_("Empty: every project."),
+    )  # fmt: skip
+    kinds = models.JSONField(
+        _("message types"), default=list, blank=True, help_text=_("Empty: every type.")
+    )
+    internal = models.BooleanField(
+        _("vendor group"), default=True,
+        help_text=_("A vendor staff group also gets internal messages; a customer group never."),
+    )  # fmt: skip
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("group robot")
+        verbose_name_plural = _("group robots")
+
+    def __str__(self) -> str:
+        return f"{self.get_platform_display()} · {self.name}"
+
+
+class Preference(models.Model):
+    """A person's channels for one message type (个人中心 → 消息设置)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notify_preferences"
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    inbox = models.BooleanField(_("in-app message"), default=True)
+    email = models.BooleanField(_("e-mail"), default=True)
+
+    class Meta:
+        verbose_name = _("notification setting")
+        verbose_name_plural = _("notification settings")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="uniq_preference")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}"
+
+
+class QuietHours(models.Model):
+    """When non-urgent e-mails wait (免打扰), and whether they come as one daily digest."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiet_hours"
+    )
+    start = models.TimeField(_("quiet from"), default=time(22, 0))
+    end = models.TimeField(_("quiet until"), default=time(8, 0))
+    enabled = models.BooleanField(_("quiet hours on"), default=False)
+    digest = models.BooleanField(_("daily digest of non-urgent e-mails"), default=False)
+
+    class Meta:
+        verbose_name = _("quiet hours")
+        verbose_name_plural = _("quiet hours")
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.start}-{self.end}"
+
+
+class Delivery(models.Model):
+    """One message to send on one channel: the outbox. Written in the event's transaction."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed for good")
+
+    key = models.CharField(_("idempotency key"), max_length=64, unique=True)
+    channel = models.CharField(_("channel"), max_length=10)
+    address = models.CharField(_("address"), max_length=500)
+    robot = models.ForeignKey(RobotChannel, on_delete=models.CASCADE, null=True, blank=True)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    notification = models.ForeignKey(
+        Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    payload = models.JSONField(_("message"))
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    locked_until = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], name="outbox_due",
+                condition=Q(status__in=["pending", "sending"]),
+            ),
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"{self.channel} → {self.address} ({self.status})"
+
+
+class Announcement(models.Model):
+    """What the vendor publishes to the customers of products (seed §5, the service e-mail)."""
+
+    class Category(models.TextChoices):
+        ALERT = "alert", _("Product alert")
+        NOTICE = "notice", _("Important notice")
+        BULLETIN = "bulletin", _("Technical support bulletin")
+        DOCUMENT = "document", _("Product document")
+        WHITE_PAPER = "white_paper", _("White paper")
+
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    products = models.ManyToManyField("catalog.Product", verbose_name=_("products"))
+    organisations = models.ManyToManyField(
+        "accounts.Organisation", verbose_name=_("only these organisations"), blank=True
+    )
+    attachment = models.FileField(_("attachment"), upload_to="announcements/", blank=True)
+    attachment_name = models.CharField(max_length=200, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+        ordering = ["-published_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.title

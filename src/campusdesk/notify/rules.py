@@ -1,0 +1,121 @@
+"""Who hears of what: each ticket event's message type and recipients (seed §7.2.1, §7.2.4).
+
+The defaults follow the seed: a new problem goes to the project's line-1 team; every
+step of the handling to the reporter and the problem's handlers; an urge to every
+handler and the operations specialists; deadlines to the handler and operations, a
+missed SIS1/SIS2 deadline also to the service manager and the customer service
+department. Customers never hear of internal notes or vendor-only events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.db.models import Q
+
+from campusdesk.accounts.models import User
+from campusdesk.accounts.roles import Role
+from campusdesk.notify.models import Kind
+from campusdesk.tickets.models import Ticket, TicketEvent
+from campusdesk.tickets.workflow import tier_staff
+
+Audience = Callable[[Ticket, TicketEvent], Iterable[User]]
+
+
+def reporter(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
+    return [ticket.reporter]
+
+
+def line1(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
+    return tier_staff(ticket, 1)
+
+
+def current_tier(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
+    """The assignee, or the whole tier while nobody has taken it."""
+    if ticket.assignee_id is not None and ticket.assignee is not None:
+        return [ticket.assignee]
+    return tier_staff(ticket)
+
+
+def handlers(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
+    """Everyone of the vendor who has handled the problem at any tier, and the current tier."""
+    acted = ticket.events.filter(actor__isnull=False).values("actor_id")
+    earlier = User.objects.filter(
+        Q(id__in=acted) & ~Q(role=Role.CUSTOMER) & ~Q(role=Role.OPS), is_active=True
+    )
+    return [*earlier, *current_tier(ticket, event)]
+
+
+def operations(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
+    return User.objects.filter(role=Role.OPS, is_active=True)
+
+
+def service_manager(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
+    manager = ticket.project.service_manager
+    return [manager] if manager is not None else []
+
+
+def customer_service(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
+    return User.objects.filter(groups__name=settings.CUSTOMER_SERVICE_GROUP, is_active=True)
+
+
+def if_serious(*audiences: Audience) -> Audience:
+    """Only for SIS1 and SIS2 problems."""
+
+    def pick(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
+        if ticket.severity not in ("SIS1", "SIS2"):
+            return []
+        return [user for audience in audiences for user in audience(ticket, event)]
+
+    return pick
+
+
+STEP = (reporter, handlers)
+
+#: event action → (message type, audiences)
+RULES: dict[str, tuple[Kind, tuple[Audience, ...]]] = {
+    "register": (Kind.REGISTERED, (line1,)),
+    "accept": (Kind.ACCEPTED, STEP),
+    "change_commitment": (Kind.COMMITMENT, STEP),
+    "record": (Kind.RECORD, STEP),
+    "escalate": (Kind.ESCALATED, (*STEP, current_tier)),
+    "assign": (Kind.ACCEPTED, (current_tier,)),
+    "ask_info": (Kind.INFO, (reporter,)),
+    "answer_info": (Kind.INFO, (handlers,)),
+    "request_close": (Kind.CLOSURE_REQUESTED, STEP),
+    "reject_close": (Kind.CLOSURE_REJECTED, (*STEP, operations)),
+    "close": (Kind.CLOSED, STEP),
+    "urge": (Kind.URGED, (handlers, operations)),
+    "sla_warning": (Kind.SLA_WARNING, (current_tier, operations)),
+    "sla_breached": (
+        Kind.SLA_BREACHED,
+        (current_tier, operations, if_serious(service_manager, customer_service)),
+    ),
+    "dispatch_required": (Kind.DISPATCH, (current_tier, operations, customer_service)),
+}  # fmt: skip
+
+#: Kinds that also reach a customer's inbox only when the event is not internal.
+URGENT_KINDS = frozenset({Kind.SLA_BREACHED, Kind.DISPATCH, Kind.URGED})
+
+
+def recipients(ticket: Ticket, event: TicketEvent) -> tuple[Kind, list[User]] | None:
+    """The message type of ``event`` and who receives it (not its actor; no customers for
+    internal events, none of another organisation ever)."""
+    rule = RULES.get(event.action)
+    if rule is None:
+        return None
+    kind, audiences = rule
+    seen: dict[int, User] = {}
+    for audience in audiences:
+        for user in audience(ticket, event):
+            seen.setdefault(user.pk, user)
+    seen.pop(event.actor_id or 0, None)
+    people = [u for u in seen.values() if u.is_active and _may_hear(u, ticket, event)]
+    return kind, people
+
+
+def _may_hear(user: User, ticket: Ticket, event: TicketEvent) -> bool:
+    if user.role != Role.CUSTOMER:
+        return True
+    return not event.internal and user.organisation_id == ticket.project.organisation_id

@@ -1,0 +1,156 @@
+"""The inbox page (htmx marks messages read) and the message settings in 个人中心."""
+
+from __future__ import annotations
+
+from datetime import time
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from campusdesk.accounts.models import Organisation
+from campusdesk.catalog.models import Product
+from campusdesk.core.errors import DomainError
+from campusdesk.core.http import current_user, is_htmx, show_errors
+from campusdesk.notify import announcements, services
+from campusdesk.notify.models import (
+    MANDATORY,
+    Announcement,
+    Kind,
+    Notification,
+    Preference,
+    QuietHours,
+)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    notes = Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
+    if request.GET.get("unread") == "1":
+        notes = notes.filter(read_at__isnull=True)
+    page = Paginator(notes, 30).get_page(request.GET.get("page"))
+    return render(request, "notify/inbox.html", {"page": page, "notes": page.object_list})
+
+
+@require_POST
+@login_required
+def read(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    if not services.notification_read(user=user, notification_id=pk):
+        raise Http404
+    note = Notification.objects.get(pk=pk)
+    if is_htmx(request):
+        return render(request, "notify/_note.html", {"note": note})
+    return redirect(note.url or "notify:inbox")
+
+
+@require_POST
+@login_required
+def read_all(request: HttpRequest) -> HttpResponse:
+    services.notification_read_all(user=current_user(request))
+    return redirect("notify:inbox")
+
+
+@login_required
+def settings_page(request: HttpRequest) -> HttpResponse:
+    """Choose, per message type, the channels; quiet hours and a daily digest (seed §7.2.4)."""
+    user = current_user(request)
+    prefs = {p.kind: p for p in Preference.objects.filter(user=user)}
+    quiet = QuietHours.objects.filter(user=user).first() or QuietHours(user=user)
+    if request.method == "POST":
+        for kind in Kind:
+            services.preference_set(
+                user=user, kind=kind,
+                inbox=request.POST.get(f"{kind}-inbox") == "on",
+                email=request.POST.get(f"{kind}-email") == "on",
+            )  # fmt: skip
+        quiet.enabled = request.POST.get("quiet") == "on"
+        quiet.digest = request.POST.get("digest") == "on"
+        try:
+            quiet.start = _time(request.POST.get("start"), quiet.start)
+            quiet.end = _time(request.POST.get("end"), quiet.end)
+        except ValueError:
+            messages.error(request, _("Give the quiet hours as HH:MM."))
+            return redirect("notify:settings")
+        quiet.save()
+        messages.success(request, _("Message settings saved."))
+        return redirect("notify:settings")
+    rows = [(kind, prefs.get(kind) or Preference(kind=kind), kind in MANDATORY) for kind in Kind]
+    return render(request, "notify/settings.html", {"rows": rows, "quiet": quiet})
+
+
+def _time(raw: str | None, default: time) -> time:
+    if not raw:
+        return default
+    return time.fromisoformat(raw)
+
+
+@login_required
+def library(request: HttpRequest) -> HttpResponse:
+    """The document library: announcements the user may read, newest first, searchable."""
+    user = current_user(request)
+    items = announcements.visible(user).prefetch_related("products").order_by("-published_at")
+    search = request.GET.get("search", "").strip()[:100]
+    if search:
+        items = items.filter(Q(title__icontains=search) | Q(body__icontains=search))
+    form = None
+    if user.role in announcements.PUBLISHERS:
+        form = AnnouncementForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                item = announcements.announcement_publish(
+                    actor=user, category=data["category"], title=data["title"], body=data["body"],
+                    products=data["products"], organisations=data["organisations"],
+                    attachment=data.get("attachment"),
+                )  # fmt: skip
+            except DomainError as error:
+                show_errors(form, error)
+            else:
+                messages.success(request, _("Announcement published."))
+                return redirect("notify:announcement", pk=item.pk)
+    page = Paginator(items, 20).get_page(request.GET.get("page"))
+    return render(request, "notify/library.html", {"page": page, "form": form, "search": search})
+
+
+@login_required
+def announcement(request: HttpRequest, pk: int) -> HttpResponse:
+    item = announcements.visible(current_user(request)).filter(pk=pk).first()
+    if item is None:
+        raise Http404
+    return render(request, "notify/announcement.html", {"item": item})
+
+
+@login_required
+def announcement_attachment(request: HttpRequest, pk: int) -> FileResponse:
+    item = announcements.visible(current_user(request)).filter(pk=pk).first()
+    if item is None or not item.attachment:
+        raise Http404
+    response = FileResponse(item.attachment.open("rb"), as_attachment=True,
+                            filename=item.attachment_name or "attachment")  # fmt: skip
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class AnnouncementForm(forms.Form):
+    category = forms.ChoiceField(
+        label=gettext_lazy("category"), choices=Announcement.Category.choices
+    )
+    title = forms.CharField(label=gettext_lazy("title"), max_length=200)
+    body = forms.CharField(label=gettext_lazy("text"), widget=forms.Textarea(attrs={"rows": 6}))
+    products = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("products"), queryset=Product.objects.filter(is_active=True)
+    )
+    organisations = forms.ModelMultipleChoiceField(
+        label=gettext_lazy("only these organisations"), required=False,
+        queryset=Organisation.objects.filter(kind=Organisation.Kind.CUSTOMER),
+    )  # fmt: skip
+    attachment = forms.FileField(label=gettext_lazy("attachment"), required=False)
