@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from campusdesk.accounts.api import MeView, OrganisationViewSet, TokenView
 from campusdesk.catalog.api import ProductViewSet, ProjectViewSet
+from campusdesk.kb import api as kb
 from campusdesk.notify.api import AnnouncementViewSet, NotificationViewSet
 from campusdesk.ops import api as ops
 from campusdesk.sla.api import CalendarDayView, PreviewView
@@ -17,12 +18,16 @@ router.register("projects", ProjectViewSet, basename="project")
 router.register("tickets", TicketViewSet, basename="ticket")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("announcements", AnnouncementViewSet, basename="announcement")
+router.register("kb/articles", kb.ArticleViewSet, basename="kb-article")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("me/", MeView.as_view(), name="me"),
     path("sla/preview/", PreviewView.as_view(), name="sla-preview"),
     path("sla/calendar-days/", CalendarDayView.as_view(), name="sla-calendar-days"),
+    path("kb/suggest/", kb.SuggestView.as_view(), name="kb-suggest"),
+    path("kb/retrospectives/", kb.RetrospectiveListView.as_view(), name="kb-retrospectives"),
+    path("kb/retrospectives/<int:ticket>/", kb.RetrospectiveView.as_view()),
     path("ops/watch/", ops.WatchView.as_view(), name="ops-watch"),
     path("ops/corrective-actions/<int:pk>/done/", ops.CorrectiveDoneView.as_view()),
     path("tickets/<int:pk>/ops-records/", ops.OpsRecordView.as_view()),

@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "campusdesk.sla",
     "campusdesk.ops",
     "campusdesk.notify",
+    "campusdesk.kb",
 ]
 
 MIDDLEWARE = [
@@ -239,6 +240,10 @@ OPS_NEARING_HOURS = envint("OPS_NEARING_HOURS", 4)
 # A customer may urge the same problem again only after this many minutes (each urge
 # notifies every handler and operations).
 URGE_INTERVAL_MINUTES = envint("URGE_INTERVAL_MINUTES", 30)
+# A retrospective (复盘) is due after closure for these severities and for ratings at or
+# below RETRO_MAX_RATING; it is offered for the others.
+RETRO_SEVERITIES = envlist("RETRO_SEVERITIES", "SIS1")
+RETRO_MAX_RATING = envint("RETRO_MAX_RATING", 2)
 
 # --- security -------------------------------------------------------------
 HTTPS = envbool("HTTPS", False)

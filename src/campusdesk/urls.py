@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("campusdesk.tickets.urls")),
     path("", include("campusdesk.ops.urls")),
     path("", include("campusdesk.notify.urls")),
+    path("", include("campusdesk.kb.urls")),
     path("accounts/", include("campusdesk.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("campusdesk.api_urls")),

@@ -37,6 +37,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("tickets:queue", _("My queue"), _vendor),
     NavItem("ops:watch", _("Operations watch"), _vendor),
     NavItem("ops:complaints", _("Complaints"), _everyone),
+    NavItem("kb:library", _("Case library"), _everyone),
     NavItem("notify:library", _("Document library"), _everyone),
     NavItem("catalog:project_list", _("Projects"), _everyone),
     NavItem("api-docs", _("API"), _vendor),

@@ -14,7 +14,7 @@ from campusdesk.ops.services import visible_complaints
 from campusdesk.tickets import selectors as tickets
 from campusdesk.tickets.models import Status, Ticket
 
-TICKET_LISTS = ("unaccepted", "nearing", "overdue", "urged", "dispatch")
+TICKET_LISTS = ("unaccepted", "nearing", "overdue", "urged", "dispatch", "retrospectives")
 LISTS = (*TICKET_LISTS, "complaints")
 
 
@@ -55,6 +55,8 @@ def watch(user: User, name: str, now: datetime | None = None) -> QuerySet[Ticket
             severity__in=["SIS1", "SIS2"], resolve_by__lte=now, resolved_at__isnull=True,
             onsite_at__isnull=True,
         ).order_by("onsite_by")  # fmt: skip
+    if name == "retrospectives":  # closed problems whose retrospective (复盘) is due
+        return base.filter(retrospective__status="due").order_by("closed_at")
     raise ValueError(name)
 
 

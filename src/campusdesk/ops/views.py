@@ -27,6 +27,7 @@ LIST_LABELS: dict[str, Any] = {
     "overdue": gettext_lazy("Past the committed time"),
     "urged": gettext_lazy("Urged"),
     "dispatch": gettext_lazy("On-site dispatch due"),
+    "retrospectives": gettext_lazy("Retrospectives due"),
     "complaints": gettext_lazy("Complaints"),
 }
 

@@ -21,6 +21,7 @@ from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.core import clock, scoping
 from campusdesk.core.errors import PermissionDenied, TooSoon, TransitionError, ValidationError
+from campusdesk.kb import services as kb
 from campusdesk.sla import services as sla
 from campusdesk.tickets import workflow
 from campusdesk.tickets.attachments import validate_upload
@@ -174,6 +175,7 @@ def ticket_register(
     workflow.record(
         ticket=ticket, action=Action.REGISTER, actor=actor, channel=channel, now=now, data=data
     )
+    kb.on_ticket_registered(ticket, now)
     return ticket
 
 
@@ -389,6 +391,7 @@ def ticket_close(
                  "closed_at": now},
         data={"rating": rating, "comment": comment, "workload_hours": str(hours)},
     )  # fmt: skip
+    kb.on_ticket_closed(ticket, now)
     return ticket
 
 
@@ -407,7 +410,7 @@ def ticket_urge(
     message = clean_text(message, "message", required=False, limit=2000)
     interval = timedelta(minutes=settings.URGE_INTERVAL_MINUTES)
     recent = ticket.events.filter(action=Action.URGE, actor=actor, at__gt=now - interval)
-    if recent.exists():
+    if interval and recent.exists():
         raise TooSoon(
             _("You urged this problem less than %(minutes)d minutes ago; the handlers know.")
             % {"minutes": settings.URGE_INTERVAL_MINUTES}

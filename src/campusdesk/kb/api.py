@@ -1,0 +1,184 @@
+"""/api/v1/kb/: the case library, suggestions while registering, retrospectives."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from campusdesk.core.http import current_user
+from campusdesk.kb import search, services
+from campusdesk.kb.models import Article, Retrospective
+
+
+class ArticleSerializer(serializers.ModelSerializer[Article]):
+    product_name = serializers.CharField(source="product.name", read_only=True)
+
+    class Meta:
+        model = Article
+        fields = ["id", "title", "symptoms", "cause", "solution", "product", "product_name",
+                  "versions_from", "versions_to", "tags", "visibility", "status", "version",
+                  "source_ticket", "views", "solved_count", "created_at", "updated_at",
+                  "published_at"]  # fmt: skip
+        read_only_fields = ["status", "version", "source_ticket", "views", "solved_count",
+                            "created_at", "updated_at", "published_at"]  # fmt: skip
+
+
+class ArticleInput(serializers.Serializer[Any]):
+    title = serializers.CharField(max_length=200)
+    symptoms = serializers.CharField(max_length=20000)
+    cause = serializers.CharField(max_length=20000, required=False, allow_blank=True)
+    solution = serializers.CharField(max_length=20000)
+    product = serializers.IntegerField()
+    tags = serializers.ListField(child=serializers.CharField(max_length=30), required=False)
+    visibility = serializers.ChoiceField(choices=Article.Visibility.choices, default="public")
+
+
+def _valid(serializer_class: type[serializers.Serializer[Any]], request: Request) -> Any:
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class ArticleViewSet(viewsets.GenericViewSet[Article]):
+    """Cases: customers read the published public ones of their products; experts maintain."""
+
+    serializer_class = ArticleSerializer
+
+    def get_queryset(self) -> QuerySet[Article]:
+        if getattr(self, "swagger_fake_view", False):
+            return Article.objects.none()
+        articles: QuerySet[Article] = services.visible_articles(current_user(self.request))
+        return articles.select_related("product")
+
+    @extend_schema(parameters=[OpenApiParameter("search", str), OpenApiParameter("product", int)])
+    def list(self, request: Request) -> Response:
+        user = current_user(request)
+        query = request.query_params.get("search", "").strip()[:200]
+        raw_product = request.query_params.get("product", "")
+        product = int(raw_product) if raw_product.isdigit() else None
+        if query:
+            statuses = tuple(Article.Status.values) if user.is_vendor_staff else ("published",)
+            found = search.search(query, user=user, product_id=product, limit=50,
+                                  statuses=statuses)  # fmt: skip
+            rows = [a for a, _score in found]
+            return Response({"count": len(rows), "next": None, "previous": None,
+                             "results": ArticleSerializer(rows, many=True).data})  # fmt: skip
+        articles = self.get_queryset()
+        if product is not None:
+            articles = articles.filter(product_id=product)
+        page = self.paginate_queryset(articles.order_by("-updated_at", "-id"))
+        return self.get_paginated_response(ArticleSerializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str | None = None) -> Response:
+        article = self.get_queryset().filter(pk=int(pk or 0)).first()
+        if article is None:
+            return Response(status=status.HTTP_404_NOT_FOUND)
+        return Response(ArticleSerializer(article).data)
+
+    @extend_schema(request=ArticleInput, responses={201: ArticleSerializer})
+    def create(self, request: Request) -> Response:
+        data = dict(_valid(ArticleInput, request))
+        product = data.pop("product")
+        article = services.article_create(
+            actor=current_user(request), product_id=product, fields=data
+        )
+        return Response(ArticleSerializer(article).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses=ArticleSerializer)
+    @action(detail=True, methods=["post"])
+    def publish(self, request: Request, pk: str | None = None) -> Response:
+        article = services.article_set_status(
+            article_id=int(pk or 0), actor=current_user(request), status="published"
+        )
+        return Response(ArticleSerializer(article).data)
+
+    @extend_schema(request=None, responses={204: None})
+    @action(detail=True, methods=["post"])
+    def solved(self, request: Request, pk: str | None = None) -> Response:
+        article = self.get_queryset().filter(pk=int(pk or 0)).first()
+        if article is None:
+            return Response(status=status.HTTP_404_NOT_FOUND)
+        services.suggestion_solved(user=current_user(request), article=article)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=inline_serializer("FromTicket", {"ticket": serializers.IntegerField()}),
+        responses={201: ArticleSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="from-ticket")
+    def from_ticket(self, request: Request) -> Response:
+        ticket = str(request.data.get("ticket", ""))
+        if not ticket.isdigit():
+            return Response(
+                {"ticket": [_("Give the problem's id.")]}, status=status.HTTP_400_BAD_REQUEST
+            )
+        article = services.article_from_ticket(ticket_id=int(ticket), actor=current_user(request))
+        return Response(ArticleSerializer(article).data, status=status.HTTP_201_CREATED)
+
+
+class SuggestView(APIView):
+    """The best published cases for what a user is typing (top 5)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("product", int)],
+        responses=inline_serializer("Suggestion", {
+            "id": serializers.IntegerField(), "title": serializers.CharField(),
+            "score": serializers.FloatField(), "url": serializers.CharField()}, many=True),
+    )  # fmt: skip
+    def get(self, request: Request) -> Response:
+        raw = request.query_params.get("product", "")
+        results = search.suggest(
+            request.query_params.get("q", "")[:200], user=current_user(request),
+            product_id=int(raw) if raw.isdigit() else None,
+        )  # fmt: skip
+        return Response(results)
+
+
+class RetrospectiveSerializer(serializers.ModelSerializer[Retrospective]):
+    number = serializers.CharField(source="ticket.number", read_only=True)
+    title = serializers.CharField(source="ticket.title", read_only=True)
+
+    class Meta:
+        model = Retrospective
+        fields = ["ticket", "number", "title", "status", "reason", "findings", "root_cause",
+                  "tags", "case_needed", "created_at", "done_at"]  # fmt: skip
+        read_only_fields = ["ticket", "status", "reason", "created_at", "done_at"]
+
+
+class RetrospectiveListView(APIView):
+    """Retrospectives in the user's scope; ``?status=due`` is the experts' to-do list."""
+
+    @extend_schema(parameters=[OpenApiParameter("status", str)],
+                   responses=RetrospectiveSerializer(many=True))  # fmt: skip
+    def get(self, request: Request) -> Response:
+        from campusdesk.core import scoping
+
+        user = current_user(request)
+        retros = scoping.scope(Retrospective.objects.select_related("ticket"), user,
+                               "ticket__project")  # fmt: skip
+        wanted = request.query_params.get("status")
+        if wanted in Retrospective.Status.values:
+            retros = retros.filter(status=wanted)
+        return Response(
+            RetrospectiveSerializer(retros.order_by("created_at")[:200], many=True).data
+        )
+
+
+class RetrospectiveView(APIView):
+    @extend_schema(request=RetrospectiveSerializer, responses=RetrospectiveSerializer)
+    def post(self, request: Request, ticket: int) -> Response:
+        data = _valid(RetrospectiveSerializer, request)
+        retro = services.retrospective_record(
+            ticket_id=ticket, actor=current_user(request), findings=data.get("findings", ""),
+            root_cause=data.get("root_cause", ""), tags=data.get("tags", []),
+            case_needed=data.get("case_needed", False),
+        )  # fmt: skip
+        return Response(RetrospectiveSerializer(retro).data)

@@ -1,0 +1,258 @@
+"""Writes of the case library: drafts, reviews, publication, versions, retrospectives."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import F, QuerySet
+from django.utils.translation import gettext as _
+
+from campusdesk.accounts.models import User
+from campusdesk.accounts.roles import Role
+from campusdesk.catalog.models import Product, ProductExpert
+from campusdesk.core import clock, scoping
+from campusdesk.core.errors import NotFound, PermissionDenied, TransitionError, ValidationError
+from campusdesk.kb import search
+from campusdesk.kb.models import Article, ArticleVersion, Retrospective, SuggestionOpen
+from campusdesk.tickets.models import Ticket
+
+EDITABLE = ("title", "symptoms", "cause", "solution", "tags", "visibility", "versions_from",
+            "versions_to")  # fmt: skip
+
+
+def is_expert_of(user: User, product_id: int) -> bool:
+    """The product's experts maintain its cases (seed §7.2.3); HQ and administrators too."""
+    if user.role in (Role.HQ, Role.ADMIN) or user.is_superuser:
+        return True
+    return ProductExpert.objects.filter(user=user, product_id=product_id).exists()
+
+
+def _clean(fields: dict[str, Any]) -> dict[str, Any]:
+    cleaned: dict[str, Any] = {}
+    for name in EDITABLE:
+        if name not in fields:
+            continue
+        value = fields[name]
+        if name == "tags":
+            value = sorted({str(t).strip()[:30] for t in (value or []) if str(t).strip()})[:20]
+        elif name == "visibility":
+            if value not in Article.Visibility.values:
+                raise ValidationError(fields={name: [_("Choose one of the offered values.")]})
+        else:
+            value = str(value or "").strip()
+        cleaned[name] = value
+    for required in ("title", "symptoms", "solution"):
+        if required in cleaned and not cleaned[required]:
+            raise ValidationError(fields={required: [_("This field is required.")]})
+    return cleaned
+
+
+def _snapshot(article: Article, actor: User, now: datetime, note: str = "") -> None:
+    ArticleVersion.objects.create(
+        article=article, number=article.version, title=article.title, symptoms=article.symptoms,
+        cause=article.cause, solution=article.solution, tags=article.tags, edited_by=actor,
+        edited_at=now, note=note[:200],
+    )  # fmt: skip
+
+
+@transaction.atomic
+def article_create(
+    *, actor: User, product_id: int | None, fields: dict[str, Any],
+    source_ticket: Ticket | None = None, now: datetime | None = None,
+) -> Article:  # fmt: skip
+    """A draft case; any vendor staff may write one, the product's experts publish it."""
+    now = now or clock.now()
+    if not actor.is_vendor_staff:
+        raise PermissionDenied(_("Cases are written by the vendor's staff."))
+    product = scoping.visible_products(actor).filter(pk=product_id).first() if product_id else None
+    if product is None:
+        raise ValidationError(fields={"product": [_("Choose one of your products.")]})
+    data = _clean({"title": "", "symptoms": "", "solution": "", **fields})
+    article = Article.objects.create(
+        product=product, author=actor, source_ticket=source_ticket, created_at=now,
+        updated_at=now, **data,
+    )  # fmt: skip
+    _snapshot(article, actor, now, _("created"))
+    search.index_article(article)
+    return article
+
+
+def _article_for(article_id: int, actor: User) -> Article:
+    article: Article | None = (
+        visible_articles(actor).select_for_update().filter(pk=article_id).first()
+    )
+    if article is None:
+        raise NotFound()
+    return article
+
+
+@transaction.atomic
+def article_update(
+    *, article_id: int, actor: User, fields: dict[str, Any], note: str = "",
+    now: datetime | None = None,
+) -> Article:  # fmt: skip
+    """Edit a case: a new version, the old one kept."""
+    now = now or clock.now()
+    article = _article_for(article_id, actor)
+    if not (actor.pk == article.author_id or is_expert_of(actor, article.product_id)):
+        raise PermissionDenied(_("The author or the product's experts edit a case."))
+    for name, value in _clean(fields).items():
+        setattr(article, name, value)
+    article.version += 1
+    article.updated_at = now
+    article.save()
+    _snapshot(article, actor, now, note)
+    search.index_article(article)
+    return article
+
+
+@transaction.atomic
+def article_set_status(
+    *, article_id: int, actor: User, status: str, now: datetime | None = None
+) -> Article:
+    """draft → review (the author) → published (an expert of the product); or archived."""
+    now = now or clock.now()
+    article = _article_for(article_id, actor)
+    allowed: dict[str, tuple[str, ...]] = {
+        Article.Status.REVIEW: (Article.Status.DRAFT,),
+        Article.Status.PUBLISHED: (Article.Status.DRAFT, Article.Status.REVIEW),
+        Article.Status.ARCHIVED: (Article.Status.PUBLISHED, Article.Status.DRAFT,
+                                  Article.Status.REVIEW),
+        Article.Status.DRAFT: (Article.Status.REVIEW, Article.Status.ARCHIVED),
+    }  # fmt: skip
+    if status not in allowed or article.status not in allowed[status]:
+        raise TransitionError(_("This case cannot move to that status now."))
+    expert_needed = status in (Article.Status.PUBLISHED, Article.Status.ARCHIVED)
+    if expert_needed and not is_expert_of(actor, article.product_id):
+        raise PermissionDenied(_("Only the product's experts publish or archive its cases."))
+    if (
+        not expert_needed
+        and actor.pk != article.author_id
+        and not is_expert_of(actor, article.product_id)
+    ):
+        raise PermissionDenied()
+    article.status = status
+    article.updated_at = now
+    if status == Article.Status.PUBLISHED:
+        article.published_at, article.reviewer = now, actor
+    article.save()
+    return article
+
+
+def visible_articles(user: User) -> QuerySet[Article]:
+    """Customers: published public cases of their products; vendor staff: every case."""
+    articles = Article.objects.all()
+    if user.is_vendor_staff:
+        return articles
+    return articles.filter(
+        status=Article.Status.PUBLISHED, visibility=Article.Visibility.PUBLIC,
+        product__in=scoping.visible_products(user),
+    )  # fmt: skip
+
+
+@transaction.atomic
+def article_from_ticket(*, ticket_id: int, actor: User, now: datetime | None = None) -> Article:
+    """A closed problem becomes a draft case: its description, investigation and solution."""
+    ticket = scoping.scope(Ticket.objects.all(), actor, "project").filter(pk=ticket_id).first()
+    if ticket is None:
+        raise NotFound()
+    if ticket.status != "closed":
+        raise TransitionError(_("Only closed problems become cases."))
+    records = ticket.events.filter(action="record", data__kind="investigation", internal=False)
+    investigation = "\n\n".join(str(e.data.get("body", "")) for e in records.order_by("at"))
+    fields = {
+        "title": ticket.title,
+        "symptoms": "\n\n".join(p for p in (ticket.description, ticket.environment) if p),
+        "cause": investigation,
+        "solution": ticket.solution or _("(to be written)"),
+        "tags": _retro_tags(ticket),
+        "visibility": Article.Visibility.PUBLIC,
+    }
+    return article_create(
+        actor=actor, product_id=ticket.product_id, fields=fields, source_ticket=ticket, now=now
+    )
+
+
+def _retro_tags(ticket: Ticket) -> list[str]:
+    retro = Retrospective.objects.filter(ticket=ticket).first()
+    return list(retro.tags) if retro else []
+
+
+# --- retrospectives ------------------------------------------------------------------------------
+def on_ticket_closed(ticket: Ticket, now: datetime) -> Retrospective:
+    """After closure: a retrospective is due for SIS1 and for low ratings, offered otherwise."""
+    due = ticket.severity in settings.RETRO_SEVERITIES or (
+        ticket.rating is not None and ticket.rating <= settings.RETRO_MAX_RATING
+    )
+    reason = ""
+    if ticket.severity in settings.RETRO_SEVERITIES:
+        reason = ticket.severity
+    elif due:
+        reason = f"rating {ticket.rating}"
+    retro, _created = Retrospective.objects.get_or_create(
+        ticket=ticket,
+        defaults={"status": Retrospective.Status.DUE if due else Retrospective.Status.OFFERED,
+                  "reason": reason, "created_at": now},
+    )  # fmt: skip
+    return retro
+
+
+@transaction.atomic
+def retrospective_record(
+    *, ticket_id: int, actor: User, findings: str, root_cause: str, tags: Iterable[str],
+    case_needed: bool, now: datetime | None = None,
+) -> Retrospective:  # fmt: skip
+    """An expert records the retrospective: findings, root cause, tags, and whether a case."""
+    now = now or clock.now()
+    retro = (
+        Retrospective.objects.select_for_update().select_related("ticket")
+        .filter(ticket_id=ticket_id).first()
+    )  # fmt: skip
+    visible = scoping.scope(Ticket.objects.filter(pk=ticket_id), actor, "project").exists()
+    if retro is None or not visible:
+        raise NotFound()
+    if not is_expert_of(actor, retro.ticket.product_id):
+        raise PermissionDenied(_("The product's experts hold the retrospective."))
+    if root_cause not in Retrospective.RootCause.values:
+        raise ValidationError(fields={"root_cause": [_("Choose one of the offered values.")]})
+    if not findings.strip():
+        raise ValidationError(fields={"findings": [_("This field is required.")]})
+    retro.findings, retro.root_cause = findings.strip(), root_cause
+    retro.tags = _clean({"tags": list(tags)})["tags"]
+    retro.case_needed, retro.expert = case_needed, actor
+    retro.status, retro.done_at = Retrospective.Status.DONE, now
+    retro.save()
+    return retro
+
+
+# --- suggestions while registering ------------------------------------------------------------
+def suggestion_opened(*, user: User, article: Article, now: datetime | None = None) -> None:
+    SuggestionOpen.objects.create(article=article, user=user, opened_at=now or clock.now())
+    Article.objects.filter(pk=article.pk).update(views=F("views") + 1)
+
+
+def suggestion_solved(*, user: User, article: Article, now: datetime | None = None) -> None:
+    """ "This solved my problem": a problem the library solved before it was registered."""
+    now = now or clock.now()
+    opened = SuggestionOpen.objects.filter(user=user, article=article).order_by("-opened_at")
+    first = opened.first()
+    if first is None:
+        SuggestionOpen.objects.create(article=article, user=user, opened_at=now, solved=True)
+    else:
+        SuggestionOpen.objects.filter(pk=first.pk).update(solved=True)
+    Article.objects.filter(pk=article.pk).update(solved_count=F("solved_count") + 1)
+
+
+def on_ticket_registered(ticket: Ticket, now: datetime) -> None:
+    """Cases the reporter opened in the last hour did not solve the problem after all."""
+    SuggestionOpen.objects.filter(
+        user_id=ticket.reporter_id, opened_at__gte=now - timedelta(hours=1), solved=False
+    ).update(registered_anyway=True)
+
+
+def products_for(user: User) -> Any:
+    return scoping.visible_products(user).order_by("name") if user else Product.objects.none()

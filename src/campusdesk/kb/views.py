@@ -1,0 +1,144 @@
+"""Case library pages: search, read (and "this solved my problem"), write, suggestions panel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from campusdesk.catalog.models import Product, Project
+from campusdesk.core import scoping
+from campusdesk.core.errors import DomainError
+from campusdesk.core.http import current_user, is_htmx, show_errors
+from campusdesk.kb import search, services
+from campusdesk.kb.models import Article
+
+
+class ArticleForm(forms.Form):
+    product = forms.ModelChoiceField(label=gettext_lazy("product"), queryset=Product.objects.none())
+    title = forms.CharField(label=gettext_lazy("title"), max_length=200)
+    symptoms = forms.CharField(
+        label=gettext_lazy("symptoms"), widget=forms.Textarea(attrs={"rows": 4})
+    )
+    cause = forms.CharField(label=gettext_lazy("cause"), required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
+    solution = forms.CharField(
+        label=gettext_lazy("solution"), widget=forms.Textarea(attrs={"rows": 5})
+    )
+    tags = forms.CharField(label=gettext_lazy("tags (comma-separated)"), required=False)
+    visibility = forms.ChoiceField(
+        label=gettext_lazy("visibility"), choices=Article.Visibility.choices
+    )
+
+
+@login_required
+def library(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    query = request.GET.get("q", "").strip()[:200]
+    if query:
+        statuses = tuple(Article.Status.values) if user.is_vendor_staff else ("published",)
+        found = search.search(query, user=user, limit=30, statuses=statuses)
+        articles: Any = [article for article, _score in found]
+    else:
+        articles = services.visible_articles(user).select_related("product")
+        if not user.is_vendor_staff:
+            articles = articles.order_by("-solved_count", "-published_at")
+        articles = articles[:50]
+    return render(request, "kb/library.html", {"articles": articles, "q": query})
+
+
+@login_required
+def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    article = services.visible_articles(user).select_related("product").filter(pk=pk).first()
+    if article is None:
+        raise Http404
+    if request.GET.get("from") == "register":
+        services.suggestion_opened(user=user, article=article)
+    versions = article.versions.select_related("edited_by") if user.is_vendor_staff else []
+    return render(request, "kb/article.html", {
+        "article": article, "versions": versions,
+        "can_publish": user.is_vendor_staff and services.is_expert_of(user, article.product_id),
+    })  # fmt: skip
+
+
+@require_POST
+@login_required
+def article_solved(request: HttpRequest, pk: int) -> HttpResponse:
+    user = current_user(request)
+    article = services.visible_articles(user).filter(pk=pk).first()
+    if article is None:
+        raise Http404
+    services.suggestion_solved(user=user, article=article)
+    if is_htmx(request):
+        return HttpResponse('<p class="ok" id="solved">' + _("Glad it helped!") + "</p>")
+    messages.success(request, _("Glad it helped!"))
+    return redirect("kb:article", pk=pk)
+
+
+@require_POST
+@login_required
+def article_status(request: HttpRequest, pk: int, status: str) -> HttpResponse:
+    try:
+        services.article_set_status(article_id=pk, actor=current_user(request), status=status)
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise PermissionDenied from error
+        messages.error(request, str(error))
+    return redirect("kb:article", pk=pk)
+
+
+@login_required
+def article_new(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    if not user.is_vendor_staff:
+        raise PermissionDenied
+    form = ArticleForm(request.POST or None)
+    product_field = form.fields["product"]
+    assert isinstance(product_field, forms.ModelChoiceField)  # noqa: S101 - declared above
+    product_field.queryset = scoping.visible_products(user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        product = data.pop("product")
+        data["tags"] = [t for t in data["tags"].replace("，", ",").split(",") if t.strip()]
+        try:
+            article = services.article_create(actor=user, product_id=product.pk, fields=data)
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            return redirect("kb:article", pk=article.pk)
+    return render(request, "kb/new.html", {"form": form})
+
+
+@require_POST
+@login_required
+def from_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    try:
+        article = services.article_from_ticket(ticket_id=ticket_id, actor=current_user(request))
+    except DomainError as error:
+        messages.error(request, str(error))
+        return redirect("tickets:detail", pk=ticket_id)
+    return redirect("kb:article", pk=article.pk)
+
+
+@login_required
+def suggest_panel(request: HttpRequest) -> HttpResponse:
+    """The registration form's side panel: the cases that match what is being typed."""
+    user = current_user(request)
+    text = " ".join(request.GET.get(k, "") for k in ("title", "description"))[:300]
+    raw = request.GET.get("project", "")
+    project = scoping.visible_projects(user).filter(pk=int(raw)).first() if raw.isdigit() else None
+    found = search.suggest(text, user=user, product_id=project.product_id if project else None)
+    return render(request, "kb/_suggestions.html", {"suggestions": found, "typed": text.strip()})
+
+
+def project_product(project: Project | None) -> int | None:
+    return project.product_id if project else None
