@@ -26,6 +26,7 @@ urlpatterns = [
     path("sla/preview/", PreviewView.as_view(), name="sla-preview"),
     path("sla/calendar-days/", CalendarDayView.as_view(), name="sla-calendar-days"),
     path("kb/suggest/", kb.SuggestView.as_view(), name="kb-suggest"),
+    path("kb/frequent/", kb.FrequentView.as_view(), name="kb-frequent"),
     path("kb/retrospectives/", kb.RetrospectiveListView.as_view(), name="kb-retrospectives"),
     path("kb/retrospectives/<int:ticket>/", kb.RetrospectiveView.as_view()),
     path("ops/watch/", ops.WatchView.as_view(), name="ops-watch"),

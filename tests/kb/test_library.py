@@ -143,3 +143,52 @@ def test_the_registration_panel_suggests_cases(people, project, customer):
         api_client_for(people["user2"]).get("/api/v1/kb/suggest/", {"q": "成绩录入报错"}).json()
         == []
     )
+
+
+def test_frequent_problems_without_a_case_are_proposed(people, project, customer):
+    similar = ["成绩录入时系统报错", "录入成绩报错，提示系统异常", "导师录入成绩时报错",
+               "成绩录入页面保存报错"]  # fmt: skip
+    made = [new_ticket(project, customer, title=t, description=f"{t}。请处理。") for t in similar]
+    other = new_ticket(project, customer, title="学位证书打印格式错位", description="打印错位")
+    from campusdesk.tickets.models import Ticket
+
+    Ticket.objects.filter(pk__in=[t.pk for t in [*made, other]]).update(
+        status="closed", closed_at=timezone.now() - timedelta(days=3)
+    )
+    expert = api_client_for(people["expert2"])
+    groups = expert.get("/api/v1/kb/frequent/").json()
+    assert len(groups) == 1
+    assert sorted(groups[0]["ticket_ids"]) == sorted(t.pk for t in made)
+    assert groups[0]["covered_by"] is None
+    assert api_client_for(customer).get("/api/v1/kb/frequent/").status_code == 403
+    page = web_client_for(people["expert2"]).get("/kb/").content.decode()
+    assert 'id="frequent"' in page
+    aid = expert.post(URL, case(project), format="json").json()["id"]
+    expert.post(f"{URL}{aid}/publish/")
+    assert expert.get("/api/v1/kb/frequent/").json()[0]["covered_by"] == aid
+
+
+def test_a_case_with_an_attachment_is_downloaded_only_by_its_readers(
+    people, project, settings, tmp_path
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.MEDIA_ROOT = tmp_path
+    expert = web_client_for(people["expert2"])
+    form = {"product": project.product_id, "title": "成绩导出脚本", "symptoms": "需要批量导出",
+            "cause": "", "solution": "运行附件中的脚本", "tags": "成绩, 脚本",
+            "visibility": "public"}  # fmt: skip
+    form["attachment"] = SimpleUploadedFile("导出.txt", b"select 1;")
+    made = expert.post("/kb/new/", form)
+    assert made.status_code == 302
+    article = Article.objects.get(title="成绩导出脚本")
+    assert article.tags == ["成绩", "脚本"] and article.attachment_name == "导出.txt"
+    bad = {**form, "title": "坏附件", "attachment": SimpleUploadedFile("x.exe", b"MZ")}
+    assert expert.post("/kb/new/", bad).status_code == 200
+    assert not Article.objects.filter(title="坏附件").exists()
+    from campusdesk.kb import services
+
+    services.article_set_status(article_id=article.pk, actor=people["expert2"], status="published")
+    got = web_client_for(people["user"]).get(f"/kb/{article.pk}/attachment/")
+    assert got.status_code == 200 and b"".join(got.streaming_content) == b"select 1;"
+    assert web_client_for(people["user2"]).get(f"/kb/{article.pk}/attachment/").status_code == 404

@@ -182,3 +182,35 @@ class RetrospectiveView(APIView):
             case_needed=data.get("case_needed", False),
         )  # fmt: skip
         return Response(RetrospectiveSerializer(retro).data)
+
+
+class FrequentView(APIView):
+    """Groups of similar closed problems of a period, for the product's experts (vendor staff)."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("days", int), OpenApiParameter("min_size", int)],
+        responses=inline_serializer("FrequentProblem", {
+            "product": serializers.IntegerField(), "product_name": serializers.CharField(),
+            "size": serializers.IntegerField(), "terms": serializers.ListField(),
+            "tickets": serializers.ListField(), "covered_by": serializers.IntegerField(),
+        }, many=True),
+    )  # fmt: skip
+    def get(self, request: Request) -> Response:
+        from campusdesk.kb.frequent import frequent_problems
+
+        user = current_user(request)
+        if not user.is_vendor_staff:
+            return Response(status=status.HTTP_403_FORBIDDEN)
+        days = request.query_params.get("days", "90")
+        size = request.query_params.get("min_size", "3")
+        groups = frequent_problems(
+            user=user, days=int(days) if days.isdigit() else 90,
+            min_size=max(2, int(size)) if size.isdigit() else 3,
+        )  # fmt: skip
+        return Response([
+            {"product": g.product_id, "product_name": g.product_name, "size": g.size,
+             "terms": sorted(g.terms), "tickets": [t.number for t in g.tickets],
+             "ticket_ids": [t.pk for t in g.tickets],
+             "covered_by": g.covered_by.pk if g.covered_by else None}
+            for g in groups
+        ])  # fmt: skip

@@ -49,6 +49,8 @@ class Article(models.Model):
         "tickets.Ticket", verbose_name=_("from the problem"), on_delete=models.SET_NULL,
         null=True, blank=True, related_name="articles",
     )  # fmt: skip
+    attachment = models.FileField(_("attachment"), upload_to="kb/", blank=True)
+    attachment_name = models.CharField(_("file name"), max_length=200, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
     views = models.PositiveIntegerField(_("views"), default=0)
     solved_count = models.PositiveIntegerField(_("solved a problem"), default=0)

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F, QuerySet
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from campusdesk.core import clock, scoping
 from campusdesk.core.errors import NotFound, PermissionDenied, TransitionError, ValidationError
 from campusdesk.kb import search
 from campusdesk.kb.models import Article, ArticleVersion, Retrospective, SuggestionOpen
+from campusdesk.tickets.attachments import validate_upload
 from campusdesk.tickets.models import Ticket
 
 EDITABLE = ("title", "symptoms", "cause", "solution", "tags", "visibility", "versions_from",
@@ -107,6 +109,21 @@ def article_update(
     article.save()
     _snapshot(article, actor, now, note)
     search.index_article(article)
+    return article
+
+
+@transaction.atomic
+def article_attach(*, article_id: int, actor: User, upload: UploadedFile) -> Article:
+    """Attach a screenshot, a script or a document to a case (one file; a new one replaces it)."""
+    article = _article_for(article_id, actor)
+    if not (actor.pk == article.author_id or is_expert_of(actor, article.product_id)):
+        raise PermissionDenied(_("The author or the product's experts edit a case."))
+    name, _type = validate_upload(upload)
+    if article.attachment:
+        article.attachment.delete(save=False)
+    article.attachment.save(name, upload, save=False)
+    article.attachment_name = name
+    article.save(update_fields=["attachment", "attachment_name"])
     return article
 
 

@@ -8,7 +8,8 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -37,6 +38,7 @@ class ArticleForm(forms.Form):
     visibility = forms.ChoiceField(
         label=gettext_lazy("visibility"), choices=Article.Visibility.choices
     )
+    attachment = forms.FileField(label=gettext_lazy("attachment"), required=False)
 
 
 @login_required
@@ -52,7 +54,13 @@ def library(request: HttpRequest) -> HttpResponse:
         if not user.is_vendor_staff:
             articles = articles.order_by("-solved_count", "-published_at")
         articles = articles[:50]
-    return render(request, "kb/library.html", {"articles": articles, "q": query})
+    frequent = []
+    if user.is_vendor_staff and not query:
+        from campusdesk.kb.frequent import frequent_problems
+
+        frequent = [g for g in frequent_problems(user=user) if g.covered_by is None][:10]
+    context = {"articles": articles, "q": query, "frequent": frequent}
+    return render(request, "kb/library.html", context)
 
 
 @login_required
@@ -101,16 +109,20 @@ def article_new(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     if not user.is_vendor_staff:
         raise PermissionDenied
-    form = ArticleForm(request.POST or None)
+    form = ArticleForm(request.POST or None, request.FILES or None)
     product_field = form.fields["product"]
     assert isinstance(product_field, forms.ModelChoiceField)  # noqa: S101 - declared above
     product_field.queryset = scoping.visible_products(user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         product = data.pop("product")
+        upload = data.pop("attachment", None)
         data["tags"] = [t for t in data["tags"].replace("，", ",").split(",") if t.strip()]
         try:
-            article = services.article_create(actor=user, product_id=product.pk, fields=data)
+            with transaction.atomic():
+                article = services.article_create(actor=user, product_id=product.pk, fields=data)
+                if upload is not None:
+                    services.article_attach(article_id=article.pk, actor=user, upload=upload)
         except DomainError as error:
             show_errors(form, error)
         else:
@@ -142,3 +154,14 @@ def suggest_panel(request: HttpRequest) -> HttpResponse:
 
 def project_product(project: Project | None) -> int | None:
     return project.product_id if project else None
+
+
+@login_required
+def article_attachment(request: HttpRequest, pk: int) -> FileResponse:
+    article = services.visible_articles(current_user(request)).filter(pk=pk).first()
+    if article is None or not article.attachment:
+        raise Http404
+    response = FileResponse(article.attachment.open("rb"), as_attachment=True,
+                            filename=article.attachment_name or "attachment")  # fmt: skip
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
