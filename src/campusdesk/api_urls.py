@@ -6,7 +6,7 @@ from rest_framework.routers import DefaultRouter
 from campusdesk.accounts.api import MeView, OrganisationViewSet, TokenView
 from campusdesk.catalog.api import ProductViewSet, ProjectViewSet
 from campusdesk.kb import api as kb
-from campusdesk.notify.api import AnnouncementViewSet, NotificationViewSet
+from campusdesk.notify.api import AnnouncementViewSet, FollowView, NotificationViewSet
 from campusdesk.ops import api as ops
 from campusdesk.sla.api import CalendarDayView, PreviewView
 from campusdesk.tickets.api import TicketViewSet
@@ -32,6 +32,7 @@ urlpatterns = [
     path("ops/watch/", ops.WatchView.as_view(), name="ops-watch"),
     path("ops/corrective-actions/<int:pk>/done/", ops.CorrectiveDoneView.as_view()),
     path("tickets/<int:pk>/ops-records/", ops.OpsRecordView.as_view()),
+    path("tickets/<int:pk>/follow/", FollowView.as_view()),
     path("tickets/<int:pk>/corrective-actions/", ops.CorrectiveActionsView.as_view()),
     path("tickets/<int:pk>/dispatch/", ops.DispatchView.as_view()),
     path("complaints/", ops.ComplaintsView.as_view(), name="complaints"),

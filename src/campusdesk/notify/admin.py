@@ -1,12 +1,14 @@
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from campusdesk.notify import services
-from campusdesk.notify.models import Announcement, Delivery, RobotChannel
+from campusdesk.notify.models import Announcement, Delivery, RobotChannel, Rule
+from campusdesk.notify.rules import AUDIENCES
 
 
 @admin.register(RobotChannel)
@@ -49,3 +51,25 @@ class AnnouncementAdmin(admin.ModelAdmin[Announcement]):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
         return ["published_by", "published_at"]
+
+
+class RuleForm(forms.ModelForm[Rule]):
+    class Meta:
+        model = Rule
+        fields = ["action", "kind", "audiences", "is_active"]
+        help_texts = {"audiences": ", ".join(AUDIENCES)}
+
+    def clean_audiences(self) -> list[str]:
+        names = self.cleaned_data["audiences"]
+        if not isinstance(names, list) or any(n not in AUDIENCES for n in names):
+            raise forms.ValidationError(_("Use a list of these names: %s") % ", ".join(AUDIENCES))
+        return names
+
+
+@admin.register(Rule)
+class RuleAdmin(admin.ModelAdmin[Rule]):
+    """Who hears of which event; recipient groups by name (the help text lists them)."""
+
+    form = RuleForm
+    list_display = ["action", "kind", "audiences", "is_active"]
+    list_editable = ["is_active"]

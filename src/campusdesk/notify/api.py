@@ -10,6 +10,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from campusdesk.accounts.models import Organisation
 from campusdesk.catalog.models import Product
@@ -126,3 +127,19 @@ class AnnouncementViewSet(viewsets.GenericViewSet[Announcement]):
             organisations=Organisation.objects.filter(pk__in=data.get("organisations", [])),
         )  # fmt: skip
         return Response(AnnouncementSerializer(item).data, status=status.HTTP_201_CREATED)
+
+
+class FollowView(APIView):
+    """Follow a problem (POST) or stop following it (DELETE)."""
+
+    @extend_schema(request=None, responses={200: inline_serializer(
+        "Following", {"following": serializers.BooleanField()})})  # fmt: skip
+    def post(self, request: Request, pk: int) -> Response:
+        following = services.ticket_follow(ticket_id=pk, actor=current_user(request), follow=True)
+        return Response({"following": following})
+
+    @extend_schema(request=None, responses={200: inline_serializer(
+        "NotFollowing", {"following": serializers.BooleanField()})})  # fmt: skip
+    def delete(self, request: Request, pk: int) -> Response:
+        following = services.ticket_follow(ticket_id=pk, actor=current_user(request), follow=False)
+        return Response({"following": following})

@@ -36,6 +36,41 @@ class Kind(models.TextChoices):
 MANDATORY = frozenset({Kind.SLA_BREACHED, Kind.DISPATCH})
 
 
+class Follower(models.Model):
+    """Someone who follows a problem (关注) and hears of each step, like its reporter."""
+
+    ticket = models.ForeignKey("tickets.Ticket", on_delete=models.CASCADE, related_name="followers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    since = models.DateTimeField(_("since"))
+
+    class Meta:
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="uniq_follower")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} {self.user_id}"
+
+
+class Rule(models.Model):
+    """Who hears of a ticket event: editable data, seeded with the defaults of notify.rules."""
+
+    action = models.CharField(_("event"), max_length=40, unique=True)
+    kind = models.CharField(_("message type"), max_length=20, choices=Kind.choices)
+    audiences = models.JSONField(
+        _("recipients"), help_text=_("Names of recipient groups; see the list on this page.")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("notification rule")
+        verbose_name_plural = _("notification rules")
+        ordering = ["action"]
+
+    def __str__(self) -> str:
+        return f"{self.action} → {self.kind}"
+
+
 class Notification(models.Model):
     """One message in a person's inbox (站内消息)."""
 

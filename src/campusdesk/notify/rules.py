@@ -27,6 +27,10 @@ def reporter(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
     return [ticket.reporter]
 
 
+def followers(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
+    return User.objects.filter(id__in=ticket.followers.values("user_id"))
+
+
 def line1(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
     return tier_staff(ticket, 1)
 
@@ -71,29 +75,54 @@ def if_serious(*audiences: Audience) -> Audience:
     return pick
 
 
-STEP = (reporter, handlers)
+#: The recipient groups a rule may name (the admin shows this list).
+AUDIENCES: dict[str, Audience] = {
+    "reporter": reporter,
+    "followers": followers,
+    "line1": line1,
+    "current_tier": current_tier,
+    "handlers": handlers,
+    "operations": operations,
+    "service_manager": service_manager,
+    "customer_service": customer_service,
+    "service_manager_if_serious": if_serious(service_manager),
+    "customer_service_if_serious": if_serious(customer_service),
+}
 
-#: event action → (message type, audiences)
-RULES: dict[str, tuple[Kind, tuple[Audience, ...]]] = {
-    "register": (Kind.REGISTERED, (line1,)),
+STEP = ["reporter", "followers", "handlers"]
+
+#: The defaults (seed §7.2.1, §7.2.4): event action → (message type, recipient groups).
+#: The data migration writes them as ``Rule`` rows, which administrators may edit.
+DEFAULT_RULES: dict[str, tuple[Kind, list[str]]] = {
+    "register": (Kind.REGISTERED, ["line1"]),
     "accept": (Kind.ACCEPTED, STEP),
     "change_commitment": (Kind.COMMITMENT, STEP),
     "record": (Kind.RECORD, STEP),
-    "escalate": (Kind.ESCALATED, (*STEP, current_tier)),
-    "assign": (Kind.ACCEPTED, (current_tier,)),
-    "ask_info": (Kind.INFO, (reporter,)),
-    "answer_info": (Kind.INFO, (handlers,)),
+    "escalate": (Kind.ESCALATED, [*STEP, "current_tier"]),
+    "assign": (Kind.ACCEPTED, ["current_tier"]),
+    "ask_info": (Kind.INFO, ["reporter", "followers"]),
+    "answer_info": (Kind.INFO, ["handlers"]),
     "request_close": (Kind.CLOSURE_REQUESTED, STEP),
-    "reject_close": (Kind.CLOSURE_REJECTED, (*STEP, operations)),
+    "reject_close": (Kind.CLOSURE_REJECTED, [*STEP, "operations"]),
     "close": (Kind.CLOSED, STEP),
-    "urge": (Kind.URGED, (handlers, operations)),
-    "sla_warning": (Kind.SLA_WARNING, (current_tier, operations)),
-    "sla_breached": (
-        Kind.SLA_BREACHED,
-        (current_tier, operations, if_serious(service_manager, customer_service)),
-    ),
-    "dispatch_required": (Kind.DISPATCH, (current_tier, operations, customer_service)),
+    "urge": (Kind.URGED, ["handlers", "operations"]),
+    "sla_warning": (Kind.SLA_WARNING, ["current_tier", "operations"]),
+    "sla_breached": (Kind.SLA_BREACHED, ["current_tier", "operations",
+                                         "service_manager_if_serious",
+                                         "customer_service_if_serious"]),
+    "dispatch_required": (Kind.DISPATCH, ["current_tier", "operations", "customer_service"]),
 }  # fmt: skip
+
+
+def rule_for(action: str) -> tuple[Kind, list[str]] | None:
+    """The rule in force: the administrators' row, else the default (a row switched off: none)."""
+    from campusdesk.notify.models import Rule
+
+    row = Rule.objects.filter(action=action).first()
+    if row is not None:
+        return (Kind(row.kind), list(row.audiences)) if row.is_active else None
+    return DEFAULT_RULES.get(action)
+
 
 #: Kinds that also reach a customer's inbox only when the event is not internal.
 URGENT_KINDS = frozenset({Kind.SLA_BREACHED, Kind.DISPATCH, Kind.URGED})
@@ -102,13 +131,14 @@ URGENT_KINDS = frozenset({Kind.SLA_BREACHED, Kind.DISPATCH, Kind.URGED})
 def recipients(ticket: Ticket, event: TicketEvent) -> tuple[Kind, list[User]] | None:
     """The message type of ``event`` and who receives it (not its actor; no customers for
     internal events, none of another organisation ever)."""
-    rule = RULES.get(event.action)
+    rule = rule_for(event.action)
     if rule is None:
         return None
-    kind, audiences = rule
+    kind, names = rule
     seen: dict[int, User] = {}
-    for audience in audiences:
-        for user in audience(ticket, event):
+    for name in names:
+        audience = AUDIENCES.get(name)
+        for user in audience(ticket, event) if audience else []:
             seen.setdefault(user.pk, user)
     seen.pop(event.actor_id or 0, None)
     people = [u for u in seen.values() if u.is_active and _may_hear(u, ticket, event)]

@@ -17,7 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -90,10 +90,12 @@ def on_event(event: TicketEvent, ticket: Ticket | None = None) -> int:
                 ticket=ticket, event=event, urgent=urgent, created_at=event.at,
             )  # fmt: skip
         if "email" in channels and user.email:
+            when, digest = _send_time(user, urgent, event.at)
             payload = {"subject": title, "text": f"{body}\n\n{url}", "url": url,
-                       "html": _html(body, url), "thread": f"ticket-{ticket.pk}"}  # fmt: skip
+                       "html": _html(body, url), "thread": f"ticket-{ticket.pk}",
+                       "digest": digest}  # fmt: skip
             queue_delivery("email", user.email, kind, payload, event.at, recipient=user,
-                   notification=note, when=_send_time(user, urgent, event.at))  # fmt: skip
+                           notification=note, when=when)  # fmt: skip
     for robot in robots:
         if robot.kinds and kind not in robot.kinds:
             continue
@@ -118,17 +120,21 @@ def _html(body: str, url: str) -> str:
     return f'{linebreaks(escape(body))}<p><a href="{escape(url)}">{escape(link)}</a></p>'
 
 
-def _send_time(user: User, urgent: bool, now: datetime) -> datetime:
-    """Non-urgent e-mail waits out the user's quiet hours (or for the morning digest)."""
+def _send_time(user: User, urgent: bool, now: datetime) -> tuple[datetime, bool]:
+    """When a message's e-mail goes, and whether it joins the daily digest.
+
+    Urgent messages go at once; others wait out the user's quiet hours, or, with the
+    digest on, are gathered into one e-mail at the end of the quiet hours.
+    """
     quiet = QuietHours.objects.filter(user=user).first()
     if urgent or quiet is None or not (quiet.enabled or quiet.digest):
-        return now
+        return now, False
     local = clock.local(now)
     if quiet.digest:
-        return _next_at(local, quiet.end)
+        return _next_at(local, quiet.end), True
     if _within(local.time(), quiet.start, quiet.end):
-        return _next_at(local, quiet.end)
-    return now
+        return _next_at(local, quiet.end), False
+    return now, False
 
 
 def _within(moment: time, start: time, end: time) -> bool:
@@ -175,22 +181,49 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
     delivery = _claim(delivery_id, now)
     if delivery is None:
         return "skipped"
+    batch = _digest_batch(delivery, now) if delivery.payload.get("digest") else [delivery]
+    message = _digest_message(batch) if len(batch) > 1 else _message(delivery)
     transport = REGISTRY.get(delivery.channel)
-    message = Message(key=delivery.key, **{k: v for k, v in delivery.payload.items()
-                                           if k in ("subject", "text", "html", "markdown",
-                                                    "url", "thread")})  # fmt: skip
     secret = delivery.robot.secret if delivery.robot else ""
     try:
         if transport is None:
             raise TransportError(f"no transport for {delivery.channel}", permanent=True)
         transport.send(message, delivery.address, secret)
     except TransportError as error:
-        return _failed(delivery, error, now)
-    Delivery.objects.filter(pk=delivery.pk).update(
-        status=Delivery.Status.SENT, sent_at=now, attempts=delivery.attempts + 1,
+        for item in batch:
+            _failed(item, error, now)
+        return Delivery.objects.get(pk=delivery.pk).status
+    Delivery.objects.filter(pk__in=[d.pk for d in batch]).update(
+        status=Delivery.Status.SENT, sent_at=now, attempts=F("attempts") + 1,
         locked_until=None, last_error="",
     )  # fmt: skip
     return Delivery.Status.SENT
+
+
+def _message(delivery: Delivery) -> Message:
+    fields = ("subject", "text", "html", "markdown", "url", "thread")
+    return Message(key=delivery.key, **{k: v for k, v in delivery.payload.items() if k in fields})
+
+
+def _digest_batch(first: Delivery, now: datetime) -> list[Delivery]:
+    """The other digest e-mails of the same person that are due: claimed together."""
+    others = Delivery.objects.filter(
+        recipient=first.recipient_id, channel=first.channel, status=Delivery.Status.PENDING,
+        payload__digest=True, next_attempt_at__lte=now,
+    ).exclude(pk=first.pk)  # fmt: skip
+    ids = list(others.values_list("pk", flat=True)[:200])
+    Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PENDING).update(
+        status=Delivery.Status.SENDING, locked_until=now + CLAIM
+    )
+    claimed = Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING,
+                                      locked_until=now + CLAIM)  # fmt: skip
+    return [first, *claimed.order_by("created_at", "id")]
+
+
+def _digest_message(batch: list[Delivery]) -> Message:
+    subject = _("campusdesk daily digest: %(count)d messages") % {"count": len(batch)}
+    parts = [f"{d.payload.get('subject', '')}\n{d.payload.get('text', '')}" for d in batch]
+    return Message(key=batch[0].key, subject=subject, text="\n\n———\n\n".join(parts))
 
 
 def _failed(delivery: Delivery, error: TransportError, now: datetime) -> str:
@@ -272,3 +305,21 @@ def on_complaint(complaint: Any, now: datetime) -> int:
             payload = {"subject": str(title), "text": f"{complaint.body}\n\n{url}", "url": url}
             queue_delivery("email", user.email, Kind.COMPLAINT, payload, now, recipient=user)
     return len(people)
+
+
+def ticket_follow(*, ticket_id: int, actor: User, follow: bool, now: datetime | None = None
+                  ) -> bool:  # fmt: skip
+    """Follow (关注) or stop following a problem the user may see; whether they follow now."""
+    from campusdesk.core import scoping
+    from campusdesk.core.errors import NotFound
+    from campusdesk.notify.models import Follower
+
+    ticket = scoping.scope(Ticket.objects.all(), actor, "project").filter(pk=ticket_id).first()
+    if ticket is None:
+        raise NotFound()
+    if follow:
+        Follower.objects.get_or_create(ticket=ticket, user=actor,
+                                       defaults={"since": now or clock.now()})  # fmt: skip
+    else:
+        Follower.objects.filter(ticket=ticket, user=actor).delete()
+    return follow

@@ -9,6 +9,7 @@ urlpatterns = [
     path("inbox/<int:pk>/read/", views.read, name="read"),
     path("inbox/read-all/", views.read_all, name="read_all"),
     path("me/messages/", views.settings_page, name="settings"),
+    path("tickets/<int:ticket_id>/follow/", views.follow, name="follow"),
     path("announcements/", views.library, name="library"),
     path("announcements/<int:pk>/", views.announcement, name="announcement"),
     path(

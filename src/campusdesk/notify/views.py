@@ -154,3 +154,13 @@ class AnnouncementForm(forms.Form):
         queryset=Organisation.objects.filter(kind=Organisation.Kind.CUSTOMER),
     )  # fmt: skip
     attachment = forms.FileField(label=gettext_lazy("attachment"), required=False)
+
+
+@require_POST
+@login_required
+def follow(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    wanted = request.POST.get("follow") == "1"
+    services.ticket_follow(ticket_id=ticket_id, actor=current_user(request), follow=wanted)
+    if is_htmx(request):
+        return render(request, "notify/_follow.html", {"ticket_id": ticket_id, "following": wanted})
+    return redirect("tickets:detail", pk=ticket_id)

@@ -197,6 +197,7 @@ def _context(ticket: Ticket, user: User, bound: dict[Action, djforms.BaseForm] |
         "deadlines": sla.states(ticket),
         "commitment": sla.commitment_state(ticket),
         "is_staff": user.is_vendor_staff,
+        "following": ticket.followers.filter(user=user).exists(),
     }
 
 
