@@ -5,6 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from campusdesk.accounts.api import MeView, OrganisationViewSet, TokenView
 from campusdesk.catalog.api import ProductViewSet, ProjectViewSet
+from campusdesk.intake import api as intake
 from campusdesk.kb import api as kb
 from campusdesk.notify.api import AnnouncementViewSet, FollowView, NotificationViewSet
 from campusdesk.ops import api as ops
@@ -25,6 +26,9 @@ urlpatterns = [
     path("me/", MeView.as_view(), name="me"),
     path("sla/preview/", PreviewView.as_view(), name="sla-preview"),
     path("sla/calendar-days/", CalendarDayView.as_view(), name="sla-calendar-days"),
+    path("alerts/alertmanager/", intake.AlertmanagerView.as_view(), name="alerts-alertmanager"),
+    path("alerts/", intake.GenericAlertView.as_view(), name="alerts"),
+    path("alerts/sources/", intake.SourcesView.as_view(), name="alert-sources"),
     path("kb/suggest/", kb.SuggestView.as_view(), name="kb-suggest"),
     path("kb/frequent/", kb.FrequentView.as_view(), name="kb-frequent"),
     path("kb/retrospectives/", kb.RetrospectiveListView.as_view(), name="kb-retrospectives"),

@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "campusdesk.ops",
     "campusdesk.notify",
     "campusdesk.kb",
+    "campusdesk.intake",
 ]
 
 MIDDLEWARE = [

@@ -18,7 +18,10 @@ A = Action
 
 
 # recorded by the system or by a service outside the table, never taken as a transition
-SYSTEM_EVENTS = {A.REGISTER, A.SLA_WARNING, A.SLA_BREACHED, A.DISPATCH_REQUIRED, A.CORRECTIVE_DONE}
+SYSTEM_EVENTS = {
+    A.REGISTER, A.SLA_WARNING, A.SLA_BREACHED, A.DISPATCH_REQUIRED, A.CORRECTIVE_DONE,
+    A.ALERT_FIRED, A.ALERT_RESOLVED,
+}  # fmt: skip
 
 
 def test_every_action_but_system_events_has_a_rule_and_a_label():

@@ -21,6 +21,7 @@ def load(*, tickets: bool = True) -> list[Login]:
     """Load the demo; ``tickets=False`` stops after people and projects (the tests' personas)."""
     from campusdesk.accounts import demo as accounts_demo
     from campusdesk.catalog import demo as catalog_demo
+    from campusdesk.intake import demo as intake_demo
     from campusdesk.kb import demo as kb_demo
     from campusdesk.ops import demo as ops_demo
     from campusdesk.sla import defaults as sla_defaults
@@ -33,6 +34,7 @@ def load(*, tickets: bool = True) -> list[Login]:
         tickets_demo.load(people, projects)
         ops_demo.load(people)
         kb_demo.load(people)
+        intake_demo.load(people, projects)
     return [
         Login(u.username, str(u.get_role_display()), str(u.organisation or ""))
         for u in people.values()

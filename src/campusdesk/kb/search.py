@@ -63,7 +63,7 @@ FIELD_WEIGHTS = (
 #: grows with where and how often it appears but never outweighs the other query terms.
 SATURATION = 2.0
 #: The weight of a bigram that is not also a word of jieba's (see ``terms``).
-BIGRAM_WEIGHT = 0.5
+BIGRAM_WEIGHT = 0.25
 SUGGESTIONS = 5
 
 #: Characters that, standing alone, join words rather than carry meaning (时 in 录入成绩时,
@@ -137,7 +137,7 @@ def terms(text: str) -> dict[str, float]:
 
     Lower-cased and NFKC-normalised (full-width Ｔｏｍｃａｔ is tomcat); stop words,
     punctuation and single Chinese characters dropped; terms cut to 40 characters.
-    A bigram that is not also one of jieba's words (入成 of 录入成绩) counts half:
+    A bigram that is not also one of jieba's words (入成 of 录入成绩) counts a quarter:
     it is there to bridge segmentations, and is as often noise (生成 of 学生成绩).
     """
     text = unicodedata.normalize("NFKC", text).lower()

@@ -111,6 +111,7 @@ DEFAULT_RULES: dict[str, tuple[Kind, list[str]]] = {
                                          "service_manager_if_serious",
                                          "customer_service_if_serious"]),
     "dispatch_required": (Kind.DISPATCH, ["current_tier", "operations", "customer_service"]),
+    "alert_resolved": (Kind.RECORD, ["current_tier", "reporter"]),
 }  # fmt: skip
 
 

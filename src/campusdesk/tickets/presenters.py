@@ -84,6 +84,12 @@ def summary(action: str, data: dict[str, Any]) -> str:
             _("Not solved in time: engineers must be on site by %(due)s; %(group)s is informed.")
             % {"due": _when(d.get("onsite_by")), "group": d.get("inform_group", "")}
         ),
+        Action.ALERT_FIRED: lambda d: (
+            _("The monitoring alert fired again (%(count)s times).") % {"count": d.get("count", "")}
+        ),
+        Action.ALERT_RESOLVED: lambda d: _(
+            "The monitoring reports the alert resolved; the customer confirms and closes."
+        ),
         Action.ASK_INFO: lambda d: _("Asked the customer for information; the clocks stand still."),
         Action.ANSWER_INFO: lambda d: _("Answered; the clocks run again."),
         Action.SLA_WARNING: lambda d: (

@@ -57,6 +57,8 @@ class Action(StrEnum):
     SLA_BREACHED = "sla_breached"
     DISPATCH_REQUIRED = "dispatch_required"
     CORRECTIVE_DONE = "corrective_done"
+    ALERT_FIRED = "alert_fired"
+    ALERT_RESOLVED = "alert_resolved"
 
 
 ACTION_LABELS: dict[Action, str | Promise] = {
@@ -83,6 +85,8 @@ ACTION_LABELS: dict[Action, str | Promise] = {
     Action.DISPATCH: _("Record on-site dispatch"),
     Action.DISPATCH_REQUIRED: _("On-site dispatch required"),
     Action.CORRECTIVE_DONE: _("Corrective action done"),
+    Action.ALERT_FIRED: _("Alert fired again"),
+    Action.ALERT_RESOLVED: _("Alert resolved"),
 }
 
 
