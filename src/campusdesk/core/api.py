@@ -10,6 +10,10 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from campusdesk.core.errors import DomainError
 
+#: A router's ``lookup_value_regex`` for integer ids: like ``<int:pk>`` paths, anything else
+#: is a 404 from the URL resolver before a view's ``int()`` or a pk lookup sees it.
+NUMERIC_ID = r"[0-9]+"
+
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """Domain errors become 400/403/404/409 with their (translated) message."""

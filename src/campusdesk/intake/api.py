@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
@@ -29,14 +30,23 @@ def _source(request: Request) -> AlertSource:
     return source
 
 
-class NoSession(BaseAuthentication):
-    """Alert endpoints authenticate the source, not a person."""
+class SourceToken(BaseAuthentication):
+    """Alert endpoints authenticate the source (its bearer token, checked in the view),
+    not a person."""
 
     def authenticate(self, request: Any) -> None:
         return None
 
     def authenticate_header(self, request: Any) -> str:
         return "Bearer"
+
+
+class SourceTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-untyped-call]
+    target_class = "campusdesk.intake.api.SourceToken"
+    name = "alertSourceToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {"type": "http", "scheme": "bearer"}
 
 
 RESULT = inline_serializer("AlertResult", {
@@ -47,7 +57,7 @@ RESULT = inline_serializer("AlertResult", {
 class AlertmanagerView(APIView):
     """Prometheus Alertmanager's webhook (version 4): set ``http_config.authorization``."""
 
-    authentication_classes = [NoSession]
+    authentication_classes = [SourceToken]
     permission_classes = [AllowAny]
 
     @extend_schema(request=inline_serializer("AlertmanagerWebhook", {
@@ -65,7 +75,7 @@ class AlertmanagerView(APIView):
 class GenericAlertView(APIView):
     """A simple JSON alert: title, description, severity, status, fingerprint, labels."""
 
-    authentication_classes = [NoSession]
+    authentication_classes = [SourceToken]
     permission_classes = [AllowAny]
 
     @extend_schema(request=inline_serializer("GenericAlert", {

@@ -13,6 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from campusdesk.core.api import NUMERIC_ID
 from campusdesk.core.http import current_user
 from campusdesk.kb import search, services
 from campusdesk.kb.models import Article, Retrospective
@@ -41,6 +42,15 @@ class ArticleInput(serializers.Serializer[Any]):
     visibility = serializers.ChoiceField(choices=Article.Visibility.choices, default="public")
 
 
+class FromTicketSerializer(serializers.Serializer[Any]):
+    ticket = serializers.IntegerField(
+        min_value=0,
+        error_messages=dict.fromkeys(
+            ("required", "null", "invalid", "min_value"), _("Give the problem's id.")
+        ),
+    )
+
+
 def _valid(serializer_class: type[serializers.Serializer[Any]], request: Request) -> Any:
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
@@ -51,6 +61,7 @@ class ArticleViewSet(viewsets.GenericViewSet[Article]):
     """Cases: customers read the published public ones of their products; experts maintain."""
 
     serializer_class = ArticleSerializer
+    lookup_value_regex = NUMERIC_ID
 
     def get_queryset(self) -> QuerySet[Article]:
         if getattr(self, "swagger_fake_view", False):
@@ -109,18 +120,11 @@ class ArticleViewSet(viewsets.GenericViewSet[Article]):
         services.suggestion_solved(user=current_user(request), article=article)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(
-        request=inline_serializer("FromTicket", {"ticket": serializers.IntegerField()}),
-        responses={201: ArticleSerializer},
-    )
+    @extend_schema(request=FromTicketSerializer, responses={201: ArticleSerializer})
     @action(detail=False, methods=["post"], url_path="from-ticket")
     def from_ticket(self, request: Request) -> Response:
-        ticket = str(request.data.get("ticket", ""))
-        if not ticket.isdigit():
-            return Response(
-                {"ticket": [_("Give the problem's id.")]}, status=status.HTTP_400_BAD_REQUEST
-            )
-        article = services.article_from_ticket(ticket_id=int(ticket), actor=current_user(request))
+        ticket = _valid(FromTicketSerializer, request)["ticket"]
+        article = services.article_from_ticket(ticket_id=ticket, actor=current_user(request))
         return Response(ArticleSerializer(article).data, status=status.HTTP_201_CREATED)
 
 

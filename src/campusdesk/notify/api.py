@@ -14,6 +14,7 @@ from rest_framework.views import APIView
 
 from campusdesk.accounts.models import Organisation
 from campusdesk.catalog.models import Product
+from campusdesk.core.api import NUMERIC_ID
 from campusdesk.core.http import current_user
 from campusdesk.notify import announcements, services
 from campusdesk.notify.models import Announcement, Kind, Notification
@@ -35,6 +36,7 @@ class NotificationViewSet(viewsets.GenericViewSet[Notification]):
     """The user's in-app messages, newest first."""
 
     serializer_class = NotificationSerializer
+    lookup_value_regex = NUMERIC_ID
 
     def get_queryset(self) -> QuerySet[Notification]:
         if getattr(self, "swagger_fake_view", False):
@@ -92,6 +94,7 @@ class AnnouncementViewSet(viewsets.GenericViewSet[Announcement]):
     """The document library: announcements the user may read; vendor staff publish."""
 
     serializer_class = AnnouncementSerializer
+    lookup_value_regex = NUMERIC_ID
 
     def get_queryset(self) -> QuerySet[Announcement]:
         if getattr(self, "swagger_fake_view", False):

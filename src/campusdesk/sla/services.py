@@ -321,3 +321,13 @@ def commitment_state(ticket: Ticket, now: datetime | None = None) -> DeadlineSta
     return DeadlineState(
         "commitment", str(_("Committed resolution time")), due, met, state, remaining
     )
+
+
+def in_business_hours(moment: datetime) -> bool:
+    """Whether ``moment`` falls in the 5×8 service centre's hours (the default calendar)."""
+    calendar = Calendar.objects.filter(is_default=True).first()
+    if calendar is None:
+        return True
+    work = calendar.work_calendar()
+    local = moment.astimezone(work.tz)
+    return any(start <= local.time() < end for start, end in work.intervals(local.date()))

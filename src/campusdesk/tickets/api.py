@@ -15,6 +15,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from campusdesk.core.api import NUMERIC_ID
 from campusdesk.core.http import current_user
 from campusdesk.sla import services as sla
 from campusdesk.tickets import downloads, selectors, services, workflow
@@ -241,6 +242,7 @@ class TicketViewSet(viewsets.GenericViewSet[Ticket]):
     """Problems (问题): register, follow, and take every step of the handling flow."""
 
     serializer_class = TicketSerializer
+    lookup_value_regex = NUMERIC_ID
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self) -> QuerySet[Ticket]:

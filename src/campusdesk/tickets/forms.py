@@ -51,6 +51,7 @@ class RegisterForm(forms.Form):
     reporter = forms.ModelChoiceField(
         label=_("reporter"), queryset=User.objects.none(), required=False
     )
+    call_notes = _text(_("notes of the call"), rows=3, required=False)
 
     def __init__(self, *args: Any, projects: QuerySet[Project], customers: QuerySet[User] | None,
                  **kwargs: Any) -> None:  # fmt: skip
@@ -60,6 +61,7 @@ class RegisterForm(forms.Form):
             self.fields["project"].initial = projects[0]
         if customers is None:
             del self.fields["reporter"]
+            del self.fields["call_notes"]
         else:
             set_choices(self, "reporter", customers)
             self.fields["reporter"].required = True

@@ -41,7 +41,15 @@ def _accept(data: dict[str, Any]) -> str:
 def summary(action: str, data: dict[str, Any]) -> str:
     """One line saying what the event did; bodies of records and reasons are shown apart."""
     writers: dict[str, Any] = {
-        Action.REGISTER: lambda d: _("Registered the problem."),
+        Action.REGISTER: lambda d: (
+            (
+                _("Registered the problem from a call on the 7×24 duty line.")
+                if d.get("duty_line")
+                else _("Registered the problem from a phone call.")
+            )
+            if "call_notes" in d
+            else _("Registered the problem.")
+        ),
         Action.ACCEPT: _accept,
         Action.CHANGE_COMMITMENT: lambda d: (
             _("Changed the committed resolution time from %(before)s to %(after)s.")
@@ -120,7 +128,9 @@ def _out_of_scope(value: Any) -> str:
 
 def body(data: dict[str, Any]) -> str:
     """The free text the event carries (record body, reason, solution, message, comment)."""
-    for key in ("body", "reason", "solution", "message", "comment", "question", "answer", "plan"):
+    keys = ("body", "reason", "solution", "message", "comment", "question", "answer", "plan",
+            "call_notes")  # fmt: skip
+    for key in keys:
         if data.get(key):
             return str(data[key])
     return ""

@@ -133,9 +133,15 @@ def ticket_register(
     environment: str = "",
     expected_resolution_date: date | None = None,
     reporter_id: int | None = None,
+    call_notes: str = "",
     now: datetime | None = None,
 ) -> Ticket:
-    """Register a problem (问题登记); it enters its project's line-1 queue at once."""
+    """Register a problem (问题登记); it enters its project's line-1 queue at once.
+
+    A service-desk agent registers a call for a customer (``reporter_id``, channel
+    ``phone``) with the notes of the call; a call outside the 5×8 service centre's hours
+    came in on the 7×24 duty line.
+    """
     now = now or clock.now()
     projects = scoping.visible_projects(actor).filter(is_active=True)
     project = projects.filter(pk=project_id).first() if project_id is not None else None
@@ -172,6 +178,9 @@ def ticket_register(
     }
     if ticket.reporter_id != actor.pk:
         data["on_behalf_of"] = ticket.reporter_id
+    if channel == Channel.PHONE:
+        data["call_notes"] = clean_text(call_notes, "call_notes", required=False, limit=5000)
+        data["duty_line"] = not sla.in_business_hours(now)
     workflow.record(
         ticket=ticket, action=Action.REGISTER, actor=actor, channel=channel, now=now, data=data
     )

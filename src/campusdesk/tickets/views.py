@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -140,6 +141,7 @@ def _register(user: User, data: dict[str, Any], files: list[Any]) -> Ticket:
         service_type=data["service_type"],
         reporter_id=reporter.pk if reporter else None,
         channel=Channel.PHONE if user.role == Role.AGENT else WEB,
+        call_notes=data.get("call_notes") or "",
     )
     for upload in files:
         services.attachment_add(ticket_id=ticket.pk, actor=user, upload=upload, channel=WEB)
@@ -339,3 +341,20 @@ HANDLERS: dict[Action, Handler] = {
 
 def detail_url(ticket: Ticket) -> str:
     return reverse("tickets:detail", args=[ticket.pk])
+
+
+@login_required
+def customer_options(request: HttpRequest) -> HttpResponse:
+    """The service desk finds the caller by name, phone or organisation (htmx: <option>s)."""
+    user = current_user(request)
+    customers = _customers_for(user)
+    if customers is None:
+        raise DjangoPermissionDenied
+    query = request.GET.get("who", "").strip()[:50]
+    if query:
+        customers = customers.filter(
+            Q(display_name__icontains=query) | Q(username__icontains=query)
+            | Q(phone__icontains=query) | Q(organisation__name__icontains=query)
+            | Q(organisation__short_name__icontains=query)
+        )  # fmt: skip
+    return render(request, "tickets/_customer_options.html", {"customers": customers[:50]})
