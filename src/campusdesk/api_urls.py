@@ -7,7 +7,12 @@ from campusdesk.accounts.api import MeView, OrganisationViewSet, TokenView
 from campusdesk.catalog.api import ProductViewSet, ProjectViewSet
 from campusdesk.intake import api as intake
 from campusdesk.kb import api as kb
-from campusdesk.notify.api import AnnouncementViewSet, FollowView, NotificationViewSet
+from campusdesk.notify.api import (
+    AnnouncementViewSet,
+    FollowView,
+    NotificationViewSet,
+    WebhooksView,
+)
 from campusdesk.ops import api as ops
 from campusdesk.sla.api import CalendarDayView, PreviewView
 from campusdesk.tickets.api import TicketViewSet
@@ -29,6 +34,7 @@ urlpatterns = [
     path("alerts/alertmanager/", intake.AlertmanagerView.as_view(), name="alerts-alertmanager"),
     path("alerts/", intake.GenericAlertView.as_view(), name="alerts"),
     path("alerts/sources/", intake.SourcesView.as_view(), name="alert-sources"),
+    path("webhooks/", WebhooksView.as_view(), name="webhooks"),
     path("kb/suggest/", kb.SuggestView.as_view(), name="kb-suggest"),
     path("kb/frequent/", kb.FrequentView.as_view(), name="kb-frequent"),
     path("kb/retrospectives/", kb.RetrospectiveListView.as_view(), name="kb-retrospectives"),

@@ -1,18 +1,47 @@
-"""API plumbing shared by every app: error mapping and scoped lookups."""
+"""API plumbing shared by every app: error mapping, and ids as requests give them."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from campusdesk.core.errors import DomainError
+from campusdesk.core.errors import DomainError, NotFound
 
-#: A router's ``lookup_value_regex`` for integer ids: like ``<int:pk>`` paths, anything else
-#: is a 404 from the URL resolver before a view's ``int()`` or a pk lookup sees it.
-NUMERIC_ID = r"[0-9]+"
+#: The largest id a request may name, a bigint's: past it a foreign-key or ``__in`` lookup
+#: overflows the database driver instead of finding nothing.
+MAX_ID = 2**63 - 1
+#: An id as text: ASCII digits (``str.isdigit`` also takes "²", which ``int()`` refuses),
+#: few enough to stay under ``MAX_ID``.
+ID_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+def path_id(raw: object) -> int:
+    """The id in a URL, or a 404: a router passes any text, ``<int:…>`` any number of digits."""
+    if raw is None or not ID_DIGITS.fullmatch(str(raw)):
+        raise NotFound()
+    return int(str(raw))
+
+
+class IdField(serializers.IntegerField):
+    """An id in a request body: positive, and at most ``MAX_ID``."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+def query_int(raw: str | None) -> int | None:
+    """An id from a query string, or None for anything else (the filter is then not applied)."""
+    return int(raw) if raw and ID_DIGITS.fullmatch(raw) else None
+
+
+def query_text(raw: str | None, limit: int = 200) -> str:
+    """Text from a query string, without NUL: PostgreSQL text cannot hold one, so a lookup
+    with it fails instead of finding nothing."""
+    return (raw or "").replace("\x00", "")[:limit]
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campusdesk.core.api import NUMERIC_ID
+from campusdesk.core.api import path_id, query_int
 from campusdesk.core.http import current_user
 from campusdesk.kb import search, services
 from campusdesk.kb.models import Article, Retrospective
@@ -61,7 +61,6 @@ class ArticleViewSet(viewsets.GenericViewSet[Article]):
     """Cases: customers read the published public ones of their products; experts maintain."""
 
     serializer_class = ArticleSerializer
-    lookup_value_regex = NUMERIC_ID
 
     def get_queryset(self) -> QuerySet[Article]:
         if getattr(self, "swagger_fake_view", False):
@@ -73,8 +72,7 @@ class ArticleViewSet(viewsets.GenericViewSet[Article]):
     def list(self, request: Request) -> Response:
         user = current_user(request)
         query = request.query_params.get("search", "").strip()[:200]
-        raw_product = request.query_params.get("product", "")
-        product = int(raw_product) if raw_product.isdigit() else None
+        product = query_int(request.query_params.get("product"))
         if query:
             statuses = tuple(Article.Status.values) if user.is_vendor_staff else ("published",)
             found = search.search(query, user=user, product_id=product, limit=50,
@@ -89,7 +87,7 @@ class ArticleViewSet(viewsets.GenericViewSet[Article]):
         return self.get_paginated_response(ArticleSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        article = self.get_queryset().filter(pk=int(pk or 0)).first()
+        article = self.get_queryset().filter(pk=path_id(pk)).first()
         if article is None:
             return Response(status=status.HTTP_404_NOT_FOUND)
         return Response(ArticleSerializer(article).data)
@@ -107,14 +105,14 @@ class ArticleViewSet(viewsets.GenericViewSet[Article]):
     @action(detail=True, methods=["post"])
     def publish(self, request: Request, pk: str | None = None) -> Response:
         article = services.article_set_status(
-            article_id=int(pk or 0), actor=current_user(request), status="published"
+            article_id=path_id(pk), actor=current_user(request), status="published"
         )
         return Response(ArticleSerializer(article).data)
 
     @extend_schema(request=None, responses={204: None})
     @action(detail=True, methods=["post"])
     def solved(self, request: Request, pk: str | None = None) -> Response:
-        article = self.get_queryset().filter(pk=int(pk or 0)).first()
+        article = self.get_queryset().filter(pk=path_id(pk)).first()
         if article is None:
             return Response(status=status.HTTP_404_NOT_FOUND)
         services.suggestion_solved(user=current_user(request), article=article)
@@ -138,10 +136,9 @@ class SuggestView(APIView):
             "score": serializers.FloatField(), "url": serializers.CharField()}, many=True),
     )  # fmt: skip
     def get(self, request: Request) -> Response:
-        raw = request.query_params.get("product", "")
         results = search.suggest(
             request.query_params.get("q", "")[:200], user=current_user(request),
-            product_id=int(raw) if raw.isdigit() else None,
+            product_id=query_int(request.query_params.get("product")),
         )  # fmt: skip
         return Response(results)
 
@@ -181,18 +178,24 @@ class RetrospectiveView(APIView):
     def post(self, request: Request, ticket: int) -> Response:
         data = _valid(RetrospectiveSerializer, request)
         retro = services.retrospective_record(
-            ticket_id=ticket, actor=current_user(request), findings=data.get("findings", ""),
+            ticket_id=path_id(ticket), actor=current_user(request),
+            findings=data.get("findings", ""),
             root_cause=data.get("root_cause", ""), tags=data.get("tags", []),
             case_needed=data.get("case_needed", False),
         )  # fmt: skip
         return Response(RetrospectiveSerializer(retro).data)
 
 
+class FrequentQuery(serializers.Serializer[Any]):
+    days = serializers.IntegerField(min_value=0, max_value=36500, default=90)
+    min_size = serializers.IntegerField(min_value=2, max_value=5000, default=3)
+
+
 class FrequentView(APIView):
     """Groups of similar closed problems of a period, for the product's experts (vendor staff)."""
 
     @extend_schema(
-        parameters=[OpenApiParameter("days", int), OpenApiParameter("min_size", int)],
+        parameters=[FrequentQuery],
         responses=inline_serializer("FrequentProblem", {
             "product": serializers.IntegerField(), "product_name": serializers.CharField(),
             "size": serializers.IntegerField(), "terms": serializers.ListField(),
@@ -205,12 +208,9 @@ class FrequentView(APIView):
         user = current_user(request)
         if not user.is_vendor_staff:
             return Response(status=status.HTTP_403_FORBIDDEN)
-        days = request.query_params.get("days", "90")
-        size = request.query_params.get("min_size", "3")
-        groups = frequent_problems(
-            user=user, days=int(days) if days.isdigit() else 90,
-            min_size=max(2, int(size)) if size.isdigit() else 3,
-        )  # fmt: skip
+        query = FrequentQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        groups = frequent_problems(user=user, **query.validated_data)
         return Response([
             {"product": g.product_id, "product_name": g.product_name, "size": g.size,
              "terms": sorted(g.terms), "tickets": [t.number for t in g.tickets],

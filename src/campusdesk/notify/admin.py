@@ -7,7 +7,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from campusdesk.notify import services
-from campusdesk.notify.models import Announcement, Delivery, RobotChannel, Rule
+from campusdesk.notify.models import (
+    Announcement,
+    Delivery,
+    RobotChannel,
+    Rule,
+    WebhookSubscription,
+)
 from campusdesk.notify.rules import AUDIENCES
 
 
@@ -73,3 +79,11 @@ class RuleAdmin(admin.ModelAdmin[Rule]):
     form = RuleForm
     list_display = ["action", "kind", "audiences", "is_active"]
     list_editable = ["is_active"]
+
+
+@admin.register(WebhookSubscription)
+class WebhookAdmin(admin.ModelAdmin[WebhookSubscription]):
+    """Subscribers; their deliveries (the log) are on the deliveries page."""
+
+    list_display = ["name", "project", "url", "include_internal", "is_active"]
+    exclude = ["secret"]

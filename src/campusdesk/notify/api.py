@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from campusdesk.accounts.models import Organisation
 from campusdesk.catalog.models import Product
-from campusdesk.core.api import NUMERIC_ID
+from campusdesk.core.api import IdField, path_id, query_text
 from campusdesk.core.http import current_user
 from campusdesk.notify import announcements, services
 from campusdesk.notify.models import Announcement, Kind, Notification
@@ -36,7 +36,6 @@ class NotificationViewSet(viewsets.GenericViewSet[Notification]):
     """The user's in-app messages, newest first."""
 
     serializer_class = NotificationSerializer
-    lookup_value_regex = NUMERIC_ID
 
     def get_queryset(self) -> QuerySet[Notification]:
         if getattr(self, "swagger_fake_view", False):
@@ -57,7 +56,7 @@ class NotificationViewSet(viewsets.GenericViewSet[Notification]):
     @extend_schema(request=None, responses={204: None})
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str | None = None) -> Response:
-        found = services.notification_read(user=current_user(request), notification_id=int(pk or 0))
+        found = services.notification_read(user=current_user(request), notification_id=path_id(pk))
         return Response(status=status.HTTP_204_NO_CONTENT if found else status.HTTP_404_NOT_FOUND)
 
     @extend_schema(
@@ -86,21 +85,20 @@ class AnnouncementInput(serializers.Serializer[Any]):
     category = serializers.ChoiceField(choices=Announcement.Category.choices)
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(max_length=50000)
-    products = serializers.ListField(child=serializers.IntegerField(), min_length=1)
-    organisations = serializers.ListField(child=serializers.IntegerField(), required=False)
+    products = serializers.ListField(child=IdField(), min_length=1)
+    organisations = serializers.ListField(child=IdField(), required=False)
 
 
 class AnnouncementViewSet(viewsets.GenericViewSet[Announcement]):
     """The document library: announcements the user may read; vendor staff publish."""
 
     serializer_class = AnnouncementSerializer
-    lookup_value_regex = NUMERIC_ID
 
     def get_queryset(self) -> QuerySet[Announcement]:
         if getattr(self, "swagger_fake_view", False):
             return Announcement.objects.none()
         items = announcements.visible(current_user(self.request)).prefetch_related("products")
-        search = self.request.query_params.get("search", "").strip()
+        search = query_text(self.request.query_params.get("search")).strip()
         if search:
             items = items.filter(Q(title__icontains=search) | Q(body__icontains=search))
         category = self.request.query_params.get("category")
@@ -114,7 +112,7 @@ class AnnouncementViewSet(viewsets.GenericViewSet[Announcement]):
         return self.get_paginated_response(AnnouncementSerializer(page, many=True).data)
 
     def retrieve(self, request: Request, pk: str | None = None) -> Response:
-        item = self.get_queryset().filter(pk=int(pk or 0)).first()
+        item = self.get_queryset().filter(pk=path_id(pk)).first()
         if item is None:
             return Response(status=status.HTTP_404_NOT_FOUND)
         return Response(AnnouncementSerializer(item).data)
@@ -146,3 +144,26 @@ class FollowView(APIView):
     def delete(self, request: Request, pk: int) -> Response:
         following = services.ticket_follow(ticket_id=pk, actor=current_user(request), follow=False)
         return Response({"following": following})
+
+
+class WebhookInput(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=100)
+    project = serializers.IntegerField()
+    url = serializers.URLField(max_length=500)
+    events = serializers.ListField(child=serializers.CharField(max_length=40), required=False)
+
+
+class WebhooksView(APIView):
+    """Administrators subscribe an outside system to a project's ticket events."""
+
+    @extend_schema(request=WebhookInput, responses={201: inline_serializer("WebhookCreated", {
+        "id": serializers.IntegerField(), "secret": serializers.CharField()})})  # fmt: skip
+    def post(self, request: Request) -> Response:
+        given = WebhookInput(data=request.data)
+        given.is_valid(raise_exception=True)
+        data = given.validated_data
+        sub, secret = services.webhook_create(
+            actor=current_user(request), name=data["name"], project_id=data["project"],
+            url=data["url"], events=data.get("events", []),
+        )  # fmt: skip
+        return Response({"id": sub.pk, "secret": secret}, status=status.HTTP_201_CREATED)

@@ -9,4 +9,4 @@ class NotifyConfig(AppConfig):
 
     def ready(self) -> None:
         # the transports register themselves when imported
-        from campusdesk.notify.channels import email, robots  # noqa: F401
+        from campusdesk.notify.channels import email, robots, webhook  # noqa: F401

@@ -139,6 +139,27 @@ class RobotChannel(models.Model):
         return f"{self.get_platform_display()} · {self.name}"
 
 
+class WebhookSubscription(models.Model):
+    """An outside system that receives a project's ticket events as signed JSON (R-IN-5)."""
+
+    name = models.CharField(_("name"), max_length=100)
+    project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE)
+    url = models.URLField(_("URL"), max_length=500)
+    secret = models.CharField(_("signing secret"), max_length=200)
+    events = models.JSONField(
+        _("events"), default=list, blank=True, help_text=_("Empty: every event.")
+    )
+    include_internal = models.BooleanField(_("also internal events"), default=False)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Preference(models.Model):
     """A person's channels for one message type (个人中心 → 消息设置)."""
 
@@ -190,6 +211,9 @@ class Delivery(models.Model):
     channel = models.CharField(_("channel"), max_length=10)
     address = models.CharField(_("address"), max_length=500)
     robot = models.ForeignKey(RobotChannel, on_delete=models.CASCADE, null=True, blank=True)
+    webhook = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, null=True, blank=True
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )

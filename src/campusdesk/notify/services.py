@@ -32,6 +32,7 @@ from campusdesk.notify.models import (
     Preference,
     QuietHours,
     RobotChannel,
+    WebhookSubscription,
 )
 from campusdesk.notify.transports import REGISTRY, Message, TransportError
 from campusdesk.tickets.models import Ticket, TicketEvent
@@ -71,6 +72,7 @@ def on_event(event: TicketEvent, ticket: Ticket | None = None) -> int:
         ticket = Ticket.objects.select_related("project", "reporter", "assignee").get(
             pk=event.ticket_id
         )
+    _webhooks(ticket, event)
     found = rules.recipients(ticket, event)
     if found is None:
         return 0
@@ -103,6 +105,27 @@ def on_event(event: TicketEvent, ticket: Ticket | None = None) -> int:
         payload = {"subject": title, "text": f"{body}\n{url}", "url": url}
         queue_delivery(robot.platform, robot.webhook_url, kind, payload, event.at, robot=robot)
     return len(people)
+
+
+def _webhooks(ticket: Ticket, event: TicketEvent) -> None:
+    """Each subscriber of the ticket's project that wants this event gets a signed JSON."""
+    from campusdesk.notify.channels.webhook import document
+
+    subscriptions = WebhookSubscription.objects.filter(project_id=ticket.project_id, is_active=True)
+    for sub in subscriptions:
+        if (sub.events and event.action not in sub.events) or (
+            event.internal and not sub.include_internal
+        ):
+            continue
+        body = document(
+            event.action,
+            {"id": ticket.pk, "number": ticket.number, "title": ticket.title,
+             "status": ticket.status, "tier": ticket.tier, "severity": ticket.severity,
+             "project": ticket.project_id, "url": f"{settings.SITE_URL}/tickets/{ticket.pk}/"},
+            event.data, event.at.isoformat(), event.actor.username if event.actor else None,
+        )  # fmt: skip
+        payload = {"subject": event.action, "text": body}
+        queue_delivery("webhook", sub.url, event.action[:20], payload, event.at, webhook=sub)
 
 
 def _robots(ticket: Ticket, event: TicketEvent) -> list[RobotChannel]:
@@ -172,7 +195,9 @@ def _claim(delivery_id: int, now: datetime) -> Delivery | None:
     claimed = Delivery.objects.filter(free, pk=delivery_id, next_attempt_at__lte=now).update(
         status=Delivery.Status.SENDING, locked_until=now + CLAIM
     )
-    return Delivery.objects.select_related("robot").get(pk=delivery_id) if claimed else None
+    return (
+        Delivery.objects.select_related("robot", "webhook").get(pk=delivery_id) if claimed else None
+    )
 
 
 def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
@@ -184,7 +209,10 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
     batch = _digest_batch(delivery, now) if delivery.payload.get("digest") else [delivery]
     message = _digest_message(batch) if len(batch) > 1 else _message(delivery)
     transport = REGISTRY.get(delivery.channel)
-    secret = delivery.robot.secret if delivery.robot else ""
+    secret = (
+        delivery.robot.secret if delivery.robot
+        else delivery.webhook.secret if delivery.webhook else ""
+    )  # fmt: skip
     try:
         if transport is None:
             raise TransportError(f"no transport for {delivery.channel}", permanent=True)
@@ -323,3 +351,25 @@ def ticket_follow(*, ticket_id: int, actor: User, follow: bool, now: datetime | 
     else:
         Follower.objects.filter(ticket=ticket, user=actor).delete()
     return follow
+
+
+def webhook_create(
+    *, actor: User, name: str, project_id: int | None, url: str, events: list[str]
+) -> tuple[WebhookSubscription, str]:
+    """A subscriber of a project's events; its signing secret is shown once, here."""
+    import secrets as secret_tokens
+
+    from campusdesk.catalog.models import Project
+    from campusdesk.core.errors import PermissionDenied, ValidationError
+
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators add webhooks."))
+    project = Project.objects.filter(pk=project_id).first() if project_id is not None else None
+    if project is None:
+        raise ValidationError(fields={"project": [_("Choose a project.")]})
+    secret = secret_tokens.token_urlsafe(32)
+    subscription = WebhookSubscription.objects.create(
+        name=name.strip()[:100] or url[:100], project=project, url=url, secret=secret,
+        events=[str(e)[:40] for e in events][:50],
+    )  # fmt: skip
+    return subscription, secret

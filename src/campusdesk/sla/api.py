@@ -40,6 +40,9 @@ class InstantField(serializers.DateTimeField):
     def enforce_timezone(self, value: datetime) -> datetime:
         if timezone.is_naive(value):
             self.fail("naive")
+        # Far from datetime's own limits: deadlines go to UTC and years of working days ahead.
+        if not 1900 <= value.year < 3000:
+            self.fail("overflow")
         return value
 
 

@@ -15,7 +15,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from campusdesk.core.api import NUMERIC_ID
+from campusdesk.core.api import path_id, query_int, query_text
 from campusdesk.core.http import current_user
 from campusdesk.sla import services as sla
 from campusdesk.tickets import downloads, selectors, services, workflow
@@ -234,15 +234,10 @@ FILTERS = [
 ]
 
 
-def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() else None
-
-
 class TicketViewSet(viewsets.GenericViewSet[Ticket]):
     """Problems (问题): register, follow, and take every step of the handling flow."""
 
     serializer_class = TicketSerializer
-    lookup_value_regex = NUMERIC_ID
     parser_classes = [JSONParser, FormParser, MultiPartParser]
 
     def get_queryset(self) -> QuerySet[Ticket]:
@@ -250,18 +245,18 @@ class TicketViewSet(viewsets.GenericViewSet[Ticket]):
             return Ticket.objects.none()
         params = self.request.query_params
         filters = selectors.TicketFilters(
-            status=params.get("status", ""),
-            severity=params.get("severity", ""),
-            tier=_int(params.get("tier")),
-            project=_int(params.get("project")),
-            assignee=_int(params.get("assignee")),
-            search=params.get("search", "")[:100],
+            status=query_text(params.get("status")),
+            severity=query_text(params.get("severity")),
+            tier=query_int(params.get("tier")),
+            project=query_int(params.get("project")),
+            assignee=query_int(params.get("assignee")),
+            search=query_text(params.get("search"), 100),
         )
         return selectors.ticket_list(current_user(self.request), filters)
 
     def _ticket(self, pk: str | None) -> Ticket:
         tickets = selectors.visible_tickets(current_user(self.request))
-        return get_object_or_404(tickets.select_related(*selectors.LIST_RELATED), pk=pk)
+        return get_object_or_404(tickets.select_related(*selectors.LIST_RELATED), pk=path_id(pk))
 
     def _acting(self, pk: str | None, action: Action) -> Ticket:
         """The ticket, once the role and the status allow ``action``: 403 and 409 come
