@@ -60,12 +60,15 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def envsecret(name: str) -> str:
-    """A secret that must be given in production; in DEBUG one is made and kept in DATA_DIR."""
+    """A secret from the environment; else one made once and kept in DATA_DIR (mode 0600).
+
+    Several web hosts must share it, so production sets it (``check --deploy`` warns when
+    it was generated: campusdesk.W001).
+    """
     value = envstr(name)
     if value:
         return value
-    if not DEBUG:
-        raise ImproperlyConfigured(f"{name} must be set when DEBUG is off (or {name}_FILE).")
+    GENERATED_SECRETS.add(name)
     keep = DATA_DIR / f".{name.lower()}"
     if not keep.exists():
         keep.write_text(secrets.token_urlsafe(50), encoding="utf-8")
@@ -73,6 +76,7 @@ def envsecret(name: str) -> str:
     return keep.read_text(encoding="utf-8").strip()
 
 
+GENERATED_SECRETS: set[str] = set()
 SECRET_KEY = envsecret("SECRET_KEY")
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS")

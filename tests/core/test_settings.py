@@ -38,9 +38,20 @@ def test_envlist_splits_and_trims(monkeypatch):
     assert app_settings.envlist("CD_HOSTS") == ["a.example", "b.example"]
 
 
-def test_secret_is_required_without_debug(monkeypatch):
+def test_a_missing_secret_is_made_once_kept_private_and_flagged(monkeypatch, tmp_path: Path):
     monkeypatch.delenv("CD_KEY", raising=False)
     monkeypatch.delenv("CD_KEY_FILE", raising=False)
-    monkeypatch.setattr(app_settings, "DEBUG", False)
-    with pytest.raises(ImproperlyConfigured, match="CD_KEY must be set"):
-        app_settings.envsecret("CD_KEY")
+    monkeypatch.setattr(app_settings, "DATA_DIR", tmp_path)
+    first = app_settings.envsecret("CD_KEY")
+    assert len(first) > 40 and app_settings.envsecret("CD_KEY") == first
+    assert (tmp_path / ".cd_key").stat().st_mode & 0o777 == 0o600
+    assert "CD_KEY" in app_settings.GENERATED_SECRETS
+
+
+def test_deploy_check_warns_about_a_generated_secret_key(settings):
+    from campusdesk.core.checks import generated_secret_key
+
+    settings.GENERATED_SECRETS = {"SECRET_KEY"}
+    assert [w.id for w in generated_secret_key(None)] == ["campusdesk.W001"]
+    settings.GENERATED_SECRETS = set()
+    assert generated_secret_key(None) == []

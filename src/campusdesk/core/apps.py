@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "campusdesk.core"
     label = "core"
     verbose_name = _("System")
+
+    def ready(self) -> None:
+        from campusdesk.core import checks  # noqa: F401 - registers the system checks

@@ -33,6 +33,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
@@ -120,7 +121,7 @@ def _link_label() -> str:
     return gettext("View details")
 
 
-class RobotTransport:
+class RobotTransport(ABC):
     """Shared sending and judging; each platform says how to build and read messages."""
 
     kind: str = ""
@@ -133,9 +134,9 @@ class RobotTransport:
         url, payload = self.request(message, address, secret)
         self.judge(_post(url, payload, self.kind))
 
+    @abstractmethod
     def request(self, message: Message, address: str, secret: str) -> tuple[str, dict[str, Any]]:
         """The URL to POST to and the JSON payload."""
-        raise NotImplementedError
 
     def judge(self, reply: _Reply) -> None:
         """Return if the platform took the message, else raise saying whether to retry."""
