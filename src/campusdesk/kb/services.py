@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
-from campusdesk.catalog.models import Product, ProductExpert
+from campusdesk.catalog.models import ProductExpert
 from campusdesk.core import clock, scoping
 from campusdesk.core.errors import NotFound, PermissionDenied, TransitionError, ValidationError
 from campusdesk.kb import search
@@ -269,7 +269,3 @@ def on_ticket_registered(ticket: Ticket, now: datetime) -> None:
     SuggestionOpen.objects.filter(
         user_id=ticket.reporter_id, opened_at__gte=now - timedelta(hours=1), solved=False
     ).update(registered_anyway=True)
-
-
-def products_for(user: User) -> Any:
-    return scoping.visible_products(user).order_by("name") if user else Product.objects.none()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from campusdesk.catalog.models import Product, Project
+from campusdesk.catalog.models import Product
 from campusdesk.core import scoping
 from campusdesk.core.errors import DomainError
 from campusdesk.core.http import current_user, is_htmx, show_errors
@@ -150,10 +150,6 @@ def suggest_panel(request: HttpRequest) -> HttpResponse:
     project = scoping.visible_projects(user).filter(pk=int(raw)).first() if raw.isdigit() else None
     found = search.suggest(text, user=user, product_id=project.product_id if project else None)
     return render(request, "kb/_suggestions.html", {"suggestions": found, "typed": text.strip()})
-
-
-def project_product(project: Project | None) -> int | None:
-    return project.product_id if project else None
 
 
 @login_required

@@ -85,7 +85,7 @@ def default_calendar(tz: ZoneInfo) -> WorkCalendar:
 
 @cache
 def _known_years() -> range:
-    # The package checks its range the same way before raising NotImplementedError.
+    # The package checks its range the same way before it refuses a year.
     years = [day.year for day in chinese_calendar.holidays]
     return range(min(years), max(years) + 1)
 

@@ -14,7 +14,6 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -337,10 +336,6 @@ HANDLERS: dict[Action, Handler] = {
         ticket_id=t.pk, actor=u, engineer_id=d["engineer"].pk, arrived_at=d["arrived_at"],
         note=d["note"], channel=WEB),
 }  # fmt: skip
-
-
-def detail_url(ticket: Ticket) -> str:
-    return reverse("tickets:detail", args=[ticket.pk])
 
 
 @login_required
