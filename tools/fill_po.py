@@ -1,6 +1,7 @@
 """Fill msgstr of a .po file from a JSON dictionary (msgid -> translation).
 
-Used after `make messages`: new strings are added to tools/zh_hans.json, then
+Used after `make messages`: new strings are added to tools/zh_hans.json (or a
+tools/zh_hans_<area>.json beside it: every tools/zh_hans*.json is read), then
 `python tools/fill_po.py` writes them into the catalog and reports what is missing.
 """
 
@@ -13,7 +14,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 PO = ROOT / "src/campusdesk/locale/zh_Hans/LC_MESSAGES/django.po"
-DICT = ROOT / "tools/zh_hans.json"
+DICTS = sorted((ROOT / "tools").glob("zh_hans*.json"))
 
 
 def _unquote(lines: list[str]) -> str:
@@ -51,7 +52,9 @@ def fill(po_text: str, table: dict[str, str]) -> tuple[str, list[str]]:
 
 
 def main() -> int:
-    table = json.loads(DICT.read_text(encoding="utf-8"))
+    table: dict[str, str] = {}
+    for path in DICTS:
+        table.update(json.loads(path.read_text(encoding="utf-8")))
     text, missing = fill(PO.read_text(encoding="utf-8"), table)
     PO.write_text(text, encoding="utf-8")
     for msgid in missing:
