@@ -279,6 +279,23 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "campusdesk <noreply@campusdes
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 
+# E-mail in: `campusdesk mailgate` (an MTA pipe) and IMAP polling of the default mailbox
+# (IMAP_HOST set) and of every Mailbox row with an IMAP host.
+IMAP_HOST = envstr("IMAP_HOST")
+IMAP_PORT = envint("IMAP_PORT", 993)
+IMAP_SSL = envbool("IMAP_SSL", True)
+IMAP_USER = envstr("IMAP_USER")
+IMAP_PASSWORD = envstr("IMAP_PASSWORD")  # or IMAP_PASSWORD_FILE
+IMAP_FOLDER = envstr("IMAP_FOLDER", "INBOX")
+IMAP_TIMEOUT = envint("IMAP_TIMEOUT", 30)
+# Sender domains trusted where a mailbox names none (empty: every known user's domain).
+MAIL_TRUSTED_DOMAINS = envlist("MAIL_TRUSTED_DOMAINS")
+# Only the Authentication-Results of this server (our MTA) count for SPF/DKIM/DMARC.
+MAIL_AUTHSERV_ID = envstr("MAIL_AUTHSERV_ID")
+MAIL_URGENCY = envstr("MAIL_URGENCY", "medium")
+MAIL_SERVICE_TYPE = envstr("MAIL_SERVICE_TYPE", "fault")
+MAIL_MAX_BYTES = envint("MAIL_MAX_MB", 40) * 1024 * 1024
+
 # --- background work (Huey) ----------------------------------------------
 REDIS_URL = envstr("REDIS_URL")
 HUEY: dict[str, Any] = {

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("campusdesk.ops.urls")),
     path("", include("campusdesk.notify.urls")),
     path("", include("campusdesk.kb.urls")),
+    path("intake/", include("campusdesk.intake.urls")),
     path("accounts/", include("campusdesk.accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include("campusdesk.api_urls")),

@@ -26,6 +26,12 @@ def _vendor(user: User) -> bool:
     return user.is_vendor_staff
 
 
+def _mail_reviewer(user: User) -> bool:
+    from campusdesk.intake.inbound import may_review
+
+    return may_review(user)
+
+
 def _admin(user: User) -> bool:
     return user.is_administrator
 
@@ -37,6 +43,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("tickets:queue", _("My queue"), _vendor),
     NavItem("ops:watch", _("Operations watch"), _vendor),
     NavItem("ops:complaints", _("Complaints"), _everyone),
+    NavItem("intake:mail_list", _("Received e-mail"), _mail_reviewer),
     NavItem("kb:library", _("Case library"), _everyone),
     NavItem("notify:library", _("Document library"), _everyone),
     NavItem("catalog:project_list", _("Projects"), _everyone),

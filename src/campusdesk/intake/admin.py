@@ -1,6 +1,9 @@
+from django import forms
 from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
-from campusdesk.intake.models import Alert, AlertSource, MaintenanceWindow
+from campusdesk.intake.models import Alert, AlertSource, InboundMessage, Mailbox, MaintenanceWindow
 
 
 class WindowInline(admin.TabularInline[MaintenanceWindow, AlertSource]):
@@ -21,3 +24,44 @@ class AlertSourceAdmin(admin.ModelAdmin[AlertSource]):
 class AlertAdmin(admin.ModelAdmin[Alert]):
     list_display = ["source", "fingerprint", "state", "fired_count", "ticket", "last_seen_at"]
     list_filter = ["state", "source"]
+
+
+class MailboxForm(forms.ModelForm[Mailbox]):
+    """The IMAP password is never shown again; left empty, the stored one stays."""
+
+    imap_password = forms.CharField(
+        label=_("IMAP password"), required=False, widget=forms.PasswordInput(render_value=False)
+    )
+
+    class Meta:
+        model = Mailbox
+        fields = [
+            "address", "project", "trusted_domains", "imap_host", "imap_port", "imap_ssl",
+            "imap_user", "imap_password", "imap_folder", "is_active",
+        ]  # fmt: skip
+
+    def clean_imap_password(self) -> str:
+        given = str(self.cleaned_data.get("imap_password") or "")
+        return given or (self.instance.imap_password if self.instance.pk else "")
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin[Mailbox]):
+    form = MailboxForm
+    list_display = ["address", "project", "imap_host", "is_active"]
+    list_filter = ["is_active"]
+
+
+@admin.register(InboundMessage)
+class InboundMessageAdmin(admin.ModelAdmin[InboundMessage]):
+    """Received mail is kept as it came: read-only here; agents decide in the review queue."""
+
+    list_display = ["received_at", "sender", "subject", "outcome", "ticket"]
+    list_filter = ["outcome", "mailbox"]
+    search_fields = ["sender", "subject"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -6,17 +6,20 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from campusdesk.accounts.models import User
+from campusdesk.core.api import IdField, path_id, query_text
 from campusdesk.core.http import current_user
-from campusdesk.intake import services
-from campusdesk.intake.models import AlertSource
+from campusdesk.intake import inbound, services
+from campusdesk.intake.models import AlertSource, InboundMessage
 
 
 def _source(request: Request) -> AlertSource:
@@ -112,3 +115,120 @@ class SourcesView(APIView):
         )  # fmt: skip
         return Response({"id": source.pk, "name": source.name, "project": source.project_id,
                          "token": token}, status=status.HTTP_201_CREATED)  # fmt: skip
+
+
+# --- received e-mail: the review queue (service desk) -------------------------------------
+class InboundMessageSerializer(serializers.ModelSerializer[InboundMessage]):
+    ticket_number = serializers.CharField(source="ticket.number", default=None, read_only=True)
+
+    class Meta:
+        model = InboundMessage
+        fields = [
+            "id", "received_at", "sender", "sender_name", "recipients", "subject", "body",
+            "attachment_names", "outcome", "reason", "ticket", "ticket_number", "user",
+            "reviewed_by", "reviewed_at",
+        ]  # fmt: skip
+
+
+class MailRegisterInput(serializers.Serializer[Any]):
+    reporter = IdField()
+    project = IdField()
+
+
+class MailAppendInput(serializers.Serializer[Any]):
+    ticket = serializers.CharField(max_length=20, help_text=_("the problem's number"))
+
+
+class MailDiscardInput(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=300)
+
+
+def _reviewer(request: Request) -> User:
+    user = current_user(request)
+    if not inbound.may_review(user):
+        raise exceptions.PermissionDenied(_("Only the service desk reviews received e-mail."))
+    return user
+
+
+class MailListView(APIView):
+    """Received e-mail, newest first; ``?outcome=review`` is the review queue."""
+
+    @extend_schema(
+        parameters=[OpenApiParameter("outcome", enum=InboundMessage.Outcome.values)],
+        responses=InboundMessageSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        _reviewer(request)
+        mails = InboundMessage.objects.select_related("ticket").order_by("-received_at", "-id")
+        outcome = query_text(request.query_params.get("outcome"), 20)
+        if outcome:
+            mails = mails.filter(outcome=outcome)
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(mails, request, self)
+        return paginator.get_paginated_response(InboundMessageSerializer(page, many=True).data)
+
+
+class MailDetailView(APIView):
+    @extend_schema(responses=InboundMessageSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        _reviewer(request)
+        mail = InboundMessage.objects.select_related("ticket").filter(pk=path_id(pk)).first()
+        if mail is None:
+            raise exceptions.NotFound()
+        return Response(InboundMessageSerializer(mail).data)
+
+
+class _MailStep(APIView):
+    """``register`` {"reporter", "project"}, ``append`` {"ticket"}, ``discard`` {"reason"}."""
+
+    step = "register"
+    inputs: dict[str, type[serializers.Serializer[Any]]] = {
+        "register": MailRegisterInput, "append": MailAppendInput, "discard": MailDiscardInput,
+    }  # fmt: skip
+
+    def apply(self, request: Request, pk: int) -> Response:
+        user = _reviewer(request)
+        given = self.inputs[self.step](data=request.data)
+        given.is_valid(raise_exception=True)
+        data, message_id = given.validated_data, path_id(pk)
+        if self.step == "register":
+            inbound.mail_register(
+                message_id=message_id, actor=user, reporter_id=data["reporter"],
+                project_id=data["project"],
+            )  # fmt: skip
+        elif self.step == "append":
+            inbound.mail_append(message_id=message_id, actor=user, ticket_number=data["ticket"])
+        else:
+            inbound.mail_discard(message_id=message_id, actor=user, reason=data["reason"])
+        mail = InboundMessage.objects.select_related("ticket").get(pk=message_id)
+        return Response(InboundMessageSerializer(mail).data)
+
+
+class MailRegisterView(_MailStep):
+    """Register the e-mail as a problem of the customer user ``reporter``."""
+
+    step = "register"
+
+    @extend_schema(request=MailRegisterInput, responses=InboundMessageSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return self.apply(request, pk)
+
+
+class MailAppendView(_MailStep):
+    """Add the e-mail to the problem numbered ``ticket``."""
+
+    step = "append"
+
+    @extend_schema(request=MailAppendInput, responses=InboundMessageSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return self.apply(request, pk)
+
+
+class MailDiscardView(_MailStep):
+    """Discard the e-mail, with the reason; it stays on record."""
+
+    step = "discard"
+
+    @extend_schema(request=MailDiscardInput, responses=InboundMessageSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return self.apply(request, pk)

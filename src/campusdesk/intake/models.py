@@ -1,6 +1,8 @@
-"""Intake channels beyond the web: monitoring alerts (R-IN-4)."""
+"""Intake channels beyond the web: monitoring alerts (R-IN-4) and e-mail (R-IN-3)."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -80,3 +82,94 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id} {self.fingerprint} {self.state}"
+
+
+# --- e-mail in (R-IN-3) -------------------------------------------------------------
+def _raw_mail_path(instance: InboundMessage, filename: str) -> str:
+    return f"mail/{instance.received_at:%Y/%m}/{uuid.uuid4().hex}.eml"
+
+
+class Mailbox(models.Model):
+    """A recipient address of ours: mail to it opens tickets in its project.
+
+    The mailbox with no project is the default one: mail to it goes to the sender's only
+    project. Senders are trusted when their address's domain is on the list (an empty
+    list trusts every domain of a known user); all others wait in the review queue.
+    A mailbox with an IMAP host is polled by the worker; the default mailbox may also be
+    configured by the ``IMAP_*`` settings instead.
+    """
+
+    address = models.EmailField(_("address"), unique=True)
+    project = models.ForeignKey(
+        Project, verbose_name=_("project"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="mailboxes", help_text=_("Empty: the sender's only project."),
+    )  # fmt: skip
+    trusted_domains = models.TextField(
+        _("trusted sender domains"), blank=True,
+        help_text=_("One domain per line, e.g. njust.edu.cn; empty trusts every domain."),
+    )  # fmt: skip
+    imap_host = models.CharField(_("IMAP host"), max_length=200, blank=True)
+    imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
+    imap_ssl = models.BooleanField(_("IMAP over TLS"), default=True)
+    imap_user = models.CharField(_("IMAP user"), max_length=200, blank=True)
+    imap_password = models.CharField(_("IMAP password"), max_length=200, blank=True)
+    imap_folder = models.CharField(_("IMAP folder"), max_length=100, default="INBOX")
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("mailbox")
+        verbose_name_plural = _("mailboxes")
+
+    def __str__(self) -> str:
+        return self.address
+
+    def domains(self) -> list[str]:
+        return [d.strip().lower().lstrip("@") for d in self.trusted_domains.split() if d.strip()]
+
+
+class InboundMessage(models.Model):
+    """Every message received, kept whole, with what became of it."""
+
+    class Outcome(models.TextChoices):
+        TICKET = "ticket", _("New problem registered")
+        COMMENT = "comment", _("Added to a problem")
+        REVIEW = "review", _("Awaiting review")
+        IGNORED = "ignored", _("Ignored (automatic message)")
+        DISCARDED = "discarded", _("Discarded by an agent")
+
+    key = models.CharField(max_length=255, unique=True)  # Message-ID, else a digest
+    mailbox = models.ForeignKey(
+        Mailbox, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    raw = models.FileField(_("original message"), upload_to=_raw_mail_path, max_length=200)
+    sender = models.EmailField(_("sender"), max_length=254)
+    sender_name = models.CharField(_("sender name"), max_length=200, blank=True)
+    recipients = models.JSONField(_("recipients"), default=list)
+    subject = models.CharField(_("subject"), max_length=500, blank=True)
+    body = models.TextField(_("text"), blank=True)
+    html = models.TextField(_("sanitised HTML"), blank=True)
+    attachment_names = models.JSONField(_("attachments"), default=list)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("known sender"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    reason = models.CharField(_("reason"), max_length=300, blank=True)
+    ticket = models.ForeignKey(
+        "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="inbound_messages",
+    )  # fmt: skip
+    received_at = models.DateTimeField(_("received at"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+",
+    )  # fmt: skip
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("received e-mail")
+        verbose_name_plural = _("received e-mails")
+        indexes = [models.Index(fields=["outcome", "-received_at"], name="inbound_outcome")]
+
+    def __str__(self) -> str:
+        return f"{self.sender}: {self.subject}"

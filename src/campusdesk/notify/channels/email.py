@@ -37,7 +37,7 @@ RESERVED_HEADERS = frozenset({"message-id", "references", "in-reply-to", "from",
 _ID = re.compile(r"<([^<>@\s]+)@([^<>@\s]+)>")
 
 
-def _domain() -> str:
+def mail_domain() -> str:
     domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2].strip().lower()
     return domain or FALLBACK_DOMAIN
 
@@ -50,17 +50,17 @@ def _encode(value: str) -> str:
 
 def message_id(key: str) -> str:
     """The ``Message-ID`` of every attempt to deliver the message with idempotency ``key``."""
-    return f"<{_encode(key)}@{_domain()}>"
+    return f"<{_encode(key)}@{mail_domain()}>"
 
 
 def thread_id(thread: str) -> str:
     """The root id that every message of ``thread`` (e.g. ``ticket-12``) refers to."""
-    return f"<{THREAD_PREFIX}{_encode(thread)}@{_domain()}>"
+    return f"<{THREAD_PREFIX}{_encode(thread)}@{mail_domain()}>"
 
 
 def thread_of(header: str) -> str | None:
     """The thread named by a ``References``/``In-Reply-To`` value of a reply, if one of ours."""
-    domain = _domain()
+    domain = mail_domain()
     for local, host in _ID.findall(header):
         if host.lower() == domain and local.startswith(THREAD_PREFIX):
             return unquote(local.removeprefix(THREAD_PREFIX))

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from campusdesk.accounts.models import User
+from campusdesk.accounts.roles import Role
+from campusdesk.catalog.models import Project
+
+
+class RegisterForm(forms.Form):
+    reporter = forms.ModelChoiceField(
+        label=_("Customer user"), queryset=User.objects.none(), required=True
+    )
+    project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.none())
+
+    def __init__(self, *args: Any, projects: QuerySet[Project], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"].queryset = projects  # type: ignore[attr-defined]
+        self.fields["reporter"].queryset = User.objects.filter(  # type: ignore[attr-defined]
+            role=Role.CUSTOMER, is_active=True
+        ).select_related("organisation")
+
+
+class AppendForm(forms.Form):
+    ticket_number = forms.CharField(label=_("Problem number"), max_length=20)
+
+
+class DiscardForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=300)

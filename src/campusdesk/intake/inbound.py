@@ -1,0 +1,327 @@
+"""E-mail in (seed §5, R-IN-3): every received message becomes a problem, a comment, a
+review item, or is ignored — and is kept whole either way.
+
+``mail_receive`` is the one unit that the MTA pipe (``campusdesk mailgate``) and the
+IMAP poller both call:
+
+1. A message already received (same ``Message-ID``) is not processed again: the MTA may
+   retry, two pollers may race; the unique key decides.
+2. Auto-replies, bounces, list mail and our own notifications are ignored (RFC 3834
+   ``Auto-Submitted``, ``Precedence``, delivery reports, our Message-ID domain): an
+   out-of-office answer must never open a problem or start a mail loop.
+3. A reply — ``In-Reply-To``/``References`` naming one of our ticket threads, or
+   ``[#2026-00012]`` in the subject — becomes a comment on that problem (quoted text
+   trimmed) and never a new problem.
+4. A message from a known, trusted sender opens a problem in the project of the address
+   it was sent to, or in the sender's only project.
+5. Everything else — unknown senders, senders outside the trusted domains or failing
+   SPF/DKIM/DMARC at our server, replies that may not be added — waits in the review
+   queue, where an agent registers it for a customer, adds it to a problem, or discards
+   it. Nothing reaches a customer's problem unreviewed.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from campusdesk.accounts.models import User
+from campusdesk.accounts.roles import Role
+from campusdesk.core import clock, scoping
+from campusdesk.core.errors import DomainError, NotFound, PermissionDenied, TransitionError
+from campusdesk.intake import mail as mailparse
+from campusdesk.intake.models import InboundMessage, Mailbox
+from campusdesk.notify.channels.email import mail_domain, thread_of
+from campusdesk.tickets import services as tickets
+from campusdesk.tickets.models import Channel, Ticket
+
+Outcome = InboundMessage.Outcome
+
+
+def _our_ids() -> re.Pattern[str]:
+    """Our notifications' Message-IDs: a delivery key (32 hex digits) at our domain."""
+    return re.compile(rf"^<[0-9a-f]{{32}}@{re.escape(mail_domain())}>$")
+
+
+# --- where a message goes -----------------------------------------------------------
+def _is_ours(mail: mailparse.Mail) -> bool:
+    """Sent by us: our sender address, or one of our Message-IDs (a notification that a
+    mailing list or a forwarding rule sent back without its Auto-Submitted header)."""
+    own = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()
+    return mail.sender == own or bool(_our_ids().match(mail.key.lower()))
+
+
+def mailbox_for(recipients: list[str]) -> Mailbox | None:
+    """The mailbox of the first of our addresses the message was sent to, else the default."""
+    boxes = {b.address.lower(): b for b in Mailbox.objects.filter(is_active=True)}
+    for address in recipients:
+        if address in boxes:
+            return boxes[address]
+    return next((b for b in boxes.values() if b.project_id is None), None)
+
+
+def _sender(mail: mailparse.Mail) -> User | None:
+    found = User.objects.filter(email__iexact=mail.sender, is_active=True)
+    users = list(found.select_related("organisation")[:2])
+    return users[0] if len(users) == 1 else None
+
+
+def _trusted(mail: mailparse.Mail, user: User, mailbox: Mailbox | None) -> bool:
+    """The trust rule: our server found no forgery, and the sender's domain is on the list
+    of the mailbox, else of the sender's organisation, else of ``MAIL_TRUSTED_DOMAINS``."""
+    if mail.authentication_failed:
+        return False
+    domains = mailbox.domains() if mailbox else []
+    if not domains and user.organisation is not None:
+        domains = [d.strip().lower() for d in user.organisation.email_domains.split(",")]
+        domains = [d for d in domains if d]
+    if not domains:
+        domains = [d.lower() for d in settings.MAIL_TRUSTED_DOMAINS]
+    if not domains:
+        return True
+    return any(mail.domain == d or mail.domain.endswith(f".{d}") for d in domains)
+
+
+def _replied_ticket(mail: mailparse.Mail) -> Ticket | None:
+    thread = thread_of(mail.references) if mail.references else None
+    if thread and thread.startswith("ticket-") and thread[7:].isdigit():
+        ticket = Ticket.objects.filter(pk=int(thread[7:])).first()
+        if ticket:
+            return ticket
+    number = mail.ticket_number
+    return Ticket.objects.filter(number=number).first() if number else None
+
+
+# --- the unit -------------------------------------------------------------------------
+def mail_receive(
+    *, raw: bytes, mailbox: Mailbox | None = None, now: datetime | None = None
+) -> InboundMessage:
+    """Receive one message (idempotent by Message-ID). Raises only on temporary failures."""
+    now = now or clock.now()
+    mail = mailparse.parse(raw, authserv_id=settings.MAIL_AUTHSERV_ID)
+    existing = InboundMessage.objects.filter(key=mail.key).first()
+    if existing:
+        return existing
+    mailbox = mailbox or mailbox_for(mail.recipients)
+    record = InboundMessage(
+        key=mail.key, mailbox=mailbox, sender=mail.sender[:254], sender_name=mail.sender_name,
+        recipients=mail.recipients, subject=mail.subject, body=mail.text, html=mail.html,
+        attachment_names=[p.name for p in mail.attachments], user=_sender(mail),
+        outcome=Outcome.REVIEW, received_at=now,
+    )  # fmt: skip
+    record.raw.save("message.eml", ContentFile(raw), save=False)
+    try:
+        with transaction.atomic():
+            record.save()
+            _dispatch(record, mail, now)
+    except IntegrityError:  # another worker took the same message first
+        record.raw.delete(save=False)
+        found = InboundMessage.objects.filter(key=mail.key).first()
+        if found is None:
+            raise
+        return found
+    except Exception:
+        record.raw.delete(save=False)
+        raise
+    return record
+
+
+def _dispatch(record: InboundMessage, mail: mailparse.Mail, now: datetime) -> None:
+    if mail.automatic or _is_ours(mail):
+        _finish(record, Outcome.IGNORED, mail.automatic or "our own message")
+        return
+    user = record.user
+    target = _replied_ticket(mail)
+    if user is None:
+        _finish(record, Outcome.REVIEW, _("Unknown sender."), ticket=target)
+        return
+    if not _trusted(mail, user, record.mailbox or _project_mailbox(target)):
+        _finish(record, Outcome.REVIEW, _("The sender failed the trust rule."), ticket=target)
+        return
+    try:
+        with transaction.atomic():
+            if target is not None:
+                _comment(record, mail, user, target, now)
+            else:
+                _register(record, mail, user, now)
+    except DomainError as exc:
+        _finish(record, Outcome.REVIEW, str(exc), ticket=target)
+
+
+def _project_mailbox(ticket: Ticket | None) -> Mailbox | None:
+    if ticket is None:
+        return None
+    return Mailbox.objects.filter(project_id=ticket.project_id, is_active=True).first()
+
+
+def _finish(
+    record: InboundMessage, outcome: str, reason: str = "", *, ticket: Ticket | None = None
+) -> None:
+    record.outcome = outcome
+    record.reason = reason[:300]
+    record.ticket = ticket
+    record.save(update_fields=["outcome", "reason", "ticket"])
+
+
+def _comment(
+    record: InboundMessage, mail: mailparse.Mail, user: User, ticket: Ticket, now: datetime
+) -> None:
+    body = mailparse.trim_quote(mail.text) or mail.subject or _("(empty message)")
+    tickets.ticket_add_record(
+        ticket_id=ticket.pk, actor=user, body=body, channel=Channel.EMAIL, now=now
+    )
+    skipped = _attach(ticket, user, mail.attachments, now)
+    _finish(record, Outcome.COMMENT, _skipped_note(skipped), ticket=ticket)
+
+
+def _project_of(record: InboundMessage, user: User) -> int:
+    projects = scoping.visible_projects(user).filter(is_active=True)
+    if record.mailbox and record.mailbox.project_id:
+        if not projects.filter(pk=record.mailbox.project_id).exists():
+            raise PermissionDenied(_("The sender is not a user of this mailbox's project."))
+        return record.mailbox.project_id
+    ids = list(projects.values_list("pk", flat=True)[:2])
+    if len(ids) != 1:
+        raise TransitionError(_("The sender has several projects; an agent chooses one."))
+    return ids[0]
+
+
+def _register(record: InboundMessage, mail: mailparse.Mail, user: User, now: datetime) -> None:
+    if user.role != Role.CUSTOMER:
+        raise PermissionDenied(_("Staff register problems for a customer: review it."))
+    ticket = tickets.ticket_register(
+        actor=user, project_id=_project_of(record, user), product_id=None,
+        title=_title(mail), description=_description(mail), urgency=settings.MAIL_URGENCY,
+        service_type=settings.MAIL_SERVICE_TYPE, channel=Channel.EMAIL, now=now,
+    )  # fmt: skip
+    skipped = _attach(ticket, user, mail.attachments, now)
+    _finish(record, Outcome.TICKET, _skipped_note(skipped), ticket=ticket)
+
+
+def _title(mail: mailparse.Mail) -> str:
+    return (mail.subject or _("(no subject)"))[:200]
+
+
+def _description(mail: mailparse.Mail) -> str:
+    return (mail.text or mail.subject or _("(empty message)"))[:20000]
+
+
+def _attach(ticket: Ticket, actor: User, parts: list[mailparse.Part], now: datetime) -> list[str]:
+    """Attach the files the allow-list accepts; the names of those it refused."""
+    skipped: list[str] = []
+    for part in parts:
+        upload = SimpleUploadedFile(part.name, part.content, part.content_type)
+        try:
+            with transaction.atomic():
+                tickets.attachment_add(
+                    ticket_id=ticket.pk, actor=actor, upload=upload, channel=Channel.EMAIL, now=now
+                )
+        except DomainError:
+            skipped.append(part.name)
+    return skipped
+
+
+def _skipped_note(skipped: list[str]) -> str:
+    if not skipped:
+        return ""
+    return _("Attachments not accepted (kept in the original message): %(names)s") % {
+        "names": ", ".join(skipped)
+    }
+
+
+# --- the review queue -------------------------------------------------------------------
+def may_review(user: User) -> bool:
+    return user.is_vendor_staff and user.role in {Role.AGENT, Role.OPS, Role.ADMIN}
+
+
+def _lock_for_review(message_id: int, actor: User) -> InboundMessage:
+    if not may_review(actor):
+        raise PermissionDenied(_("Only the service desk reviews received e-mail."))
+    record = InboundMessage.objects.select_for_update().filter(pk=message_id).first()
+    if record is None:
+        raise NotFound(_("No such e-mail."))
+    if record.outcome != Outcome.REVIEW:
+        raise TransitionError(_("This e-mail has already been dealt with."))
+    return record
+
+
+def _reparse(record: InboundMessage) -> mailparse.Mail:
+    with record.raw.open("rb") as handle:
+        return mailparse.parse(handle.read(), authserv_id=settings.MAIL_AUTHSERV_ID)
+
+
+def _reviewed(
+    record: InboundMessage, actor: User, outcome: str, now: datetime, **kw: object
+) -> None:
+    record.outcome = outcome
+    record.reviewed_by = actor
+    record.reviewed_at = now
+    for name, value in kw.items():
+        setattr(record, name, value)
+    record.save()
+
+
+@transaction.atomic
+def mail_register(
+    *,
+    message_id: int,
+    actor: User,
+    reporter_id: int | None,
+    project_id: int | None,
+    now: datetime | None = None,
+) -> Ticket:
+    """An agent registers a reviewed e-mail as a problem of a customer user."""
+    now = now or clock.now()
+    record = _lock_for_review(message_id, actor)
+    mail = _reparse(record)
+    ticket = tickets.ticket_register(
+        actor=actor, project_id=project_id, product_id=None, title=_title(mail),
+        description=_description(mail), urgency=settings.MAIL_URGENCY,
+        service_type=settings.MAIL_SERVICE_TYPE, channel=Channel.EMAIL,
+        reporter_id=reporter_id, now=now,
+    )  # fmt: skip
+    skipped = _attach(ticket, actor, mail.attachments, now)
+    _reviewed(record, actor, Outcome.TICKET, now, ticket=ticket, reason=_skipped_note(skipped))
+    return ticket
+
+
+@transaction.atomic
+def mail_append(
+    *, message_id: int, actor: User, ticket_number: str, now: datetime | None = None
+) -> Ticket:
+    """An agent adds a reviewed e-mail to a problem, as a record naming its sender."""
+    now = now or clock.now()
+    record = _lock_for_review(message_id, actor)
+    ticket = Ticket.objects.filter(number=(ticket_number or "").strip()).first()
+    if ticket is None:
+        raise NotFound(_("No problem has this number."))
+    mail = _reparse(record)
+    header = _("E-mail from %(sender)s: %(subject)s") % {
+        "sender": record.sender, "subject": record.subject,
+    }  # fmt: skip
+    tickets.ticket_add_record(
+        ticket_id=ticket.pk, actor=actor, body=f"{header}\n\n{mailparse.trim_quote(mail.text)}",
+        channel=Channel.EMAIL, now=now,
+    )  # fmt: skip
+    skipped = _attach(ticket, actor, mail.attachments, now)
+    _reviewed(record, actor, Outcome.COMMENT, now, ticket=ticket, reason=_skipped_note(skipped))
+    return ticket
+
+
+@transaction.atomic
+def mail_discard(
+    *, message_id: int, actor: User, reason: str, now: datetime | None = None
+) -> InboundMessage:
+    """An agent discards a reviewed e-mail (spam, forged, not for us); it stays on record."""
+    now = now or clock.now()
+    record = _lock_for_review(message_id, actor)
+    reason = tickets.clean_text(reason, "reason", limit=300)
+    _reviewed(record, actor, Outcome.DISCARDED, now, reason=reason)
+    return record

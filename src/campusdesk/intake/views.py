@@ -1,0 +1,122 @@
+"""The review queue of received e-mail: the service desk decides what becomes of it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from campusdesk.accounts.models import User
+from campusdesk.core import scoping
+from campusdesk.core.errors import DomainError
+from campusdesk.core.http import current_user, show_errors
+from campusdesk.intake import forms, inbound
+from campusdesk.intake.models import InboundMessage
+
+Outcome = InboundMessage.Outcome
+
+
+def _reviewer(request: HttpRequest) -> User:
+    user = current_user(request)
+    if not inbound.may_review(user):
+        raise PermissionDenied
+    return user
+
+
+@login_required
+def mail_list(request: HttpRequest) -> HttpResponse:
+    _reviewer(request)
+    outcome = request.GET.get("outcome", Outcome.REVIEW)
+    if outcome not in Outcome.values and outcome != "all":
+        outcome = Outcome.REVIEW
+    mails = InboundMessage.objects.select_related("ticket", "user").order_by("-received_at", "-id")
+    if outcome != "all":
+        mails = mails.filter(outcome=outcome)
+    page = Paginator(mails, 50).get_page(request.GET.get("page"))
+    counts = {Outcome.REVIEW: InboundMessage.objects.filter(outcome=Outcome.REVIEW).count()}
+    return render(request, "intake/mail_list.html", {
+        "page": page, "outcome": outcome, "outcomes": Outcome.choices, "counts": counts,
+    })  # fmt: skip
+
+
+def _forms(user: User, mail: InboundMessage, data: Any = None, step: str = "") -> dict[str, Any]:
+    projects = scoping.visible_projects(user).filter(is_active=True).select_related("organisation")
+    initial = {  # the sender, if a customer; the project of the address it was sent to
+        "reporter": mail.user_id if mail.user and not mail.user.is_vendor_staff else None,
+        "project": mail.mailbox.project_id if mail.mailbox else None,
+    }
+    register = forms.RegisterForm(
+        data if step == "register" else None, projects=projects, initial=initial
+    )
+    return {
+        "register_form": register,
+        "append_form": forms.AppendForm(data if step == "append" else None),
+        "discard_form": forms.DiscardForm(data if step == "discard" else None),
+    }
+
+
+@login_required
+def mail_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = _reviewer(request)
+    mail = get_object_or_404(
+        InboundMessage.objects.select_related("ticket", "user", "mailbox"), pk=pk
+    )
+    return render(request, "intake/mail_detail.html", {"mail": mail, **_forms(user, mail)})
+
+
+@login_required
+def mail_original(request: HttpRequest, pk: int) -> FileResponse:
+    """The message as received (.eml), for the service desk only."""
+    _reviewer(request)
+    mail = get_object_or_404(InboundMessage, pk=pk)
+    if not mail.raw:
+        raise Http404
+    return FileResponse(
+        mail.raw.open("rb"), as_attachment=True, filename=f"mail-{mail.pk}.eml",
+        content_type="message/rfc822",
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def mail_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
+    user = _reviewer(request)
+    mail = get_object_or_404(
+        InboundMessage.objects.select_related("ticket", "user", "mailbox"), pk=pk
+    )
+    context = _forms(user, mail, request.POST, step)
+    form = context.get(f"{step}_form")
+    if form is None:
+        raise Http404
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if step == "register":
+                ticket = inbound.mail_register(
+                    message_id=pk, actor=user, reporter_id=data["reporter"].pk,
+                    project_id=data["project"].pk,
+                )  # fmt: skip
+                messages.success(
+                    request, _("Registered as %(number)s.") % {"number": ticket.number}
+                )
+                return redirect("tickets:detail", ticket.pk)
+            if step == "append":
+                ticket = inbound.mail_append(
+                    message_id=pk, actor=user, ticket_number=data["ticket_number"]
+                )
+                messages.success(request, _("Added to %(number)s.") % {"number": ticket.number})
+                return redirect("tickets:detail", ticket.pk)
+            inbound.mail_discard(message_id=pk, actor=user, reason=data["reason"])
+            messages.success(request, _("The e-mail was discarded."))
+            return redirect("intake:mail_list")
+        except DomainError as error:
+            show_errors(form, error)
+    return render(request, "intake/mail_detail.html", {"mail": mail, "open": step, **context},
+                  status=400)  # fmt: skip
