@@ -14,6 +14,7 @@ from campusdesk.notify.api import (
     WebhooksView,
 )
 from campusdesk.ops import api as ops
+from campusdesk.reports import api as reports
 from campusdesk.sla.api import CalendarDayView, PreviewView
 from campusdesk.tickets.api import TicketViewSet
 
@@ -55,5 +56,7 @@ urlpatterns = [
     path("complaints/<int:pk>/assign/", ops.ComplaintStepView.as_view(step="assign")),
     path("complaints/<int:pk>/notes/", ops.ComplaintStepView.as_view(step="notes")),
     path("complaints/<int:pk>/resolve/", ops.ComplaintStepView.as_view(step="resolve")),
+    path("reports/service/", reports.ServiceReportView.as_view(), name="reports-service"),
+    path("reports/kpi/", reports.KpiView.as_view(), name="reports-kpi"),
     path("", include(router.urls)),
 ]

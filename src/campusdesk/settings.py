@@ -106,6 +106,7 @@ INSTALLED_APPS = [
     "campusdesk.notify",
     "campusdesk.kb",
     "campusdesk.intake",
+    "campusdesk.reports",
 ]
 
 MIDDLEWARE = [

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("campusdesk.ops.urls")),
     path("", include("campusdesk.notify.urls")),
     path("", include("campusdesk.kb.urls")),
+    path("", include("campusdesk.reports.urls")),
     path("intake/", include("campusdesk.intake.urls")),
     path("accounts/", include("campusdesk.accounts.urls")),
     path("admin/", admin.site.urls),

@@ -24,6 +24,7 @@ def load(*, tickets: bool = True) -> list[Login]:
     from campusdesk.intake import demo as intake_demo
     from campusdesk.kb import demo as kb_demo
     from campusdesk.ops import demo as ops_demo
+    from campusdesk.reports import demo as reports_demo
     from campusdesk.sla import defaults as sla_defaults
     from campusdesk.tickets import demo as tickets_demo
 
@@ -35,6 +36,7 @@ def load(*, tickets: bool = True) -> list[Login]:
         ops_demo.load(people)
         kb_demo.load(people)
         intake_demo.load(people, projects)
+        reports_demo.load(people, projects)
     return [
         Login(u.username, str(u.get_role_display()), str(u.organisation or ""))
         for u in people.values()

@@ -1,0 +1,119 @@
+"""/api/v1/reports/: the service report (JSON, xlsx, PDF) and the KPIs."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.http import QueryDict
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.renderers import BaseRenderer, JSONRenderer
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from campusdesk.core import clock
+from campusdesk.core.errors import PermissionDenied, ValidationError
+from campusdesk.core.http import current_user
+from campusdesk.reports import exports, forms, kpi
+from campusdesk.reports import report as reports
+
+
+class _FileRenderer(BaseRenderer):
+    """Passes the bytes the view made; chosen by ``?format=``."""
+
+    charset = None
+    render_style = "binary"
+
+    def render(self, data: Any, accepted_media_type: str | None = None,
+               renderer_context: Mapping[str, Any] | None = None) -> Any:  # fmt: skip
+        return data
+
+
+class XlsxRenderer(_FileRenderer):
+    media_type = exports.XLSX_TYPE
+    format = "xlsx"
+
+
+class PdfRenderer(_FileRenderer):
+    media_type = "application/pdf"
+    format = "pdf"
+
+
+def _int(params: QueryDict, name: str) -> int | None:
+    raw = params.get(name, "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 12:
+        raise ValidationError(fields={name: ["A whole number."]})
+    return int(raw)
+
+
+REPORT_PARAMS = [
+    OpenApiParameter("project", int, description="Project id (or organisation)."),
+    OpenApiParameter("organisation", int, description="Organisation id: all its projects."),
+    OpenApiParameter("period", str, description="2026-11 (month) or 2026-Q4 (quarter)."),
+    OpenApiParameter("from", OpenApiTypes.DATE, description="Custom period: first day."),
+    OpenApiParameter("to", OpenApiTypes.DATE, description="Custom period: last day."),
+    OpenApiParameter("format", str, enum=["json", "xlsx", "pdf"]),
+]
+
+
+class ServiceReportView(APIView):
+    """The service report (服务情况报表) of a customer's project for a period."""
+
+    renderer_classes = [JSONRenderer, XlsxRenderer, PdfRenderer]
+
+    @extend_schema(
+        parameters=REPORT_PARAMS,
+        responses={
+            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, exports.XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY),
+            (200, "application/pdf"): OpenApiResponse(OpenApiTypes.BINARY),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        user = current_user(request)
+        params = request.query_params
+        period = forms.period_from(params)
+        scope = reports.scope_for(
+            user, project_id=_int(params, "project"), organisation_id=_int(params, "organisation")
+        )
+        data = reports.as_dict(reports.build(scope, period, clock.now()))
+        kind = getattr(request.accepted_renderer, "format", "json")
+        if kind == "xlsx":
+            rows = list(reports.all_requests(scope, period).values(*exports.REQUEST_FIELDS))
+            return _download(exports.xlsx(data, rows), exports.XLSX_TYPE, data, "xlsx")
+        if kind == "pdf":
+            return _download(exports.pdf(data), "application/pdf", data, "pdf")
+        return Response(data)
+
+
+def _download(body: bytes, content_type: str, data: dict[str, Any], extension: str) -> Response:
+    response = Response(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{exports.filename(data, extension)}"'
+    return response
+
+
+class KpiView(APIView):
+    """KPIs of the tickets the filters select (vendor staff)."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("from", OpenApiTypes.DATE),
+            OpenApiParameter("to", OpenApiTypes.DATE),
+            OpenApiParameter("period", str),
+            *[OpenApiParameter(n, int) for n in forms.ID_FILTERS],
+            OpenApiParameter("severity", str, enum=["SIS1", "SIS2", "SIS3"]),
+        ],
+        responses={200: OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request) -> Response:
+        user = current_user(request)
+        if not user.is_vendor_staff:
+            raise PermissionDenied()
+        filters = forms.kpi_filters(request.query_params, clock.now())
+        now = clock.now()
+        found = kpi.tickets(user, filters)
+        return Response(reports.kpi_dict(kpi.compute(found, filters, now)))

@@ -1,0 +1,87 @@
+"""Demo history for the reports: last month's problems of 新疆师范大学, handled from end to end,
+so that the service report of last month has figures, recurring problems and suggestions."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from campusdesk.accounts.models import User
+from campusdesk.catalog.models import Project
+from campusdesk.core import clock
+from campusdesk.kb import services as kb
+from campusdesk.reports import periods
+from campusdesk.tickets import services
+from campusdesk.tickets.models import Ticket
+
+MARKER = "（上月）"
+
+Spec = tuple[str, str, str, int, int, bool, str]
+
+#: title, service type, severity, hours to the solution, rating, rejected?, out of scope
+HISTORY: list[Spec] = [
+    ("成绩录入页面保存缓慢", "fault", "SIS2", 6, 5, False, ""),
+    ("成绩录入页面保存报错", "bug", "SIS2", 30, 3, True, ""),
+    ("成绩录入后无法提交审核", "bug", "SIS2", 12, 4, False, ""),
+    ("如何批量导入导师名单", "consultation", "SIS3", 5, 5, False, ""),
+    ("如何设置学位申请时间", "consultation", "SIS3", 4, 5, False, ""),
+    ("如何导出在校研究生名单", "consultation", "SIS3", 3, 4, False, ""),
+    ("如何修改培养方案课程", "consultation", "SIS3", 6, 5, False, ""),
+    ("如何重置导师登录密码", "consultation", "SIS3", 2, 5, False, ""),
+    ("服务器更换IP后系统无法访问", "support", "SIS1", 3, 4, False, "network"),
+    ("域名变更后单点登录失败", "support", "SIS2", 9, 2, True, "network"),
+    ("机房断电后数据库无法启动", "incident", "SIS1", 5, 3, False, "power_loss"),
+    ("学位系统升级到新版本", "support", "SIS3", 20, 4, False, "expansion"),
+]
+
+
+def _handle(project: Project, people: dict[str, User], start: datetime, spec: Spec) -> None:
+    title, service_type, severity, hours, rating, rejected, change = spec
+    user, eng, ex2 = people["user"], people["engineer"], people["expert2"]
+    hour = timedelta(hours=1)
+    ticket = services.ticket_register(
+        actor=user, project_id=project.pk, product_id=project.product_id,
+        title=f"{title}{MARKER}", description=f"{title}，请协助处理。", urgency="medium",
+        service_type=service_type, channel="web" if service_type != "support" else "phone",
+        now=start,
+    )  # fmt: skip
+    services.ticket_accept(ticket_id=ticket.pk, actor=eng, severity=severity,
+                           committed_resolution_at=start + 24 * hour, now=start + hour)  # fmt: skip
+    if service_type == "incident":
+        services.ticket_escalate(ticket_id=ticket.pk, actor=eng, reason="需要工程专家",
+                                 now=start + 2 * hour)  # fmt: skip
+        services.ticket_accept(ticket_id=ticket.pk, actor=ex2, now=start + 3 * hour,
+                               committed_resolution_at=start + 12 * hour)  # fmt: skip
+        services.incident_report_save(ticket_id=ticket.pk, actor=ex2, now=start + 4 * hour, fields={
+            "what_happened": "机房断电后数据库无法启动", "cause": "断电导致数据文件损坏",
+            "solution": "从备份恢复", "responsible_person": "工程专家 孙涛",
+            "improvements": "配置UPS并定期演练备份恢复"})  # fmt: skip
+    handler = ex2 if service_type == "incident" else eng
+    if change:
+        services.ticket_mark_out_of_scope(ticket_id=ticket.pk, actor=handler, change_type=change,
+                                          workload_hours="4", now=start + 2 * hour)  # fmt: skip
+    if rejected:
+        services.ticket_request_close(ticket_id=ticket.pk, actor=handler, solution="已处理",
+                                      now=start + (hours // 2) * hour)  # fmt: skip
+        services.ticket_reject_close(ticket_id=ticket.pk, actor=user, reason="仍有问题",
+                                     now=start + (hours // 2 + 1) * hour)  # fmt: skip
+    services.ticket_request_close(ticket_id=ticket.pk, actor=handler, solution="已处理并验证。",
+                                  now=start + hours * hour)  # fmt: skip
+    services.ticket_close(ticket_id=ticket.pk, actor=user, rating=rating, workload_hours="2",
+                          now=start + (hours + 2) * hour)  # fmt: skip
+    if rating <= 3 or severity == "SIS1":
+        kb.retrospective_record(
+            ticket_id=ticket.pk, actor=ex2, findings="复盘：原因已查明。",
+            root_cause="environment" if change else "product_bug",
+            tags=["成绩录入"] if "成绩" in title else ["环境变更"], case_needed=False,
+            now=start + (hours + 30) * hour,
+        )  # fmt: skip
+
+
+def load(people: dict[str, User], projects: dict[str, Project]) -> None:
+    project = projects["xjnu"]
+    if Ticket.objects.filter(project=project, title__endswith=MARKER).exists():
+        return  # loaded before
+    last = periods.previous_month(clock.now())
+    for index, spec in enumerate(HISTORY):
+        day = min(2 + index * 2, last.days - 3)
+        _handle(project, people, last.start + timedelta(days=day, hours=1), spec)

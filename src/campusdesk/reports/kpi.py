@@ -1,0 +1,402 @@
+"""Performance figures (绩效考核, R-OPS-4) of a set of tickets, read from the timeline.
+
+Every figure is a count of tickets (or of timeline events) that satisfy a named
+condition; the same condition answers the drill-down, so a figure and the list
+behind it never disagree. The aggregation runs in the database: one query for the
+ticket counts, one per kind of event, two per percentile.
+
+Definitions (written on the KPI page too):
+
+1. Acceptance within 24 h: each acceptance (受理) by a tier, measured from when the
+   ticket reached that tier (registration, or the escalation to it); a ticket still
+   waiting at a tier for 24 h or more counts as late.
+2. Response and resolution within the SIS target: the first response / the solution
+   the customer was last asked to confirm, against the ticket's respond_by /
+   resolve_by deadlines, which already stand still while it waits for the customer.
+   A rejected solution does not count; an open ticket past its deadline is late
+   unless its clock stands still.
+3. Resolution by the committed time: the solution against the commitment in force
+   (after an escalation, the new tier's).
+4. Times are wall time from registration; percentiles use the nearest rank.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    Exists,
+    F,
+    FloatField,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from campusdesk.accounts.models import User
+from campusdesk.core import clock
+from campusdesk.ops.models import Complaint
+from campusdesk.reports.periods import Period
+from campusdesk.tickets import selectors
+from campusdesk.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent
+
+ACCEPT_WITHIN = timedelta(hours=24)
+LIMIT = ACCEPT_WITHIN.total_seconds()
+OPEN = [str(s) for s in OPEN_STATUSES]
+
+
+@dataclass(frozen=True)
+class KpiFilters:
+    """Which tickets: registered in ``period``, of these customers, handled by whom."""
+
+    period: Period | None = None
+    organisation: int | None = None
+    project: int | None = None
+    product: int | None = None
+    region: int | None = None
+    manager: int | None = None
+    person: int | None = None
+    tier: int | None = None
+    severity: str = ""
+
+    def query(self) -> dict[str, str]:
+        """The query string that names these filters (for links)."""
+        result: dict[str, str] = {}
+        if self.period is not None:
+            result["from"] = self.period.first.isoformat()
+            result["to"] = self.period.last.isoformat()
+        for name in ("organisation", "project", "product", "region", "manager", "person", "tier"):
+            if getattr(self, name) is not None:
+                result[name] = str(getattr(self, name))
+        if self.severity:
+            result["severity"] = self.severity
+        return result
+
+
+def tickets(user: User, filters: KpiFilters) -> QuerySet[Ticket]:
+    """The tickets ``user`` may see that ``filters`` select."""
+    found = selectors.visible_tickets(user)
+    if filters.period is not None:
+        period = filters.period
+        found = found.filter(created_at__gte=period.start, created_at__lt=period.end)
+    exact = {
+        "project_id": filters.project,
+        "project__organisation_id": filters.organisation,
+        "product_id": filters.product,
+        "project__organisation__region_id": filters.region,
+        "project__service_manager_id": filters.manager,
+        "severity": filters.severity or None,
+    }
+    found = found.filter(**{k: v for k, v in exact.items() if v is not None})
+    if filters.tier is not None:  # handled at that tier: accepted there, or there now
+        accepted = TicketEvent.objects.filter(action="accept", tier=filters.tier)
+        found = found.filter(Q(tier=filters.tier) | Q(id__in=accepted.values("ticket_id")))
+    if filters.person is not None:  # accepted at some tier by them, or theirs now
+        accepted = TicketEvent.objects.filter(action="accept", actor_id=filters.person)
+        found = found.filter(Q(assignee_id=filters.person) | Q(id__in=accepted.values("ticket_id")))
+    return found
+
+
+def _events(filters: KpiFilters, action: str) -> QuerySet[TicketEvent]:
+    """Events of ``action``; with a person or tier chosen, only their own."""
+    events = TicketEvent.objects.filter(action=action)
+    if filters.person is not None:
+        events = events.filter(actor_id=filters.person)
+    if filters.tier is not None:
+        events = events.filter(tier=filters.tier)
+    return events
+
+
+def _arrival(ticket_ref: str, at_ref: str) -> Coalesce:
+    """When the ticket reached the tier it is accepted at: the last escalation before, or
+    its registration."""
+    escalated = TicketEvent.objects.filter(
+        ticket_id=OuterRef(ticket_ref), action="escalate", at__lte=OuterRef(at_ref)
+    ).order_by("-at", "-id")
+    created = F("ticket__created_at") if ticket_ref == "ticket_id" else F("created_at")
+    return Coalesce(Subquery(escalated.values("at")[:1]), created)
+
+
+class Seconds(Func):
+    """Seconds from the second expression to the first, in the database's own arithmetic
+    (SQLite's julianday, PostgreSQL's epoch): no per-row Python function."""
+
+    output_field = FloatField()
+    arity = 2
+    template = "EXTRACT(EPOCH FROM (%(expressions)s))"
+    arg_joiner = " - "
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        template = "((julianday(%(expressions)s)) * 86400.0)"
+        joiner = ") - julianday("
+        return self.as_sql(compiler, connection, template=template, arg_joiner=joiner, **extra)
+
+
+def _acceptances(filters: KpiFilters) -> QuerySet[TicketEvent]:
+    """Acceptance events with their ``delay`` (seconds) since the ticket reached the tier;
+    line 1 is reached at registration, so only escalated tiers need the subquery."""
+    events = _events(filters, "accept")
+    if filters.period is not None:  # an acceptance never precedes its registration
+        events = events.filter(at__gte=filters.period.start)
+    arrived = Case(When(tier=1, then=F("ticket__created_at")), default=_arrival("ticket_id", "at"))
+    return events.annotate(arrived=arrived).annotate(delay=Seconds(F("at"), F("arrived")))
+
+
+def _waiting_too_long(now: datetime) -> Q:
+    """Not accepted at its current tier 24 h after reaching it."""
+    cutoff = now - ACCEPT_WITHIN
+    escalated = TicketEvent.objects.filter(ticket_id=OuterRef("pk"), action="escalate")
+    reached_before = Exists(escalated) & ~Exists(escalated.filter(at__gt=cutoff))
+    never_escalated = ~Exists(escalated) & Q(created_at__lte=cutoff)
+    return Q(status=Status.NEW) & (Q(reached_before) | never_escalated)
+
+
+def _deadline(met_field: str, due_field: str, now: datetime) -> tuple[Q, Q]:
+    """(met, missed) of a deadline; an open ticket whose clock stands still is neither."""
+    met = Q(**{f"{met_field}__isnull": False, f"{met_field}__lte": F(due_field)})
+    still = Q(waiting_since__isnull=False, **{f"{due_field}__gt": F("waiting_since")})
+    overdue = Q(**{f"{met_field}__isnull": True, "status__in": OPEN, f"{due_field}__lte": now})
+    missed = Q(**{f"{met_field}__gt": F(due_field)}) | (overdue & ~still)
+    return met, missed
+
+
+def conditions(filters: KpiFilters, now: datetime) -> dict[str, Q]:
+    """Each drill-down's condition on a ticket, by name."""
+    counted = ~Q(status=Status.WITHDRAWN)
+    accepts = _acceptances(filters).filter(ticket_id=OuterRef("pk"))
+    result = {
+        "all": Q(),
+        "withdrawn": Q(status=Status.WITHDRAWN),
+        "open": Q(status__in=OPEN),
+        "closed": Q(status=Status.CLOSED),
+        "accept_on_time": Q(Exists(accepts.filter(Q(delay__lte=LIMIT)))),
+        "accept_late": Q(Exists(accepts.filter(Q(delay__gt=LIMIT)))) | _waiting_too_long(now),
+        "commit_changed": Q(
+            Exists(_events(filters, "change_commitment").filter(ticket_id=OuterRef("pk")))
+        ),  # fmt: skip
+        "escalated": Q(Exists(_events(filters, "escalate").filter(ticket_id=OuterRef("pk")))),
+        "rated": Q(rating__isnull=False),
+        "rejected": Q(rejection_count__gt=0),
+        "closure_requested": Q(status__in=[Status.PENDING_CLOSE, Status.CLOSED])
+        | Q(rejection_count__gt=0),
+        "urged": Q(urge_count__gt=0),
+        "complained": Q(Exists(Complaint.objects.filter(ticket_id=OuterRef("pk")))),
+        "out_of_scope": ~Q(out_of_scope_type=""),
+    }
+    for name, met_field, due_field in (
+        ("respond", "responded_at", "respond_by"),
+        ("resolve", "resolved_at", "resolve_by"),
+        ("commit", "resolved_at", "committed_resolution_at"),
+    ):
+        met, missed = _deadline(met_field, due_field, now)
+        result[f"{name}_met"], result[f"{name}_missed"] = counted & met, counted & missed
+    for rating in range(1, 6):
+        result[f"rating_{rating}"] = Q(rating=rating)
+    return result
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """``good`` of ``total``; the names of the drill-downs of both parts."""
+
+    good: int
+    total: int
+    good_metric: str
+    bad_metric: str
+
+    @property
+    def bad(self) -> int:
+        return self.total - self.good
+
+    @property
+    def percent(self) -> float | None:
+        return round(100 * self.good / self.total, 1) if self.total else None
+
+
+@dataclass(frozen=True)
+class Spread:
+    """Median and 90th percentile (nearest rank) of a time, over ``count`` tickets."""
+
+    count: int
+    median: timedelta | None
+    p90: timedelta | None
+
+
+@dataclass
+class Kpis:
+    total: int
+    withdrawn: int
+    open: int
+    closed: int
+    acceptance: Ratio
+    response: Ratio
+    resolution: Ratio
+    commitment: Ratio
+    commitment_changes: int
+    tickets_with_commitment_changes: int
+    accept_time: Spread
+    response_time: Spread
+    resolution_time: Spread
+    rated: int
+    rating_average: float | None
+    ratings: dict[int, int]
+    closure_requested: int
+    rejected_tickets: int
+    rejections: int
+    urges: int
+    urged_tickets: int
+    complaints: int
+    escalations: int
+    escalated_tickets: int
+    out_of_scope_tickets: int
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def rejection_rate(self) -> float | None:
+        if not self.closure_requested:
+            return None
+        return round(100 * self.rejected_tickets / self.closure_requested, 1)
+
+
+_COUNTED = (
+    "all", "withdrawn", "open", "closed", "respond_met", "respond_missed", "resolve_met",
+    "resolve_missed", "commit_met", "commit_missed", "rated", "rejected", "closure_requested",
+    "urged", "out_of_scope", "rating_1", "rating_2", "rating_3", "rating_4", "rating_5",
+)  # fmt: skip
+
+
+def _spread(found: QuerySet[Ticket], start: str, end: str) -> Spread:
+    measured = found.exclude(status=Status.WITHDRAWN).filter(**{f"{end}__isnull": False})
+    count = measured.count()
+    if not count:
+        return Spread(0, None, None)
+    ordered = (
+        measured.annotate(took=Seconds(F(end), F(start)))
+        .order_by("took")
+        .values_list("took", flat=True)
+    )
+
+    def rank(share: float) -> timedelta:
+        seconds: float = ordered[max(math.ceil(share * count), 1) - 1]
+        return timedelta(seconds=round(seconds))
+
+    return Spread(count, rank(0.5), rank(0.9))
+
+
+def compute(found: QuerySet[Ticket], filters: KpiFilters, now: datetime | None = None) -> Kpis:
+    """The figures of the tickets ``found`` (from ``tickets()``) at ``now``."""
+    now = now or clock.now()
+    named = conditions(filters, now)
+    counts = found.aggregate(
+        **{name: Count("pk", filter=named[name]) for name in _COUNTED},
+        rating_average=Avg("rating"),
+        rejections=Sum("rejection_count"),
+        urges=Sum("urge_count"),
+    )
+    ids = found.values("pk")
+    accepts = (
+        _acceptances(filters)
+        .filter(ticket_id__in=ids)
+        .aggregate(total=Count("pk"), on_time=Count("pk", filter=Q(delay__lte=LIMIT)))
+    )
+    waiting = found.filter(_waiting_too_long(now)).count()
+    events = TicketEvent.objects.filter(ticket_id__in=ids)
+    changes = events.filter(pk__in=_events(filters, "change_commitment").values("pk"))
+    escalations = events.filter(pk__in=_events(filters, "escalate").values("pk"))
+    changed = changes.aggregate(n=Count("pk"), tickets=Count("ticket_id", distinct=True))
+    escalated = escalations.aggregate(n=Count("pk"), tickets=Count("ticket_id", distinct=True))
+    average = counts["rating_average"]
+
+    def ratio(name: str) -> Ratio:
+        met, missed = counts[f"{name}_met"], counts[f"{name}_missed"]
+        return Ratio(met, met + missed, f"{name}_met", f"{name}_missed")
+
+    return Kpis(
+        total=counts["all"],
+        withdrawn=counts["withdrawn"],
+        open=counts["open"],
+        closed=counts["closed"],
+        acceptance=Ratio(
+            accepts["on_time"], accepts["total"] + waiting, "accept_on_time", "accept_late"
+        ),  # fmt: skip
+        response=ratio("respond"),
+        resolution=ratio("resolve"),
+        commitment=ratio("commit"),
+        commitment_changes=changed["n"],
+        tickets_with_commitment_changes=changed["tickets"],
+        accept_time=_spread(found, "created_at", "accepted_at"),
+        response_time=_spread(found, "created_at", "responded_at"),
+        resolution_time=_spread(found, "created_at", "resolved_at"),
+        rated=counts["rated"],
+        rating_average=round(float(average), 2) if average is not None else None,
+        ratings={n: counts[f"rating_{n}"] for n in range(1, 6)},
+        closure_requested=counts["closure_requested"],
+        rejected_tickets=counts["rejected"],
+        rejections=counts["rejections"] or 0,
+        urges=counts["urges"] or 0,
+        urged_tickets=counts["urged"],
+        complaints=Complaint.objects.filter(ticket_id__in=ids).count(),
+        escalations=escalated["n"],
+        escalated_tickets=escalated["tickets"],
+        out_of_scope_tickets=counts["out_of_scope"],
+    )
+
+
+def drill(found: QuerySet[Ticket], filters: KpiFilters, metric: str,
+          now: datetime | None = None) -> QuerySet[Ticket]:  # fmt: skip
+    """The tickets behind figure ``metric``; KeyError for an unknown one."""
+    return found.filter(conditions(filters, now or clock.now())[metric])
+
+
+def metric_names() -> frozenset[str]:
+    return frozenset(conditions(KpiFilters(), clock.now()))
+
+
+#: groupings of the per-row table: field of the ticket → what it is
+GROUPS = {
+    "assignee": "assignee_id",
+    "project": "project_id",
+    "organisation": "project__organisation_id",
+    "tier": "tier",
+    "severity": "severity",
+    "region": "project__organisation__region_id",
+}
+
+
+def breakdown(found: QuerySet[Ticket], by: str, now: datetime | None = None,
+              limit: int = 200) -> list[dict[str, Any]]:  # fmt: skip
+    """Key figures per ``by`` (a key of GROUPS) in one grouped query, the largest first."""
+    named = conditions(KpiFilters(), now or clock.now())
+    names = ("all", "open", "resolve_met", "resolve_missed", "commit_met", "commit_missed",
+             "rated", "rejected", "closure_requested", "urged")  # fmt: skip
+    rows = (
+        found.values(key=F(GROUPS[by]))
+        .annotate(**{n: Count("pk", filter=named[n]) for n in names}, rating_average=Avg("rating"))
+        .order_by("-all")[:limit]
+    )
+    result = []
+    for row in rows:
+        resolve = Ratio(row["resolve_met"], row["resolve_met"] + row["resolve_missed"], "", "")
+        commit = Ratio(row["commit_met"], row["commit_met"] + row["commit_missed"], "", "")
+        average = row["rating_average"]
+        rating = round(float(average), 2) if average else None
+        result.append(
+            {**row, "resolution": resolve.percent, "commitment": commit.percent,
+             "rating_average": rating}
+        )  # fmt: skip
+    return result
+
+
+def with_period(filters: KpiFilters, period: Period) -> KpiFilters:
+    return replace(filters, period=period)

@@ -1,0 +1,139 @@
+"""Report pages: the dashboard of each role, the KPI page with its drill-downs, the service
+report."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from campusdesk.accounts.models import User
+from campusdesk.core import clock, scoping
+from campusdesk.core.errors import NotFound, ValidationError
+from campusdesk.core.http import current_user
+from campusdesk.reports import charts, exports, forms, kpi, periods, selectors
+from campusdesk.reports import report as reports
+from campusdesk.tickets import selectors as ticket_selectors
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    """The reports home of each role (R-OPS-4/5): what this person is answerable for."""
+    user = current_user(request)
+    now = clock.now()
+    context = selectors.dashboard(user, now)
+    return render(request, "reports/dashboard.html", context)
+
+
+def _filters(request: HttpRequest, user: User) -> tuple[forms.KpiFilterForm, kpi.KpiFilters]:
+    if not user.is_vendor_staff:
+        raise PermissionDenied
+    try:
+        filters = forms.kpi_filters(request.GET, clock.now())
+    except ValidationError as error:
+        raise Http404(str(error)) from error
+    return forms.KpiFilterForm(request.GET or None, user=user), filters
+
+
+@login_required
+def kpi_page(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    form, filters = _filters(request, user)
+    now = clock.now()
+    found = kpi.tickets(user, filters)
+    figures = kpi.compute(found, filters, now)
+    context: dict[str, Any] = {
+        **selectors.figure_rows(figures),
+        "form": form,
+        "filters": filters,
+        "k": figures,
+        "drill_query": urlencode(filters.query()),
+        "people": selectors.named_rows(kpi.breakdown(found, "assignee", now, limit=50), "assignee"),
+        "tiers": selectors.named_rows(kpi.breakdown(found, "tier", now), "tier"),
+    }
+    return render(request, "reports/kpi.html", context)
+
+
+@login_required
+def drill(request: HttpRequest) -> HttpResponse:
+    """The tickets behind one figure of the KPI page."""
+    user = current_user(request)
+    _form, filters = _filters(request, user)
+    metric = request.GET.get("metric", "all")
+    if metric not in kpi.metric_names():
+        raise Http404
+    found = kpi.drill(kpi.tickets(user, filters), filters, metric, clock.now())
+    found = found.select_related(*ticket_selectors.LIST_RELATED).order_by("-created_at", "-id")
+    page = Paginator(found, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {"page": page, "tickets": page.object_list, "metric": metric,
+               "label": selectors.metric_label(metric), "filters": filters,
+               "query": query.urlencode(), "back": urlencode(filters.query())}  # fmt: skip
+    return render(request, "reports/drill.html", context)
+
+
+def _int(raw: str | None) -> int | None:
+    return int(raw) if raw and raw.isdigit() and len(raw) < 12 else None
+
+
+@login_required
+def service(request: HttpRequest) -> HttpResponse:
+    """The service report page; without a project, the list of reports the user may open."""
+    user = current_user(request)
+    now = clock.now()
+    project_id, organisation_id = (
+        _int(request.GET.get("project")),
+        _int(request.GET.get("organisation")),
+    )
+    try:
+        given = any(request.GET.get(n) for n in ("period", "from", "to"))
+        period = forms.period_from(request.GET) if given else periods.previous_month(now)
+    except ValidationError as error:
+        raise Http404(str(error)) from error
+    if project_id is None and organisation_id is None:
+        projects = scoping.visible_projects(user).select_related("organisation", "product")
+        return render(request, "reports/service_index.html", {
+            "projects": projects.order_by("organisation__name", "name")[:500],
+            "period": period,
+        })  # fmt: skip
+    try:
+        scope = reports.scope_for(user, project_id=project_id, organisation_id=organisation_id)
+    except NotFound as error:
+        raise Http404(str(error)) from error
+    report = reports.build(scope, period, now)
+    data = reports.as_dict(report)
+    return render(request, "reports/service.html", _service_context(report, data, request))
+
+
+def _service_context(report: reports.ServiceReport, data: dict[str, Any],
+                     request: HttpRequest) -> dict[str, Any]:  # fmt: skip
+    titles = reports.dimension_titles()
+    query = request.GET.copy()
+    query.pop("format", None)
+    labels = [p.day.strftime("%m-%d") for p in report.trend]
+    trend = charts.trend_svg(labels, [
+        (str(exports.trend_names()[0]), [p.registered for p in report.trend]),
+        (str(exports.trend_names()[1]), [p.closed for p in report.trend]),
+    ])  # fmt: skip
+    dimension_charts = [
+        (titles[name], charts.bars_svg([(line.label, line.count) for line in report.totals[name]]))
+        for name in ("service_type", "severity", "status", "channel", "product")
+    ]
+    ratings = charts.bars_svg([(f"{n} ★", report.kpis.ratings[n]) for n in range(5, 0, -1)])
+    return {
+        "report": report,
+        "data": data,
+        "summary": exports.summary_rows(data),
+        "title": exports.title(data),
+        "trend_chart": trend,
+        "dimension_charts": dimension_charts,
+        "ratings_chart": ratings,
+        "query": query.urlencode(),
+        "kpi_query": urlencode(report.scope.kpi_filters(report.period).query()),
+    }
