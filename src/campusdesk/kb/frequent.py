@@ -9,8 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.db.models import Q
-
 from campusdesk.accounts.models import User
 from campusdesk.catalog.models import ProductExpert
 from campusdesk.core import clock, scoping
@@ -74,16 +72,25 @@ def frequent_problems(
         home.tickets.append(ticket)
         home.terms |= terms
     found = [g for g in groups if g.size >= min_size]
+    linked = _linked_cases([t.pk for g in found for t in g.tickets])
     for group in found:
-        group.covered_by = _covering_case(group, user)
+        group.covered_by = _covering_case(group, user, linked)
     return sorted(found, key=lambda g: (g.covered_by is not None, -g.size))
 
 
-def _covering_case(group: Group, user: User) -> Article | None:
-    linked = Article.objects.filter(
-        Q(source_ticket__in=group.tickets), status=Article.Status.PUBLISHED
-    ).first()
-    if linked is not None:
-        return linked
+def _linked_cases(ticket_ids: list[int]) -> dict[int, Article]:
+    """The published case made from each of these tickets, in one query for all groups."""
+    linked: dict[int, Article] = {}
+    cases = Article.objects.filter(source_ticket__in=ticket_ids, status=Article.Status.PUBLISHED)
+    for article in cases.order_by("pk"):
+        if article.source_ticket_id is not None:
+            linked.setdefault(article.source_ticket_id, article)
+    return linked
+
+
+def _covering_case(group: Group, user: User, linked: dict[int, Article]) -> Article | None:
+    for ticket in group.tickets:
+        if ticket.pk in linked:
+            return linked[ticket.pk]
     best = search.search(group.tickets[0].title, user=user, product_id=group.product_id, limit=1)
     return best[0][0] if best and best[0][1] >= COVERED else None
