@@ -23,6 +23,9 @@ sys.path.insert(0, str(SRC))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campusdesk.settings")
 
 
+PAGE = 25  # the list pages' size (tickets.views.PAGE_SIZE)
+
+
 def main() -> None:
     import django
 
@@ -31,6 +34,7 @@ def main() -> None:
 
     from campusdesk.accounts.models import User
     from campusdesk.catalog.models import Product, Project
+    from campusdesk.core import paging
     from campusdesk.core.gen import PASSWORD, words
     from campusdesk.tickets.models import Ticket
 
@@ -44,6 +48,14 @@ def main() -> None:
         open=Count("tickets", filter=Q(tickets__status="in_progress")), total=Count("tickets")
     ).order_by("id")
     queues = [{"key": p.code, "id": p.pk, "open": p.open, "total": p.total} for p in products]
+    for queue in queues:  # the deep page, 90 % down the queue, is reached by its cursor
+        skip = int(queue["open"] * 0.9) // PAGE * PAGE
+        before_it = (
+            Ticket.objects.filter(product_id=queue["id"], status="in_progress")
+            .order_by("-created_at", "-id")[max(skip - 1, 0) : skip]
+            .first()
+        )
+        queue["deep_after"] = paging.cursor_of(before_it) if before_it and skip else ""
     rng = random.Random(args.seed + 1)
     last = Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0
     first = Ticket.objects.order_by("id").values_list("id", flat=True).first() or 0

@@ -10,9 +10,10 @@
 * detail: ``/tickets/<id>/``, the ticket page with its timeline, deadlines and actions.
 * create: ``POST /api/v1/tickets/`` (JSON; session + CSRF header), registered on behalf of a
   customer of one of the first 200 projects.
+* list_deep uses the ``deep_after`` cursor of each queue (bench/manifest.py): pages are
+  keyset pages (core.paging), reached by the row they continue from, not by a number.
 """
 
-PAGE = 25
 WORDS = "成绩 选课 排课 奖学金 宿舍 单点登录 报销 学籍 答辩 考勤 门禁 招生".split()  # noqa: SIM905
 
 
@@ -34,17 +35,13 @@ def list_first(m, i):
     }
 
 
-def deep_page(q):
-    # the page that holds the problem at 90 % of the queue (1-based pages)
-    return max(1, int(q["open"] * 0.9) // PAGE + 1)
-
-
 def list_deep(m, i):
+    """The page 90 % down the queue, by the cursor the manifest found for it (keyset)."""
     q = _queue(m, i)
     return {
         "method": "GET",
         "path": "/queue/in_progress/",
-        "params": {"product": str(q["id"]), "page": str(deep_page(q))},
+        "params": {"product": str(q["id"]), "after": q.get("deep_after", "")},
         "expect": (200,),
     }
 
@@ -81,13 +78,6 @@ def api_list(m, i):
     }
 
 
-def list_all_deep(m, i):
-    q = _queue(m, i)
-    page = max(1, int(q["total"] * 0.9) // PAGE + 1)
-    return {"method": "GET", "path": "/tickets/", "params": {"product": str(q["id"]),
-            "page": str(page)}, "expect": (200,)}  # fmt: skip
-
-
 def watch_overdue(m, i):
     return {"method": "GET", "path": "/ops/overdue/", "expect": (200,)}
 
@@ -121,7 +111,7 @@ ADAPTER = {
     "requests": {
         "ceiling": ceiling, "create": create, "list_first": list_first, "list_deep": list_deep,
         "search": search, "detail": detail,
-        "api_list": api_list, "list_all_deep": list_all_deep, "watch_overdue": watch_overdue,
+        "api_list": api_list, "watch_overdue": watch_overdue,
         "kb_suggest": kb_suggest, "home": home,
     },
 }  # fmt: skip

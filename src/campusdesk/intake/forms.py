@@ -9,13 +9,16 @@ from django.utils.translation import gettext_lazy as _
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.catalog.models import Project
+from campusdesk.core.widgets import FastSelect
 
 
 class RegisterForm(forms.Form):
     reporter = forms.ModelChoiceField(
-        label=_("Customer user"), queryset=User.objects.none(), required=True
+        widget=FastSelect, label=_("Customer user"), queryset=User.objects.none(), required=True
     )
-    project = forms.ModelChoiceField(label=_("Project"), queryset=Project.objects.none())
+    project = forms.ModelChoiceField(
+        widget=FastSelect, label=_("Project"), queryset=Project.objects.none()
+    )
 
     def __init__(self, *args: Any, projects: QuerySet[Project], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

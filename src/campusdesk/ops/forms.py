@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from campusdesk.accounts.models import User
+from campusdesk.core.widgets import FastSelect
 from campusdesk.tickets.forms import set_choices
 from campusdesk.tickets.models import Ticket
 
@@ -15,7 +16,10 @@ class ComplaintForm(forms.Form):
     subject = forms.CharField(label=_("subject"), max_length=200)
     body = forms.CharField(label=_("what happened"), widget=forms.Textarea(attrs={"rows": 5}))
     ticket = forms.ModelChoiceField(
-        label=_("about the problem (optional)"), queryset=Ticket.objects.none(), required=False
+        widget=FastSelect,
+        label=_("about the problem (optional)"),
+        queryset=Ticket.objects.none(),
+        required=False,
     )
 
     def __init__(self, *args: Any, tickets: QuerySet[Ticket], **kwargs: Any) -> None:
@@ -24,7 +28,9 @@ class ComplaintForm(forms.Form):
 
 
 class OwnerForm(forms.Form):
-    owner = forms.ModelChoiceField(label=_("owner"), queryset=User.objects.none())
+    owner = forms.ModelChoiceField(
+        widget=FastSelect, label=_("owner"), queryset=User.objects.none()
+    )
 
     def __init__(self, *args: Any, staff: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

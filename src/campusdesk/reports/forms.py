@@ -13,6 +13,7 @@ from campusdesk.accounts.models import Organisation, Region, User
 from campusdesk.accounts.roles import VENDOR_ROLES
 from campusdesk.catalog.models import Product, Project
 from campusdesk.core.errors import ValidationError
+from campusdesk.core.widgets import FastSelect
 from campusdesk.reports import periods
 from campusdesk.reports.kpi import KpiFilters
 from campusdesk.reports.periods import Period
@@ -56,15 +57,21 @@ class KpiFilterForm(forms.Form):
                             widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
     to = forms.DateField(label=_("To"), required=False,
                          widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    organisation = forms.ModelChoiceField(Organisation.objects.none(), required=False,
-                                          label=_("Customer"))  # fmt: skip
-    project = forms.ModelChoiceField(Project.objects.none(), required=False, label=_("Project"))
-    product = forms.ModelChoiceField(Product.objects.none(), required=False, label=_("Product"))
-    region = forms.ModelChoiceField(Region.objects.all(), required=False,
+    organisation = forms.ModelChoiceField(Organisation.objects.none(), widget=FastSelect,
+                                          required=False, label=_("Customer"))  # fmt: skip
+    project = forms.ModelChoiceField(
+        Project.objects.none(), widget=FastSelect, required=False, label=_("Project")
+    )
+    product = forms.ModelChoiceField(
+        Product.objects.none(), widget=FastSelect, required=False, label=_("Product")
+    )
+    region = forms.ModelChoiceField(Region.objects.all(), widget=FastSelect, required=False,
                                     label=_("Team (regional service department)"))  # fmt: skip
-    manager = forms.ModelChoiceField(User.objects.none(), required=False,
+    manager = forms.ModelChoiceField(User.objects.none(), widget=FastSelect, required=False,
                                      label=_("Service manager"))  # fmt: skip
-    person = forms.ModelChoiceField(User.objects.none(), required=False, label=_("Person"))
+    person = forms.ModelChoiceField(
+        User.objects.none(), widget=FastSelect, required=False, label=_("Person")
+    )
     tier = forms.TypedChoiceField(choices=[("", "—"), *Tier.choices], coerce=int,
                                   required=False, empty_value=None, label=_("Tier"))  # fmt: skip
     severity = forms.ChoiceField(choices=[("", "—"), *Severity.choices], required=False,

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campusdesk.accounts.models import User
 from campusdesk.catalog.models import Product, Project
+from campusdesk.core.widgets import FastSelect
 from campusdesk.tickets.models import (
     IncidentReport,
     OutOfScopeType,
@@ -39,7 +40,9 @@ def _text(label: Any, rows: int = 4, required: bool = True) -> forms.CharField:
 
 
 class RegisterForm(forms.Form):
-    project = forms.ModelChoiceField(label=_("project"), queryset=Project.objects.none())
+    project = forms.ModelChoiceField(
+        widget=FastSelect, label=_("project"), queryset=Project.objects.none()
+    )
     title = forms.CharField(label=_("title"), max_length=200)
     description = _text(_("process and symptoms"), rows=6)
     environment = _text(_("system environment"), rows=3, required=False)
@@ -49,7 +52,7 @@ class RegisterForm(forms.Form):
     )
     service_type = forms.ChoiceField(label=_("service type"), choices=ServiceType.choices)
     reporter = forms.ModelChoiceField(
-        label=_("reporter"), queryset=User.objects.none(), required=False
+        widget=FastSelect, label=_("reporter"), queryset=User.objects.none(), required=False
     )
     call_notes = _text(_("notes of the call"), rows=3, required=False)
 
@@ -97,7 +100,9 @@ class OptionalReasonForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    user = forms.ModelChoiceField(label=_("handler"), queryset=User.objects.none())
+    user = forms.ModelChoiceField(
+        widget=FastSelect, label=_("handler"), queryset=User.objects.none()
+    )
 
     def __init__(self, *args: Any, staff: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -161,13 +166,13 @@ class QueueFilterForm(forms.Form):
         choices=[("", "—"), (1, "1"), (2, "2"), (3, "3"), (4, "4")],
     )  # fmt: skip
     product = forms.ModelChoiceField(
-        label=_("product"), required=False, queryset=Product.objects.none()
+        widget=FastSelect, label=_("product"), required=False, queryset=Product.objects.none()
     )
     project = forms.ModelChoiceField(
-        label=_("project"), required=False, queryset=Project.objects.none()
+        widget=FastSelect, label=_("project"), required=False, queryset=Project.objects.none()
     )
     assignee = forms.ModelChoiceField(
-        label=_("assignee"), required=False, queryset=User.objects.none()
+        widget=FastSelect, label=_("assignee"), required=False, queryset=User.objects.none()
     )
 
 
@@ -189,7 +194,9 @@ class CorrectiveActionForm(forms.Form):
 
 
 class DispatchForm(forms.Form):
-    engineer = forms.ModelChoiceField(label=_("engineer"), queryset=User.objects.none())
+    engineer = forms.ModelChoiceField(
+        widget=FastSelect, label=_("engineer"), queryset=User.objects.none()
+    )
     arrived_at = forms.DateTimeField(label=_("arrived on site at"), widget=DATETIME)
     note = _text(_("note"), rows=2, required=False)
 

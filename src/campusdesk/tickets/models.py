@@ -165,6 +165,18 @@ class Ticket(models.Model):
             models.Index(fields=["reporter", "-created_at"], name="ticket_reporter"),
             models.Index(fields=["severity", "status"], name="ticket_severity"),
             models.Index(fields=["product", "tier", "status"], name="ticket_product_tier"),
+            # a product's queue, newest first, page after page (keyset: core.paging)
+            models.Index(
+                fields=["product", "status", "-created_at", "-id"], name="ticket_product_queue"
+            ),
+            # the operations watch lists: past the committed time, not accepted in time, urged
+            models.Index(fields=["status", "committed_resolution_at"], name="ticket_committed"),
+            models.Index(fields=["status", "accept_by"], name="ticket_accept_by"),
+            models.Index(
+                fields=["status", "-last_urged_at"],
+                name="ticket_urged",
+                condition=Q(urge_count__gt=0),
+            ),
             models.Index(
                 fields=["next_deadline_at"],
                 name="ticket_next_deadline",

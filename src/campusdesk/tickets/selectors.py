@@ -12,6 +12,8 @@ from campusdesk.core import scoping
 from campusdesk.tickets.models import Commitment, Status, Ticket, TicketEvent
 
 LIST_RELATED = ("project__organisation", "product", "assignee", "reporter")
+#: Long texts a list page's row never shows (the API's rows do show the description).
+LIST_DEFERRED = ("description", "environment", "solution", "rating_comment")
 
 
 def visible_tickets(user: User) -> QuerySet[Ticket]:

@@ -9,7 +9,6 @@ from django import forms as djforms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
-from campusdesk.core import scoping
+from campusdesk.core import paging, scoping
 from campusdesk.core.errors import DomainError
 from campusdesk.core.http import current_user, htmx_target, is_htmx, show_errors
 from campusdesk.ops import services as ops
@@ -61,10 +60,14 @@ def _filters(
 def _list_page(
     request: HttpRequest, template: str, context: dict[str, Any], tickets: Any
 ) -> HttpResponse:
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
-    context |= {"page": page, "tickets": page.object_list}
+    page = paging.window(
+        tickets.defer(*selectors.LIST_DEFERRED), after=request.GET.get("after"), before=request.GET.get("before"),
+        size=PAGE_SIZE,
+    )  # fmt: skip
+    context |= {"page": page, "tickets": page.rows}
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in ("page", "after", "before"):
+        query.pop(name, None)
     context["query"] = query.urlencode()
     if htmx_target(request) == "ticket-rows":
         return render(request, "tickets/_rows.html", context)
