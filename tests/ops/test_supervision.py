@@ -153,3 +153,17 @@ def test_the_commitment_shows_its_state_and_the_watch_page_lists_overdue(
         page = web_client_for(people["ops"]).get("/ops/overdue/").content.decode()
     assert "超期未解决的问题" in page
     assert "未提交" in page  # no corrective action yet
+
+
+def test_tab_counts_stop_at_the_cap(people: dict[str, User], project, customer, monkeypatch):
+    from campusdesk.ops import selectors, views
+    from tests.helpers import web_client_for
+
+    for _ in range(3):
+        urged = new_ticket(project, customer)
+        services.ticket_urge(ticket_id=urged.pk, actor=customer, message="请加急")
+    assert selectors.counts(people["ops"])["urged"] == 3
+    assert selectors.counts(people["ops"], cap=1)["urged"] == 2  # "more than one"
+    monkeypatch.setattr(views, "TAB_CAP", 2)
+    page = web_client_for(people["ops"]).get("/ops/urged/").content.decode()
+    assert 'data-list="urged">' in page and "2+</span>" in page

@@ -59,7 +59,8 @@ def window(
     total, capped = min(counted, cap), counted > cap
     if end is not None and start is None:
         moment, pk = end
-        newer = rows.filter(Q(created_at__gt=moment) | Q(created_at=moment, id__gt=pk))
+        # "created_at >= t" bounds the index scan; the OR alone would not
+        newer = rows.filter(created_at__gte=moment).filter(Q(created_at__gt=moment) | Q(id__gt=pk))
         found = list(newer.order_by("created_at", "id")[: size + 1])
         more_newer = len(found) > size
         page = list(reversed(found[:size]))
@@ -72,8 +73,8 @@ def window(
         )
     if start is not None:
         moment, pk = start
-        newest_first = newest_first.filter(
-            Q(created_at__lt=moment) | Q(created_at=moment, id__lt=pk)
+        newest_first = newest_first.filter(created_at__lte=moment).filter(
+            Q(created_at__lt=moment) | Q(id__lt=pk)
         )
     found = list(newest_first[: size + 1])
     page = found[:size]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -70,8 +71,14 @@ def open_complaints(user: User) -> QuerySet[Complaint]:
     )
 
 
-def counts(user: User, now: datetime | None = None) -> dict[str, int]:
+def counts(user: User, now: datetime | None = None, cap: int | None = None) -> dict[str, int]:
+    """How many in each list; with ``cap``, counted no further than ``cap + 1`` (a backlog
+    of a hundred thousand need not be counted to the last one to show "999+")."""
     now = now or clock.now()
-    result = {name: watch(user, name, now).count() for name in TICKET_LISTS}
-    result["complaints"] = open_complaints(user).count()
+
+    def count(rows: QuerySet[Any]) -> int:
+        return rows.order_by()[: cap + 1].count() if cap is not None else rows.count()
+
+    result = {name: count(watch(user, name, now)) for name in TICKET_LISTS}
+    result["complaints"] = count(open_complaints(user))
     return result

@@ -21,6 +21,8 @@ from campusdesk.ops import forms, selectors, services
 from campusdesk.ops.models import Complaint
 from campusdesk.tickets import selectors as tickets
 
+TAB_CAP = 999  # a tab shows "999+" beyond this
+
 LIST_LABELS: dict[str, Any] = {
     "unaccepted": gettext_lazy("Not accepted in time"),
     "nearing": gettext_lazy("Nearing the committed time"),
@@ -39,8 +41,11 @@ def watch(request: HttpRequest, name: str = "unaccepted") -> HttpResponse:
         raise PermissionDenied
     if name not in selectors.LISTS:
         raise Http404
-    counts = selectors.counts(user)
-    tabs = [(key, LIST_LABELS[key], counts[key]) for key in selectors.LISTS]
+    counts = selectors.counts(user, cap=TAB_CAP)
+    tabs = [
+        (key, LIST_LABELS[key], f"{TAB_CAP}+" if counts[key] > TAB_CAP else counts[key])
+        for key in selectors.LISTS
+    ]
     context: dict[str, Any] = {"tabs": tabs, "name": name}
     if name == "complaints":
         context["complaints"] = selectors.open_complaints(user)[:100]
