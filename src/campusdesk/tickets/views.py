@@ -61,8 +61,8 @@ def _list_page(
     request: HttpRequest, template: str, context: dict[str, Any], tickets: Any
 ) -> HttpResponse:
     page = paging.window(
-        tickets.defer(*selectors.LIST_DEFERRED), after=request.GET.get("after"), before=request.GET.get("before"),
-        size=PAGE_SIZE,
+        tickets.defer(*selectors.LIST_DEFERRED), after=request.GET.get("after"),
+        before=request.GET.get("before"), size=PAGE_SIZE,
     )  # fmt: skip
     context |= {"page": page, "tickets": page.rows}
     query = request.GET.copy()
