@@ -7,7 +7,7 @@ PORT ?= 8000
 DATA_DIR ?= var
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck deploycheck pytest messages clean
+.PHONY: install run test lint typecheck deploycheck pytest messages clean bench
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -51,6 +51,16 @@ messages: install
 	cd src/campusdesk && DEBUG=1 DATA_DIR=../../var ../../$(BIN)/campusdesk makemessages -l zh_Hans --no-obsolete --no-location
 	$(BIN)/python tools/fill_po.py
 	cd src/campusdesk && DEBUG=1 DATA_DIR=../../var ../../$(BIN)/campusdesk compilemessages
+
+# campusdesk and django-helpdesk one after the other on this machine (PostgreSQL on
+# 127.0.0.1:5432, django-helpdesk in /opt/bench-helpdesk): figures into bench/RESULTS.md.
+# PLAN=smoke for a quick check; CD_DB=<database> to measure an existing campusdesk database.
+SIZE ?= 100k
+REPEATS ?= 3
+PLAN ?= default
+CD_DB ?= cd_bench_$(SIZE)
+bench: install
+	SIZE=$(SIZE) REPEATS=$(REPEATS) PLAN=$(PLAN) CD_DB=$(CD_DB) bash bench/bench.sh
 
 clean:
 	rm -rf $(VENV) var build src/*.egg-info

@@ -6,7 +6,9 @@
 #
 # Needs: the database DB loaded by `campusdesk gen` and its manifest
 # (bench/manifest.py --out bench/results/manifest_campusdesk_$SIZE.json), and a virtualenv
-# with aiohttp for the driver (DRV, default var/bench-gen/driver/bin/python).
+# with aiohttp for the driver (DRV, default var/bench-gen/driver/bin/python; `make bench`
+# passes /opt/bench-driver/bin/python, the one it drives django-helpdesk with). RAW: where the
+# raw JSON goes (default bench/results/raw).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 SHARED="${SHARED:-$ROOT/../shared/bench}"
@@ -16,14 +18,20 @@ REPEATS="${REPEATS:-3}"
 PLAN="${PLAN:-default}"
 PORT="${PORT:-8123}"
 DRV="${DRV:-$ROOT/var/bench-gen/driver/bin/python}"
-RAW="$ROOT/bench/results/raw"
+RAW="${RAW:-$ROOT/bench/results/raw}"
 mkdir -p "$RAW"
 export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB" DATA_DIR="$ROOT/var/bench-gen"
 export DEBUG=0 STATIC_MANIFEST=0 ALLOWED_HOSTS=127.0.0.1 LOG_LEVEL=WARNING
 export SECRET_KEY="bench-only-secret-key-0123456789-not-for-any-real-site-abcdef"
 export EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend
 man="$ROOT/bench/results/manifest_campusdesk_${SIZE}.json"
+test -s "$man" || { echo "no $man: run SIZE=$SIZE bash bench/setup_campusdesk.sh first" >&2; exit 1; }
+gpid=""
+trap '[ -n "$gpid" ] && kill -TERM "$gpid" 2>/dev/null; wait 2>/dev/null || true' EXIT
 for rep in $(seq 1 "$REPEATS"); do
+  if curl -fs -o /dev/null "http://127.0.0.1:$PORT/healthz"; then
+    echo "something already answers on 127.0.0.1:$PORT; set PORT" >&2; exit 1
+  fi
   (cd "$ROOT" && exec .venv/bin/gunicorn campusdesk.wsgi:application --bind 127.0.0.1:$PORT \
       --workers 2 --worker-class sync --timeout 120 --log-level warning) &
   gpid=$!
@@ -35,4 +43,5 @@ for rep in $(seq 1 "$REPEATS"); do
       --seq-offset $((rep * 1000)) --server-pid "$gpid" ${ONLY:+--only "$ONLY"} \
       --out "$RAW/campusdesk_${SIZE}_sync2_r${rep}.json"
   kill -TERM "$gpid"; wait "$gpid" 2>/dev/null || true
+  gpid=""
 done
