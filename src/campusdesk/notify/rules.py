@@ -9,7 +9,10 @@ department. Customers never hear of internal notes or vendor-only events.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db.models import Q
@@ -21,6 +24,34 @@ from campusdesk.tickets.models import Ticket, TicketEvent
 from campusdesk.tickets.workflow import tier_staff
 
 Audience = Callable[[Ticket, TicketEvent], Iterable[User]]
+T = TypeVar("T")
+
+_shared: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("notify_shared", default=None)
+
+
+@contextmanager
+def shared_lookups() -> Iterator[None]:
+    """Inside the block, what does not depend on the ticket (rules, robots, webhooks, the
+    operations and customer service people) is read once, not once per event.
+
+    For a batch of events such as one sweep: the memo ends with the block, so an
+    administrator's change is seen by the next batch.
+    """
+    token = _shared.set({})
+    try:
+        yield
+    finally:
+        _shared.reset(token)
+
+
+def shared(key: tuple[Any, ...], read: Callable[[], T]) -> T:
+    """``read()``, remembered under ``key`` inside ``shared_lookups``."""
+    memo = _shared.get()
+    if memo is None:
+        return read()
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]  # type: ignore[no-any-return]
 
 
 def reporter(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
@@ -52,7 +83,7 @@ def handlers(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
 
 
 def operations(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
-    return User.objects.filter(role=Role.OPS, is_active=True)
+    return shared(("operations",), lambda: list(User.objects.filter(role=Role.OPS, is_active=True)))
 
 
 def service_manager(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
@@ -61,7 +92,11 @@ def service_manager(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
 
 
 def customer_service(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
-    return User.objects.filter(groups__name=settings.CUSTOMER_SERVICE_GROUP, is_active=True)
+    group = settings.CUSTOMER_SERVICE_GROUP
+    return shared(
+        ("customer_service", group),
+        lambda: list(User.objects.filter(groups__name=group, is_active=True)),
+    )
 
 
 def if_serious(*audiences: Audience) -> Audience:
@@ -119,7 +154,7 @@ def rule_for(action: str) -> tuple[Kind, list[str]] | None:
     """The rule in force: the administrators' row, else the default (a row switched off: none)."""
     from campusdesk.notify.models import Rule
 
-    row = Rule.objects.filter(action=action).first()
+    row = shared(("rule", action), Rule.objects.filter(action=action).first)
     if row is not None:
         return (Kind(row.kind), list(row.audiences)) if row.is_active else None
     return DEFAULT_RULES.get(action)

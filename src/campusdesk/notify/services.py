@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import transaction
@@ -66,8 +66,21 @@ def _channels(
     return chosen
 
 
+class _Mail(NamedTuple):
+    """An e-mail to write: to whom, the inbox row it belongs to (if any), its words."""
+
+    user: User
+    note: Notification | None
+    title: str
+    body: str
+
+
 def on_event(event: TicketEvent, ticket: Ticket | None = None) -> int:
-    """Write the inbox messages and deliveries of ``event``; how many people it reaches."""
+    """Write the inbox messages and deliveries of ``event``; how many people it reaches.
+
+    A fixed number of queries whatever the number of recipients: their settings are read
+    together and the rows written in bulk (the sweeper fires thousands of events at once).
+    """
     if ticket is None:
         ticket = Ticket.objects.select_related("project", "reporter", "assignee").get(
             pk=event.ticket_id
@@ -76,42 +89,83 @@ def on_event(event: TicketEvent, ticket: Ticket | None = None) -> int:
     found = rules.recipients(ticket, event)
     if found is None:
         return 0
-    robots = _robots(ticket, event)
     kind, people = found
-    prefs = {(p.user_id, p.kind): p for p in Preference.objects.filter(user__in=people, kind=kind)}
-    url = f"{settings.SITE_URL}/tickets/{ticket.pk}/"
     urgent = kind in rules.URGENT_KINDS or ticket.severity == "SIS1"
+    inbox, mails = _inbox(ticket, event, kind, people, urgent)
+    Notification.objects.bulk_create(inbox)  # sets the pks the e-mails link to
+    url = f"{settings.SITE_URL}/tickets/{ticket.pk}/"
+    quiet = {} if urgent else _quiet_hours([mail.user for mail in mails])
+    deliveries = [
+        _email(
+            mail, kind, url, _send_time(quiet.get(mail.user.pk), urgent, event.at), ticket, event
+        )
+        for mail in mails
+    ]
+    deliveries += _robot_deliveries(ticket, event, kind, url)
+    queue_deliveries(deliveries, event.at)
+    return len(people)
+
+
+def _inbox(ticket: Ticket, event: TicketEvent, kind: Kind, people: list[User], urgent: bool
+           ) -> tuple[list[Notification], list[_Mail]]:  # fmt: skip
+    """The unsaved inbox rows of ``event`` and who gets an e-mail (with its inbox row)."""
+    prefs = {(p.user_id, p.kind): p for p in Preference.objects.filter(user__in=people, kind=kind)}
+    texts: dict[str, tuple[str, str]] = {}  # per language: the same words for everyone
+    inbox: list[Notification] = []
+    mails: list[_Mail] = []
     for user in people:
-        with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
-            title, body = _text(ticket, event, kind)
+        language = user.preferred_language or settings.LANGUAGE_CODE
+        if language not in texts:
+            with translation.override(language):
+                texts[language] = _text(ticket, event, kind)
+        title, body = texts[language]
         channels = _channels(user, kind, prefs, critical=ticket.severity == "SIS1")
         note = None
         if "inbox" in channels:
-            note = Notification.objects.create(
+            note = Notification(
                 recipient=user, kind=kind, title=title, body=body, url=f"/tickets/{ticket.pk}/",
                 ticket=ticket, event=event, urgent=urgent, created_at=event.at,
             )  # fmt: skip
+            inbox.append(note)
         if "email" in channels and user.email:
-            when, digest = _send_time(user, urgent, event.at)
-            payload = {"subject": title, "text": f"{body}\n\n{url}", "url": url,
-                       "html": _html(body, url), "thread": f"ticket-{ticket.pk}",
-                       "digest": digest}  # fmt: skip
-            queue_delivery("email", user.email, kind, payload, event.at, recipient=user,
-                           notification=note, when=when)  # fmt: skip
-    for robot in robots:
+            mails.append(_Mail(user, note, title, body))
+    return inbox, mails
+
+
+def _email(mail: _Mail, kind: Kind, url: str, send: tuple[datetime, bool], ticket: Ticket,
+           event: TicketEvent) -> Delivery:  # fmt: skip
+    user, note, title, body = mail
+    when, digest = send
+    payload = {"subject": title, "text": f"{body}\n\n{url}", "url": url,
+               "html": _html(body, url), "thread": f"ticket-{ticket.pk}",
+               "digest": digest}  # fmt: skip
+    return _delivery("email", user.email, kind, payload, event.at, when=when, recipient=user,
+                     notification=note)  # fmt: skip
+
+
+def _robot_deliveries(ticket: Ticket, event: TicketEvent, kind: Kind, url: str) -> list[Delivery]:
+    found = []
+    for robot in _robots(ticket, event):
         if robot.kinds and kind not in robot.kinds:
             continue
         title, body = _text(ticket, event, kind)
         payload = {"subject": title, "text": f"{body}\n{url}", "url": url}
-        queue_delivery(robot.platform, robot.webhook_url, kind, payload, event.at, robot=robot)
-    return len(people)
+        found.append(_delivery(robot.platform, robot.webhook_url, kind, payload, event.at,
+                               robot=robot))  # fmt: skip
+    return found
 
 
 def _webhooks(ticket: Ticket, event: TicketEvent) -> None:
     """Each subscriber of the ticket's project that wants this event gets a signed JSON."""
     from campusdesk.notify.channels.webhook import document
 
-    subscriptions = WebhookSubscription.objects.filter(project_id=ticket.project_id, is_active=True)
+    subscriptions = rules.shared(
+        ("webhooks", ticket.project_id),
+        lambda: list(
+            WebhookSubscription.objects.filter(project_id=ticket.project_id, is_active=True)
+        ),
+    )
+    deliveries = []
     for sub in subscriptions:
         if (sub.events and event.action not in sub.events) or (
             event.internal and not sub.include_internal
@@ -125,15 +179,20 @@ def _webhooks(ticket: Ticket, event: TicketEvent) -> None:
             event.data, event.at.isoformat(), event.actor.username if event.actor else None,
         )  # fmt: skip
         payload = {"subject": event.action, "text": body}
-        queue_delivery("webhook", sub.url, event.action[:20], payload, event.at, webhook=sub)
+        deliveries.append(
+            _delivery("webhook", sub.url, event.action[:20], payload, event.at, webhook=sub)
+        )
+    queue_deliveries(deliveries, event.at)
 
 
 def _robots(ticket: Ticket, event: TicketEvent) -> list[RobotChannel]:
-    robots = RobotChannel.objects.filter(Q(project=ticket.project) | Q(project__isnull=True),
-                                         is_active=True)  # fmt: skip
-    if event.internal:
-        robots = robots.filter(internal=True)
-    return list(robots)
+    def read() -> list[RobotChannel]:
+        robots = RobotChannel.objects.filter(
+            Q(project=ticket.project_id) | Q(project__isnull=True), is_active=True
+        )
+        return list(robots.filter(internal=True) if event.internal else robots)
+
+    return rules.shared(("robots", ticket.project_id, event.internal), read)
 
 
 def _html(body: str, url: str) -> str:
@@ -143,13 +202,19 @@ def _html(body: str, url: str) -> str:
     return f'{linebreaks(escape(body))}<p><a href="{escape(url)}">{escape(link)}</a></p>'
 
 
-def _send_time(user: User, urgent: bool, now: datetime) -> tuple[datetime, bool]:
+def _quiet_hours(people: list[User]) -> dict[int, QuietHours]:
+    """The quiet hours of ``people`` (those who set any), by user id: one query."""
+    if not people:
+        return {}
+    return {quiet.user_id: quiet for quiet in QuietHours.objects.filter(user__in=people)}
+
+
+def _send_time(quiet: QuietHours | None, urgent: bool, now: datetime) -> tuple[datetime, bool]:
     """When a message's e-mail goes, and whether it joins the daily digest.
 
     Urgent messages go at once; others wait out the user's quiet hours, or, with the
     digest on, are gathered into one e-mail at the end of the quiet hours.
     """
-    quiet = QuietHours.objects.filter(user=user).first()
     if urgent or quiet is None or not (quiet.enabled or quiet.digest):
         return now, False
     local = clock.local(now)
@@ -169,15 +234,34 @@ def _next_at(local: datetime, at: time) -> datetime:
     return candidate if candidate > local else candidate + timedelta(days=1)
 
 
-def queue_delivery(channel: str, address: str, kind: str, payload: dict[str, Any], now: datetime,
-           *, when: datetime | None = None, **links: Any) -> Delivery:  # fmt: skip
-    delivery = Delivery.objects.create(
+def _delivery(channel: str, address: str, kind: str, payload: dict[str, Any], now: datetime,
+              *, when: datetime | None = None, **links: Any) -> Delivery:  # fmt: skip
+    return Delivery(
         key=uuid.uuid4().hex, channel=channel, address=address, kind=kind, payload=payload,
         next_attempt_at=when or now, created_at=now, **links,
     )  # fmt: skip
-    if delivery.next_attempt_at <= now:
-        transaction.on_commit(lambda: _enqueue(delivery.pk))
+
+
+def queue_delivery(channel: str, address: str, kind: str, payload: dict[str, Any], now: datetime,
+           *, when: datetime | None = None, **links: Any) -> Delivery:  # fmt: skip
+    delivery = _delivery(channel, address, kind, payload, now, when=when, **links)
+    queue_deliveries([delivery], now)
     return delivery
+
+
+def queue_deliveries(deliveries: list[Delivery], now: datetime) -> None:
+    """Write ``deliveries`` in one query; those due now are sent after the commit."""
+    if not deliveries:
+        return
+    Delivery.objects.bulk_create(deliveries)  # sets the pks (PostgreSQL; SQLite >= 3.35)
+    due = [delivery.pk for delivery in deliveries if delivery.next_attempt_at <= now]
+    if due:
+        transaction.on_commit(lambda: _enqueue_all(due))
+
+
+def _enqueue_all(delivery_ids: list[int]) -> None:
+    for delivery_id in delivery_ids:
+        _enqueue(delivery_id)
 
 
 def _enqueue(delivery_id: int) -> None:

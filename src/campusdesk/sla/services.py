@@ -6,7 +6,7 @@ unique constraint decides, whatever number of sweepers and transitions race.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -41,9 +41,35 @@ def policy_for(ticket: Ticket) -> SlaPolicy:
     return SlaPolicy.objects.select_related("calendar").get(severity=severity)
 
 
-def load(ticket: Ticket) -> Context:
-    policy = policy_for(ticket)
-    calendar = deadlines.calendar_of(policy, ticket.project.calendar).work_calendar()
+@dataclass
+class Lookups:
+    """Policies and working calendars read once for many tickets (one sweep), not per ticket.
+
+    Made per call and dropped with it: never a module-level cache that would outlive an
+    administrator's change.
+    """
+
+    policies: dict[str, SlaPolicy] = field(default_factory=dict)
+    calendars: dict[tuple[int | None, int | None], WorkCalendar] = field(default_factory=dict)
+
+    def policy(self, ticket: Ticket) -> SlaPolicy:
+        severity = ticket.severity or deadlines.provisional_severity(ticket.urgency)
+        if severity not in self.policies:
+            self.policies[severity] = policy_for(ticket)
+        return self.policies[severity]
+
+    def calendar(self, policy: SlaPolicy, ticket: Ticket) -> WorkCalendar:
+        key = (policy.calendar_id, ticket.project.calendar_id)
+        if key not in self.calendars:
+            chosen = deadlines.calendar_of(policy, ticket.project.calendar)
+            self.calendars[key] = chosen.work_calendar()
+        return self.calendars[key]
+
+
+def load(ticket: Ticket, lookups: Lookups | None = None) -> Context:
+    lookups = Lookups() if lookups is None else lookups
+    policy = lookups.policy(ticket)
+    calendar = lookups.calendar(policy, ticket)
     fired: set[tuple[str, str]] = set()
     if ticket.pk is not None:
         fired = {
@@ -68,8 +94,8 @@ def met_at(ticket: Ticket, kind: str) -> datetime | None:
 
 
 def _recompute(ticket: Ticket, ctx: Context) -> None:
-    for field, value in deadlines.for_ticket(ticket, ctx.policy, ctx.calendar).as_dict().items():
-        setattr(ticket, field, value)
+    for name, value in deadlines.for_ticket(ticket, ctx.policy, ctx.calendar).as_dict().items():
+        setattr(ticket, name, value)
 
 
 def next_check(ticket: Ticket, ctx: Context) -> datetime | None:
@@ -213,24 +239,30 @@ def sweep(*, now: datetime | None = None, limit: int = 500) -> int:
     Cost grows with the due tickets, not the open ones: it reads the partial index on
     ``next_deadline_at``.
     """
+    from campusdesk.notify.rules import shared_lookups
     from campusdesk.tickets.models import Ticket
 
     now = now or clock.now()
     due = Ticket.objects.filter(next_deadline_at__lte=now).order_by("next_deadline_at")
-    return sum(_sweep_one(pk, now) for pk in due.values_list("pk", flat=True)[:limit])
+    lookups = Lookups()
+    with shared_lookups():  # the notification rules, robots, … once per sweep
+        return sum(_sweep_one(pk, now, lookups) for pk in due.values_list("pk", flat=True)[:limit])
 
 
 @transaction.atomic
-def _sweep_one(ticket_id: int, now: datetime) -> int:
+def _sweep_one(ticket_id: int, now: datetime, lookups: Lookups | None = None) -> int:
     from campusdesk.tickets.models import Ticket
 
-    tickets = Ticket.objects.select_related("project__calendar")
+    # the assignee and the service manager: who hears of the warnings and breaches
+    tickets = Ticket.objects.select_related(
+        "project__calendar", "project__service_manager", "assignee"
+    )
     if connection.features.has_select_for_update_skip_locked:
         tickets = tickets.select_for_update(skip_locked=True, of=("self",))
     ticket = tickets.filter(pk=ticket_id, next_deadline_at__lte=now).first()
     if ticket is None:  # another sweeper holds it, or already moved it on
         return 0
-    ctx = load(ticket)
+    ctx = load(ticket, lookups)
     fired = fire_due(ticket, ctx, now)
     Ticket.objects.filter(pk=ticket.pk).update(next_deadline_at=next_check(ticket, ctx))
     return fired

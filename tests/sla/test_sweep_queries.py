@@ -1,0 +1,85 @@
+"""The sweeper's cost per ticket does not grow with the people who hear of it (issue 9).
+
+Each breach reaches the handlers and every operations specialist; their settings are
+read together and the inbox rows and e-mails written in bulk, so eight specialists cost
+the same queries as two.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from campusdesk.accounts.models import User
+from campusdesk.accounts.roles import Role
+from campusdesk.catalog.models import Project
+from campusdesk.notify.models import Delivery, Notification, Preference, QuietHours
+from campusdesk.sla import services as sla
+from tests.factories import UserFactory
+from tests.tickets.conftest import new_ticket
+
+pytestmark = pytest.mark.django_db
+
+# a SIS1 problem registered Mon 10:00 is to be answered by 12:00 and solved by 14:00
+REGISTERED = datetime.fromisoformat("2026-03-09T10:00:00+08:00")
+BOTH_MISSED = datetime.fromisoformat("2026-03-09T14:30:00+08:00")
+MOST_QUERIES = 40
+
+
+def _specialists(people: dict[str, User], count: int) -> None:
+    """``count`` more operations specialists, each set up differently."""
+    for index in range(count):
+        user = UserFactory(role=Role.OPS, organisation=people["ops"].organisation)
+        if index % 3 == 1:
+            QuietHours.objects.create(user=user, enabled=True)
+        if index % 3 == 2:
+            Preference.objects.create(user=user, kind="sla_breached", inbox=True, email=False)
+
+
+def _sweep_queries(people: dict[str, User], project: Project, specialists: int) -> int:
+    """The queries of sweeping one SIS1 ticket whose two deadlines were missed."""
+    _specialists(people, specialists)
+    ticket = new_ticket(project, people["user"], urgency="critical", now=REGISTERED)
+    with CaptureQueriesContext(connection) as queries:
+        assert sla.sweep(now=BOTH_MISSED) == 2
+    notes = Notification.objects.filter(ticket=ticket, kind="sla_breached")
+    everyone = User.objects.filter(role=Role.OPS, is_active=True).count()
+    assert notes.filter(recipient__role=Role.OPS).count() == 2 * everyone  # two breaches
+    return len(queries)
+
+
+@pytest.mark.parametrize("specialists", [2, 8])
+def test_a_breach_costs_the_same_queries_however_many_hear_of_it(
+    people: dict[str, User], project: Project, specialists: int
+) -> None:
+    assert _sweep_queries(people, project, specialists) <= MOST_QUERIES
+
+
+def test_two_or_eight_specialists_make_the_same_number_of_queries(
+    people: dict[str, User], project: Project
+) -> None:
+    few = _sweep_queries(people, project, 2)
+    many = _sweep_queries(people, project, 6)  # 2 + 6: eight more than the demo's one
+    assert few == many, (few, many)
+
+
+def test_each_breach_email_links_its_inbox_message(people: dict[str, User], project: Project
+                                                   ) -> None:  # fmt: skip
+    _specialists(people, 3)
+    ticket = new_ticket(project, people["user"], urgency="critical", now=REGISTERED)
+    sla.sweep(now=BOTH_MISSED)
+    mails = Delivery.objects.filter(kind="sla_breached", channel="email").select_related(
+        "notification"
+    )
+    assert mails
+    for mail in mails:
+        assert mail.notification is not None
+        assert mail.notification.ticket_id == ticket.pk
+        assert mail.notification.recipient_id == mail.recipient_id
+    # the specialist who chose no e-mail for breaches still has the inbox message
+    quiet_mail = Preference.objects.get(kind="sla_breached", email=False).user
+    assert not mails.filter(recipient=quiet_mail).exists()
+    assert Notification.objects.filter(recipient=quiet_mail, ticket=ticket).exists()
