@@ -9,8 +9,10 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
-from django.db import transaction
+from django.core.management.color import no_style
+from django.db import connection, transaction
 from django.db.models import Count
 
 from campusdesk.accounts.models import Organisation, User
@@ -83,10 +85,21 @@ class Rollback(Exception):
     pass
 
 
+def _restart_sequences() -> None:
+    """PostgreSQL's sequences do not roll back: set them to follow the rows there are, so
+    that a second run gets the same ids (SQLite's counters roll back with the rows)."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), apps.get_models()):
+            cursor.execute(sql)
+
+
 def _generated(seed: int) -> list[tuple[Any, ...]]:
     """What ``seed`` generates, rolled back afterwards so the next run starts afresh."""
     snapshot: list[tuple[Any, ...]] = []
     with pytest.raises(Rollback), transaction.atomic():
+        _restart_sequences()
         _load(seed=seed, tickets=150)
         snapshot = _snapshot()
         raise Rollback
