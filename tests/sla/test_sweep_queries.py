@@ -83,3 +83,46 @@ def test_each_breach_email_links_its_inbox_message(people: dict[str, User], proj
     quiet_mail = Preference.objects.get(kind="sla_breached", email=False).user
     assert not mails.filter(recipient=quiet_mail).exists()
     assert Notification.objects.filter(recipient=quiet_mail, ticket=ticket).exists()
+
+
+def _sweep_many(people: dict[str, User], project: Project, tickets: int) -> int:
+    """The queries of sweeping ``tickets`` SIS1 tickets with both deadlines missed."""
+    for index in range(tickets):
+        new_ticket(project, people["user"], urgency="critical", title=f"批量 {index}",
+                   now=REGISTERED)  # fmt: skip
+    with CaptureQueriesContext(connection) as queries:
+        assert sla.sweep(now=BOTH_MISSED) == 2 * tickets
+    return len(queries)
+
+
+def test_the_sweep_costs_the_same_queries_for_two_or_eight_due_tickets(
+    people: dict[str, User], project: Project
+) -> None:
+    """Its cost grows with the batches of due tickets, not with each ticket (issue 9).
+
+    (Few enough rows that SQLite's 999 parameters per statement do not split an insert.)
+    """
+    few = _sweep_many(people, project, 2)
+    many = _sweep_many(people, project, 8)
+    assert few == many <= MOST_QUERIES, (few, many)
+
+
+def test_the_sweep_goes_through_every_batch_and_stops_at_its_limit(
+    people: dict[str, User], project: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sla, "SWEEP_BATCH", 4)
+    tickets = [
+        new_ticket(project, people["user"], urgency="critical", title=f"分批 {index}",
+                   now=REGISTERED)
+        for index in range(10)
+    ]  # fmt: skip
+    assert sla.sweep(now=BOTH_MISSED, limit=6) == 12  # two batches: 4 + 2 tickets
+    swept = {
+        ticket.pk for ticket in tickets
+        if Notification.objects.filter(ticket=ticket, kind="sla_breached").exists()
+    }  # fmt: skip
+    assert len(swept) == 6
+    assert sla.sweep(now=BOTH_MISSED) == 8  # the other four, in one more batch
+    breached = Notification.objects.filter(kind="sla_breached")
+    assert breached.values("ticket").distinct().count() == 10
+    assert sla.sweep(now=BOTH_MISSED) == 0

@@ -202,6 +202,28 @@ def test_list_filters_and_search(people: dict[str, User], project, customer):
     assert rows.startswith('<div id="ticket-rows">') and "学费缴纳状态错误" in rows
 
 
+def test_a_list_row_shows_the_ticket_as_its_page_does(people: dict[str, User], project, customer):
+    """Each column of a row, read from the few fields the list query loads."""
+    ticket = new_ticket(project, customer, title="成绩导出<乱码>", now=timezone.now())
+    registered = timezone.localtime(ticket.created_at).strftime("%Y-%m-%d %H:%M")
+    Ticket.objects.filter(pk=ticket.pk).update(
+        assignee=people["engineer"], severity="SIS2", urge_count=2,
+        committed_resolution_at=ticket.created_at + timedelta(hours=30),
+    )  # fmt: skip
+    committed = timezone.localtime(ticket.created_at + timedelta(hours=30))
+    client = web_client_for(people["engineer"])
+    body = client.get(reverse("tickets:list")).content.decode()
+    row = body[body.index(f'href="/tickets/{ticket.pk}/"') :].split("</tr>")[0]
+    organisation = project.organisation
+    assert ticket.number in row
+    assert "成绩导出&lt;乱码&gt;" in row  # escaped
+    assert "催办 ×2" in row
+    assert "SIS2" in row and ticket.get_status_display() in row
+    assert f"{organisation.short_name or organisation.name} · {project.name}" in row
+    assert str(people["engineer"]) in row
+    assert committed.strftime("%Y-%m-%d %H:%M") in row and registered in row
+
+
 def test_list_and_queue_pages_have_bounded_queries(
     people: dict[str, User], project, customer, django_assert_max_num_queries
 ):

@@ -62,15 +62,22 @@ def followers(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
     return User.objects.filter(id__in=ticket.followers.values("user_id"))
 
 
+def _tier_people(ticket: Ticket, tier: int | None = None) -> list[User]:
+    """``tier_staff``, read once per project (line 1) or product (experts) in a batch."""
+    tier = tier or ticket.tier
+    key = ("tier", tier, ticket.project_id if tier == 1 else ticket.product_id)
+    return shared(key, lambda: list(tier_staff(ticket, tier)))
+
+
 def line1(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
-    return tier_staff(ticket, 1)
+    return _tier_people(ticket, 1)
 
 
 def current_tier(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
     """The assignee, or the whole tier while nobody has taken it."""
     if ticket.assignee_id is not None and ticket.assignee is not None:
         return [ticket.assignee]
-    return tier_staff(ticket)
+    return _tier_people(ticket)
 
 
 def handlers(ticket: Ticket, event: TicketEvent) -> Iterable[User]:

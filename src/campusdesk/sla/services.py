@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
 from campusdesk.core import clock
@@ -22,7 +22,7 @@ from campusdesk.sla.worktime import WorkCalendar, working_time_between
 
 if TYPE_CHECKING:
     from campusdesk.accounts.models import User
-    from campusdesk.tickets.models import Ticket
+    from campusdesk.tickets.models import Ticket, TicketEvent
 
 INFO, CLOSURE = "info", "closure"
 
@@ -125,44 +125,37 @@ def _standing_still(ticket: Ticket, kind: str, due: datetime) -> bool:
     return ticket.waiting_since is not None and kind != "accept" and due > ticket.waiting_since
 
 
-def _fire(ticket: Ticket, ctx: Context, deadline: str, kind: str, due: datetime, now: datetime
-          ) -> bool:  # fmt: skip
+def _events(ticket: Ticket, ctx: Context, deadline: str, kind: str, due: datetime, now: datetime
+            ) -> list[TicketEvent]:  # fmt: skip
+    """The unsaved timeline events of one firing."""
     from campusdesk.tickets import workflow
     from campusdesk.tickets.models import Channel
     from campusdesk.tickets.workflow import Action
 
-    try:
-        with transaction.atomic():
-            SlaFiring.objects.create(
-                ticket=ticket, deadline=deadline, kind=kind, due_at=due, fired_at=now
-            )
-    except IntegrityError:  # another sweeper or transition fired it first
-        return False
-    ctx.fired.add((deadline, kind))
     action = Action.SLA_WARNING if kind == SlaFiring.Kind.WARNING else Action.SLA_BREACHED
-    workflow.record(
+    events = [workflow.new_event(
         ticket=ticket, action=action, actor=None, channel=Channel.SYSTEM, now=now,
         status_before=ticket.status,
         data={"deadline": deadline, "due_at": due.isoformat(), "severity": ctx.policy.severity},
-    )  # fmt: skip
+    )]  # fmt: skip
     if deadline == "resolve" and kind == SlaFiring.Kind.BREACHED and ticket.onsite_by:
         # seed §6: not solved in time → engineers on site before onsite_by, and the
         # customer service department is informed (notifications read this event)
-        workflow.record(
+        events.append(workflow.new_event(
             ticket=ticket, action=Action.DISPATCH_REQUIRED, actor=None, channel=Channel.SYSTEM,
             now=now, status_before=ticket.status, internal=True,
             data={"onsite_by": ticket.onsite_by.isoformat(),
                   "inform_group": settings.CUSTOMER_SERVICE_GROUP},
-        )  # fmt: skip
-    return True
+        ))  # fmt: skip
+    return events
 
 
-def fire_due(ticket: Ticket, ctx: Context, now: datetime) -> int:
-    """Fire every warning and breach of ``ticket`` that is due at ``now``; how many fired."""
+def _due(ticket: Ticket, ctx: Context, now: datetime) -> list[tuple[str, str, datetime]]:
+    """Each warning and breach of ``ticket`` due at ``now`` and not fired: (deadline, kind, due)."""
     if not ticket.is_open:
-        return 0
+        return []
     lead = timedelta(minutes=ctx.policy.warning_minutes)
-    fired = 0
+    found = []
     for kind in KINDS:
         due, met = getattr(ticket, f"{kind}_by"), met_at(ticket, kind)
         if due is None or (met is not None and met <= due):
@@ -171,7 +164,7 @@ def fire_due(ticket: Ticket, ctx: Context, now: datetime) -> int:
             met > due if met is not None else not _standing_still(ticket, kind, due)
         )
         if late and (kind, SlaFiring.Kind.BREACHED) not in ctx.fired:
-            fired += _fire(ticket, ctx, kind, SlaFiring.Kind.BREACHED, due, now)
+            found.append((kind, SlaFiring.Kind.BREACHED.value, due))
         elif (
             met is None
             and not late
@@ -179,8 +172,51 @@ def fire_due(ticket: Ticket, ctx: Context, now: datetime) -> int:
             and ticket.waiting_since is None
             and (kind, SlaFiring.Kind.WARNING) not in ctx.fired
         ):
-            fired += _fire(ticket, ctx, kind, SlaFiring.Kind.WARNING, due, now)
-    return fired
+            found.append((kind, SlaFiring.Kind.WARNING.value, due))
+    return found
+
+
+def _claim(rows: list[tuple[int, str, str, datetime]], now: datetime) -> set[tuple[int, str, str]]:
+    """Insert the firing rows ``(ticket_id, deadline, kind, due)``; those this call inserted.
+
+    One statement; the unique constraint decides: a row another sweeper or a transition
+    wrote first is left out (``ON CONFLICT DO NOTHING … RETURNING``, PostgreSQL and
+    SQLite >= 3.35).
+    """
+    if not rows:
+        return set()
+    ops, quote = connection.ops, connection.ops.quote_name
+    fields = ["ticket_id", "deadline", "kind", "due_at", "fired_at"]
+    fired_at = ops.adapt_datetimefield_value(now)
+    params: list[object] = []
+    for ticket_id, deadline, kind, due in rows:
+        params += [ticket_id, deadline, kind, ops.adapt_datetimefield_value(due), fired_at]
+    placeholders = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
+    # the names are the model's own; every value is a parameter
+    sql = (
+        f"INSERT INTO {quote(SlaFiring._meta.db_table)} ({', '.join(map(quote, fields))}) "  # noqa: S608
+        f"VALUES {placeholders} ON CONFLICT DO NOTHING "
+        f"RETURNING {quote('ticket_id')}, {quote('deadline')}, {quote('kind')}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {(int(t), d, k) for t, d, k in cursor.fetchall()}
+
+
+def fire_due(ticket: Ticket, ctx: Context, now: datetime) -> int:
+    """Fire every warning and breach of ``ticket`` that is due at ``now``; how many fired."""
+    from campusdesk.tickets import workflow
+
+    due = _due(ticket, ctx, now)
+    won = _claim([(ticket.pk, deadline, kind, at) for deadline, kind, at in due], now)
+    events = []
+    for deadline, kind, at in due:
+        if (ticket.pk, deadline, kind) in won:
+            ctx.fired.add((deadline, kind))
+            events += _events(ticket, ctx, deadline, kind, at, now)
+    for event in events:  # one by one: the transition's own queries stay as they were
+        workflow.record_many([event])
+    return len(won)
 
 
 # --- hooks for the ticket workflow --------------------------------------------------------
@@ -233,39 +269,74 @@ def on_transition(
 
 
 # --- the sweeper -------------------------------------------------------------------------------
-def sweep(*, now: datetime | None = None, limit: int = 500) -> int:
+#: Tickets per sweeper transaction: a fixed number of queries each, whatever fires.
+SWEEP_BATCH = 250
+
+
+def sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
     """Fire what is due on tickets whose next check has come; the number of firings.
 
     Cost grows with the due tickets, not the open ones: it reads the partial index on
-    ``next_deadline_at``.
+    ``next_deadline_at``, in batches of ``SWEEP_BATCH`` tickets, each one transaction of
+    a fixed number of queries (the tickets locked, their firings, the firing rows, the
+    events, the notifications and deliveries, the new next checks).
     """
     from campusdesk.notify.rules import shared_lookups
-    from campusdesk.tickets.models import Ticket
 
     now = now or clock.now()
-    due = Ticket.objects.filter(next_deadline_at__lte=now).order_by("next_deadline_at")
     lookups = Lookups()
+    fired = looked = 0
     with shared_lookups():  # the notification rules, robots, … once per sweep
-        return sum(_sweep_one(pk, now, lookups) for pk in due.values_list("pk", flat=True)[:limit])
+        while looked < limit:
+            size = min(SWEEP_BATCH, limit - looked)
+            batch_fired, batch_size = _sweep_batch(now, size, lookups)
+            fired, looked = fired + batch_fired, looked + batch_size
+            if batch_size < size:  # nothing more is due, or other sweepers hold the rest
+                break
+    return fired
 
 
 @transaction.atomic
-def _sweep_one(ticket_id: int, now: datetime, lookups: Lookups | None = None) -> int:
+def _sweep_batch(now: datetime, size: int, lookups: Lookups) -> tuple[int, int]:
+    """One batch of due tickets: (firings, tickets looked at)."""
+    from campusdesk.tickets import workflow
     from campusdesk.tickets.models import Ticket
 
     # the assignee and the service manager: who hears of the warnings and breaches
-    tickets = Ticket.objects.select_related(
-        "project__calendar", "project__service_manager", "assignee"
+    tickets = (
+        Ticket.objects.select_related("project__calendar", "project__service_manager", "assignee")
+        .filter(next_deadline_at__lte=now)
+        .order_by("next_deadline_at", "pk")
     )
     if connection.features.has_select_for_update_skip_locked:
+        # a ticket another sweeper or a transition holds is left to it
         tickets = tickets.select_for_update(skip_locked=True, of=("self",))
-    ticket = tickets.filter(pk=ticket_id, next_deadline_at__lte=now).first()
-    if ticket is None:  # another sweeper holds it, or already moved it on
-        return 0
-    ctx = load(ticket, lookups)
-    fired = fire_due(ticket, ctx, now)
-    Ticket.objects.filter(pk=ticket.pk).update(next_deadline_at=next_check(ticket, ctx))
-    return fired
+    batch = list(tickets[:size])
+    if not batch:
+        return 0, 0
+    already: dict[int, set[tuple[str, str]]] = {ticket.pk: set() for ticket in batch}
+    for ticket_id, deadline, kind in SlaFiring.objects.filter(
+        ticket_id__in=list(already)
+    ).values_list("ticket_id", "deadline", "kind"):
+        already[ticket_id].add((deadline, kind))
+    contexts, due = {}, []
+    for ticket in batch:
+        policy = lookups.policy(ticket)
+        ctx = Context(policy, lookups.calendar(policy, ticket), already[ticket.pk])
+        contexts[ticket.pk] = ctx
+        due += [(ticket, deadline, kind, at) for deadline, kind, at in _due(ticket, ctx, now)]
+    won = _claim([(t.pk, deadline, kind, at) for t, deadline, kind, at in due], now)
+    events = []
+    for ticket, deadline, kind, at in due:
+        if (ticket.pk, deadline, kind) in won:
+            ctx = contexts[ticket.pk]
+            ctx.fired.add((deadline, kind))
+            events += _events(ticket, ctx, deadline, kind, at, now)
+    workflow.record_many(events)
+    for ticket in batch:
+        ticket.next_deadline_at = next_check(ticket, contexts[ticket.pk])
+    Ticket.objects.bulk_update(batch, ["next_deadline_at"])
+    return len(won), len(batch)
 
 
 # --- state for the pages and the API -------------------------------------------------------------

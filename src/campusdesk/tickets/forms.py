@@ -156,13 +156,15 @@ class AttachForm(forms.Form):
 class QueueFilterForm(forms.Form):
     search = forms.CharField(label=_("keyword"), required=False, max_length=100)
     status = forms.ChoiceField(
-        label=_("status"), required=False, choices=[("", "—"), *Status.choices]
-    )
+        widget=FastSelect, label=_("status"), required=False,
+        choices=[("", "—"), *Status.choices],
+    )  # fmt: skip
     severity = forms.ChoiceField(
-        label=_("severity"), required=False, choices=[("", "—"), *Severity.choices]
-    )
+        widget=FastSelect, label=_("severity"), required=False,
+        choices=[("", "—"), *Severity.choices],
+    )  # fmt: skip
     tier = forms.TypedChoiceField(
-        label=_("tier"), required=False, coerce=int, empty_value=None,
+        widget=FastSelect, label=_("tier"), required=False, coerce=int, empty_value=None,
         choices=[("", "—"), (1, "1"), (2, "2"), (3, "3"), (4, "4")],
     )  # fmt: skip
     product = forms.ModelChoiceField(

@@ -14,6 +14,15 @@ from campusdesk.tickets.models import Commitment, Status, Ticket, TicketEvent
 LIST_RELATED = ("project__organisation", "product", "assignee", "reporter")
 #: Long texts a list page's row never shows (the API's rows do show the description).
 LIST_DEFERRED = ("description", "environment", "solution", "rating_comment")
+#: What a row of the web lists shows (``presenters.list_rows``), and nothing more: two joins
+#: instead of five keep PostgreSQL's planning of the page's query (5 ms of 6) short.
+ROW_FIELDS = (
+    "id", "number", "title", "status", "tier", "severity", "urge_count",
+    "committed_resolution_at", "created_at", "project_id", "assignee_id",
+    "project__name", "project__organisation__name", "project__organisation__short_name",
+    "assignee__display_name", "assignee__first_name", "assignee__last_name",
+    "assignee__username",
+)  # fmt: skip
 
 
 def visible_tickets(user: User) -> QuerySet[Ticket]:
@@ -56,6 +65,12 @@ def ticket_list(user: User, filters: TicketFilters) -> QuerySet[Ticket]:
         .select_related(*LIST_RELATED)
         .order_by("-created_at", "-id")
     )
+
+
+def for_rows(tickets: QuerySet[Ticket]) -> QuerySet[Ticket]:
+    """``tickets`` with only what a web list row shows (see ``ROW_FIELDS``)."""
+    related = tickets.select_related(None).select_related("project__organisation", "assignee")
+    return related.only(*ROW_FIELDS)
 
 
 def my_tier_tickets(user: User) -> QuerySet[Ticket]:

@@ -23,7 +23,7 @@ from campusdesk.core.errors import DomainError
 from campusdesk.core.http import current_user, htmx_target, is_htmx, show_errors
 from campusdesk.ops import services as ops
 from campusdesk.sla import services as sla
-from campusdesk.tickets import downloads, forms, selectors, services, workflow
+from campusdesk.tickets import downloads, forms, presenters, selectors, services, workflow
 from campusdesk.tickets.models import Channel, IncidentReport, Ticket
 from campusdesk.tickets.workflow import ACTION_LABELS, Action
 
@@ -61,10 +61,10 @@ def _list_page(
     request: HttpRequest, template: str, context: dict[str, Any], tickets: Any
 ) -> HttpResponse:
     page = paging.window(
-        tickets.defer(*selectors.LIST_DEFERRED), after=request.GET.get("after"),
+        selectors.for_rows(tickets), after=request.GET.get("after"),
         before=request.GET.get("before"), size=PAGE_SIZE,
     )  # fmt: skip
-    context |= {"page": page, "tickets": page.rows}
+    context |= {"page": page, "rows": presenters.list_rows(page.rows)}
     query = request.GET.copy()
     for name in ("page", "after", "before"):
         query.pop(name, None)

@@ -279,7 +279,29 @@ def record(
     with the notifications it causes (same transaction: the outbox)."""
     from campusdesk.notify.services import on_event
 
-    event = TicketEvent.objects.create(
+    event = new_event(
+        ticket=ticket, action=action, actor=actor, channel=channel, now=now,
+        status_before=status_before, data=data, internal=internal, tier=tier,
+    )  # fmt: skip
+    event.save()
+    on_event(event, ticket)
+    return event
+
+
+def new_event(
+    *,
+    ticket: Ticket,
+    action: Action,
+    actor: User | None,
+    channel: str,
+    now: datetime,
+    status_before: str = "",
+    data: dict[str, Any] | None = None,
+    internal: bool = False,
+    tier: int | None = None,
+) -> TicketEvent:
+    """An unsaved timeline event, for ``record_many``."""
+    return TicketEvent(
         ticket=ticket,
         action=action.value,
         actor=actor,
@@ -291,8 +313,18 @@ def record(
         internal=internal,
         data=data or {},
     )
-    on_event(event, ticket)
-    return event
+
+
+def record_many(events: list[TicketEvent]) -> list[TicketEvent]:
+    """Append many events (from ``new_event``) at once, with their notifications: a fixed
+    number of queries for the whole batch (the SLA sweeper's firings)."""
+    from campusdesk.notify.services import on_events
+
+    if not events:
+        return []
+    TicketEvent.objects.bulk_create(events)  # sets the pks (PostgreSQL; SQLite >= 3.35)
+    on_events(events)
+    return events
 
 
 def transition(
