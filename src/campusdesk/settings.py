@@ -124,6 +124,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "campusdesk.urls"
+FORM_RENDERER = "campusdesk.core.widgets.FastRenderer"
 WSGI_APPLICATION = "campusdesk.wsgi.application"
 
 TEMPLATES = [

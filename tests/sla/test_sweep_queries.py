@@ -126,3 +126,33 @@ def test_the_sweep_goes_through_every_batch_and_stops_at_its_limit(
     breached = Notification.objects.filter(kind="sla_breached")
     assert breached.values("ticket").distinct().count() == 10
     assert sla.sweep(now=BOTH_MISSED) == 0
+
+
+def _sweep_projects(projects: int) -> tuple[int, int]:
+    """(queries, deliveries) of sweeping one new SIS1 ticket in each of ``projects`` projects,
+    each with its own line-1 engineer, robot and webhook subscriber."""
+    from campusdesk.notify.models import RobotChannel, WebhookSubscription
+    from tests.factories import ProjectFactory
+
+    for index in range(projects):
+        engineer = UserFactory(role=Role.ENGINEER)
+        project = ProjectFactory(line1_team=[engineer])
+        customer = UserFactory(role=Role.CUSTOMER, organisation=project.organisation)
+        RobotChannel.objects.create(name=f"群{index}", platform="wecom", project=project,
+                                    webhook_url="http://127.0.0.1:9/robot")  # fmt: skip
+        WebhookSubscription.objects.create(name=f"订阅{index}", project=project, secret="s",
+                                           url="http://127.0.0.1:9/hook")  # fmt: skip
+        new_ticket(project, customer, urgency="critical", title=f"项目{index}", now=REGISTERED)
+    before = Delivery.objects.count()
+    with CaptureQueriesContext(connection) as queries:
+        assert sla.sweep(now=BOTH_MISSED) == 2 * projects
+    return len(queries), Delivery.objects.count() - before
+
+
+def test_tickets_of_many_projects_cost_no_more_queries_than_of_two(db: None) -> None:
+    """The line-1 teams, robots and webhooks of every project in a batch are read together."""
+    few, few_sent = _sweep_projects(2)
+    many, many_sent = _sweep_projects(6)
+    assert few == many, (few, many)
+    # each project's own engineer, robot and subscriber heard of its own ticket only
+    assert many_sent == 3 * few_sent, (few_sent, many_sent)

@@ -44,6 +44,11 @@ def shared_lookups() -> Iterator[None]:
         _shared.reset(token)
 
 
+def memo() -> dict[tuple[Any, ...], Any] | None:
+    """The memo of the current ``shared_lookups`` block (None outside one), to fill in bulk."""
+    return _shared.get()
+
+
 def shared(key: tuple[Any, ...], read: Callable[[], T]) -> T:
     """``read()``, remembered under ``key`` inside ``shared_lookups``."""
     memo = _shared.get()
@@ -67,6 +72,42 @@ def _tier_people(ticket: Ticket, tier: int | None = None) -> list[User]:
     tier = tier or ticket.tier
     key = ("tier", tier, ticket.project_id if tier == 1 else ticket.product_id)
     return shared(key, lambda: list(tier_staff(ticket, tier)))
+
+
+def prime_tier_people(tickets: Iterable[Ticket]) -> None:
+    """Inside ``shared_lookups``, read the people of the current tiers of ``tickets`` at once
+    (two queries), not one query per project or product as their events come."""
+    from collections import defaultdict
+
+    from campusdesk.catalog.models import ProductExpert, Project
+
+    memo = _shared.get()
+    if memo is None:
+        return
+    projects = {t.project_id for t in tickets if t.tier == 1} - {
+        key[2] for key in memo if key[:2] == ("tier", 1)
+    }
+    experts = {(t.tier, t.product_id) for t in tickets if t.tier != 1} - {
+        key[1:] for key in memo if key[0] == "tier"
+    }
+    found: dict[tuple[Any, ...], list[User]] = defaultdict(list)
+    if projects:
+        team = Project.line1_team.through.objects.filter(
+            project_id__in=projects, user__is_active=True
+        ).select_related("user")
+        for member in team.order_by("user_id"):
+            found[("tier", 1, member.project_id)].append(member.user)
+        memo.update({("tier", 1, pk): found[("tier", 1, pk)] for pk in projects})
+    if experts:
+        rows = ProductExpert.objects.filter(
+            product_id__in={product for _tier, product in experts},
+            tier__in={tier for tier, _product in experts}, user__is_active=True,
+        ).select_related("user")  # fmt: skip
+        for row in rows.order_by("user_id"):
+            people = found[("tier", row.tier, row.product_id)]
+            if all(user.pk != row.user_id for user in people):
+                people.append(row.user)
+        memo.update({("tier", *key): found[("tier", *key)] for key in experts})
 
 
 def line1(ticket: Ticket, event: TicketEvent) -> Iterable[User]:

@@ -95,6 +95,7 @@ def on_events(events: list[TicketEvent]) -> int:
     more round trips than one."""
     deliveries: list[Delivery] = []
     plans: list[tuple[TicketEvent, Kind, list[User], bool]] = []
+    _prime_channels(events)
     for event in events:
         deliveries += _webhooks(event.ticket, event)
         found = rules.recipients(event.ticket, event)
@@ -209,6 +210,33 @@ def _webhooks(ticket: Ticket, event: TicketEvent) -> list[Delivery]:
             _delivery("webhook", sub.url, event.action[:20], payload, event.at, webhook=sub)
         )
     return deliveries
+
+
+def _prime_channels(events: list[TicketEvent]) -> None:
+    """Inside ``shared_lookups``, read the webhooks and robots of every project of ``events`` in
+    one query each (the sweeper's events span hundreds of projects), as ``_webhooks`` and
+    ``_robots`` would one project at a time."""
+    memo = rules.memo()
+    if memo is None or len(events) < 2:
+        return
+    projects = {event.ticket.project_id for event in events}
+    hooks = {pk for pk in projects if ("webhooks", pk) not in memo}
+    if hooks:
+        found: dict[int, list[Any]] = {pk: [] for pk in hooks}
+        for sub in WebhookSubscription.objects.filter(project_id__in=hooks, is_active=True
+                                                      ).order_by("pk"):  # fmt: skip
+            found[sub.project_id].append(sub)
+        memo.update({("webhooks", pk): subs for pk, subs in found.items()})
+    for internal in {event.internal for event in events}:
+        missing = {pk for pk in projects if ("robots", pk, internal) not in memo}
+        if not missing:
+            continue
+        robots = RobotChannel.objects.filter(
+            Q(project__in=missing) | Q(project__isnull=True), is_active=True
+        ).order_by("pk")
+        chosen = list(robots.filter(internal=True) if internal else robots)
+        for pk in missing:
+            memo[("robots", pk, internal)] = [r for r in chosen if r.project_id in (None, pk)]
 
 
 def _robots(ticket: Ticket, event: TicketEvent) -> list[RobotChannel]:

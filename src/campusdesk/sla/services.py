@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -188,7 +188,7 @@ def _claim(rows: list[tuple[int, str, str, datetime]], now: datetime) -> set[tup
     ops, quote = connection.ops, connection.ops.quote_name
     fields = ["ticket_id", "deadline", "kind", "due_at", "fired_at"]
     fired_at = ops.adapt_datetimefield_value(now)
-    params: list[object] = []
+    params: list[Any] = []
     for ticket_id, deadline, kind, due in rows:
         params += [ticket_id, deadline, kind, ops.adapt_datetimefield_value(due), fired_at]
     placeholders = ", ".join(["(%s, %s, %s, %s, %s)"] * len(rows))
@@ -299,6 +299,7 @@ def sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
 @transaction.atomic
 def _sweep_batch(now: datetime, size: int, lookups: Lookups) -> tuple[int, int]:
     """One batch of due tickets: (firings, tickets looked at)."""
+    from campusdesk.notify.rules import prime_tier_people
     from campusdesk.tickets import workflow
     from campusdesk.tickets.models import Ticket
 
@@ -332,6 +333,7 @@ def _sweep_batch(now: datetime, size: int, lookups: Lookups) -> tuple[int, int]:
             ctx = contexts[ticket.pk]
             ctx.fired.add((deadline, kind))
             events += _events(ticket, ctx, deadline, kind, at, now)
+    prime_tier_people(ticket for ticket in batch if ticket.assignee_id is None)
     workflow.record_many(events)
     for ticket in batch:
         ticket.next_deadline_at = next_check(ticket, contexts[ticket.pk])
