@@ -158,3 +158,14 @@ def test_an_announcement_reaches_the_customers_of_its_product_only(people, proje
         "请于本周内升级"
         in web_client_for(people["user"]).get(f"/announcements/{item}/").content.decode()
     )
+
+
+def test_the_email_link_reads_in_the_recipients_language(people, project, customer):
+    engineer = people["engineer"]
+    for language, words in (("en", "Open the problem"), ("zh-hans", "查看问题")):
+        User.objects.filter(pk=engineer.pk).update(preferred_language=language)
+        ticket = new_ticket(project, customer, title=f"语言 {language}")
+        mails = Delivery.objects.filter(recipient=engineer, channel="email")
+        mail = mails.get(notification__ticket=ticket)
+        assert words in mail.payload["html"], (language, mail.payload["html"])
+        assert f"/tickets/{ticket.pk}/" in mail.payload["html"]

@@ -202,6 +202,25 @@ def test_list_filters_and_search(people: dict[str, User], project, customer):
     assert rows.startswith('<div id="ticket-rows">') and "学费缴纳状态错误" in rows
 
 
+def test_search_matches_chinese_as_written_and_latin_in_any_case(people: dict[str, User],
+                                                                  project, customer):  # fmt: skip
+    vpn = new_ticket(project, customer, title="校外 VPN 无法登录", description="提示证书错误")
+    oracle = new_ticket(project, customer, title="成绩库报错", description="日志里有 ORA-01555。")
+    budget = new_ticket(project, customer, title="财务问题", description="预算编制页面打不开")
+    client = web_client_for(people["engineer"])
+
+    def found(word: str) -> set[str]:
+        body = client.get(reverse("tickets:list"), {"search": word}).content.decode()
+        return {t.title for t in (vpn, oracle, budget) if t.title in body}
+
+    assert found("vpn") == found("VPN") == {vpn.title}
+    assert found("ora-01555") == {oracle.title}
+    assert found("预算编制") == {budget.title}  # in the description only
+    assert found("证书错误 VPN") == {vpn.title}  # every word must match
+    assert found("预算 VPN") == set()
+    assert found(budget.number) == {budget.title}
+
+
 def test_a_list_row_shows_the_ticket_as_its_page_does(people: dict[str, User], project, customer):
     """Each column of a row, read from the few fields the list query loads."""
     ticket = new_ticket(project, customer, title="成绩导出<乱码>", now=timezone.now())

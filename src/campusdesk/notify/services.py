@@ -22,7 +22,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from campusdesk.accounts.models import User
-from campusdesk.core import clock
+from campusdesk.core import bulk, clock
 from campusdesk.notify import rules
 from campusdesk.notify.models import (
     MANDATORY,
@@ -73,6 +73,7 @@ class _Mail(NamedTuple):
     note: Notification | None
     title: str
     body: str
+    html: str
 
 
 def on_event(event: TicketEvent, ticket: Ticket | None = None) -> int:
@@ -120,7 +121,7 @@ def on_events(events: list[TicketEvent]) -> int:
         notes, event_mails = _inbox(event.ticket, event, kind, people, urgent, prefs)
         inbox += notes
         mails += [(event, kind, urgent, mail) for mail in event_mails]
-    Notification.objects.bulk_create(inbox)  # sets the pks the e-mails link to
+    bulk.insert(inbox)  # sets the pks the e-mails link to
     quiet = _quiet_hours(list({m.user.pk: m.user for _e, _k, u, m in mails if not u}.values()))
     for event, kind, urgent, mail in mails:
         url = f"{settings.SITE_URL}/tickets/{event.ticket_id}/"
@@ -137,15 +138,17 @@ def _inbox(ticket: Ticket, event: TicketEvent, kind: Kind, people: list[User], u
            prefs: dict[tuple[int, str], Preference]
            ) -> tuple[list[Notification], list[_Mail]]:  # fmt: skip
     """The unsaved inbox rows of ``event`` and who gets an e-mail (with its inbox row)."""
-    texts: dict[str, tuple[str, str]] = {}  # per language: the same words for everyone
+    texts: dict[str, tuple[str, str, str]] = {}  # per language: the same words for everyone
     inbox: list[Notification] = []
     mails: list[_Mail] = []
+    url = f"{settings.SITE_URL}/tickets/{ticket.pk}/"
     for user in people:
         language = user.preferred_language or settings.LANGUAGE_CODE
         if language not in texts:
-            with translation.override(language):
-                texts[language] = _text(ticket, event, kind)
-        title, body = texts[language]
+            with translation.override(language):  # the e-mail's link words too
+                title, body = _text(ticket, event, kind)
+                texts[language] = (title, body, _html(body, url))
+        title, body, html = texts[language]
         channels = _channels(user, kind, prefs, critical=ticket.severity == "SIS1")
         note = None
         if "inbox" in channels:
@@ -155,16 +158,16 @@ def _inbox(ticket: Ticket, event: TicketEvent, kind: Kind, people: list[User], u
             )  # fmt: skip
             inbox.append(note)
         if "email" in channels and user.email:
-            mails.append(_Mail(user, note, title, body))
+            mails.append(_Mail(user, note, title, body, html))
     return inbox, mails
 
 
 def _email(mail: _Mail, kind: Kind, url: str, send: tuple[datetime, bool], ticket: Ticket,
            event: TicketEvent) -> Delivery:  # fmt: skip
-    user, note, title, body = mail
+    user, note, title, body, html = mail
     when, digest = send
     payload = {"subject": title, "text": f"{body}\n\n{url}", "url": url,
-               "html": _html(body, url), "thread": f"ticket-{ticket.pk}",
+               "html": html, "thread": f"ticket-{ticket.pk}",
                "digest": digest}  # fmt: skip
     return _delivery("email", user.email, kind, payload, event.at, when=when, recipient=user,
                      notification=note)  # fmt: skip
@@ -307,7 +310,7 @@ def queue_deliveries(deliveries: list[Delivery], now: datetime) -> None:
     """Write ``deliveries`` in one query; those due now are sent after the commit."""
     if not deliveries:
         return
-    Delivery.objects.bulk_create(deliveries)  # sets the pks (PostgreSQL; SQLite >= 3.35)
+    bulk.insert(deliveries)  # sets the pks
     due = [delivery.pk for delivery in deliveries if delivery.next_attempt_at <= now]
     if due:
         transaction.on_commit(lambda: _enqueue_all(due))

@@ -52,10 +52,20 @@ def filtered(tickets: QuerySet[Ticket], filters: TicketFilters) -> QuerySet[Tick
     tickets = tickets.filter(**{k: v for k, v in exact.items() if v not in (None, "")})
     words = filters.search.split()[:5]
     for word in words:
-        tickets = tickets.filter(
-            Q(number__iexact=word) | Q(title__icontains=word) | Q(description__icontains=word)
-        )
+        tickets = tickets.filter(_matches(word))
     return tickets
+
+
+def _matches(word: str) -> Q:
+    """Number, title or description containing ``word``, whatever its case.
+
+    A word without letters of any case (Chinese, digits: most searches here) is matched
+    as it is: ``UPPER()`` of every title and description, which case-insensitive matching
+    costs on PostgreSQL, made a search at a million tickets three times slower.
+    """
+    if word.upper() == word.lower():
+        return Q(number=word) | Q(title__contains=word) | Q(description__contains=word)
+    return Q(number__iexact=word) | Q(title__icontains=word) | Q(description__icontains=word)
 
 
 def ticket_list(user: User, filters: TicketFilters) -> QuerySet[Ticket]:

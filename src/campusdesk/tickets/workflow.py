@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.catalog.models import ProductExpert
-from campusdesk.core import clock, scoping
+from campusdesk.core import bulk, clock, scoping
 from campusdesk.core.errors import NotFound, PermissionDenied, TransitionError
 from campusdesk.sla import services as sla
 from campusdesk.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent
@@ -322,7 +322,7 @@ def record_many(events: list[TicketEvent]) -> list[TicketEvent]:
 
     if not events:
         return []
-    TicketEvent.objects.bulk_create(events)  # sets the pks (PostgreSQL; SQLite >= 3.35)
+    bulk.insert(events)  # sets the pks
     on_events(events)
     return events
 
