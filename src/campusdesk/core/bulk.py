@@ -50,7 +50,7 @@ def insert(objs: list[M]) -> list[M]:
 
 def _value(obj: models.Model, field: models.Field[Any, Any]) -> Any:
     value = getattr(obj, field.attname)
-    if value is None and field.is_relation and field.is_cached(obj):
+    if value is None and isinstance(field, models.ForeignKey) and field.is_cached(obj):
         related = getattr(obj, field.name)  # saved after it was assigned (as bulk_create does)
         value = related.pk if related is not None else None
         setattr(obj, field.attname, value)
