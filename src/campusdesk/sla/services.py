@@ -337,8 +337,34 @@ def _sweep_batch(now: datetime, size: int, lookups: Lookups) -> tuple[int, int]:
     workflow.record_many(events)
     for ticket in batch:
         ticket.next_deadline_at = next_check(ticket, contexts[ticket.pk])
-    Ticket.objects.bulk_update(batch, ["next_deadline_at"])
+    _save_next_checks(batch)
     return len(won), len(batch)
+
+
+def _save_next_checks(tickets: list[Ticket]) -> None:
+    """Write each ticket's ``next_deadline_at`` in one statement.
+
+    On PostgreSQL an ``UPDATE … FROM (VALUES …)``: ``bulk_update``'s ``CASE`` of 250 branches
+    took a sixth of a sweep there.
+    """
+    from campusdesk.tickets.models import Ticket
+
+    if connection.vendor != "postgresql":
+        Ticket.objects.bulk_update(tickets, ["next_deadline_at"])
+        return
+    quote = connection.ops.quote_name
+    rows = ", ".join(["(%s::bigint, %s::timestamptz)"] * len(tickets))
+    params: list[Any] = []
+    for ticket in tickets:
+        params += [ticket.pk, ticket.next_deadline_at]
+    column = quote("next_deadline_at")
+    # the names are the model's own; every value is a parameter
+    sql = (
+        f"UPDATE {quote(Ticket._meta.db_table)} AS t SET {column} = v.next_check "  # noqa: S608
+        f"FROM (VALUES {rows}) AS v(id, next_check) WHERE t.{quote('id')} = v.id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
 
 
 # --- state for the pages and the API -------------------------------------------------------------
