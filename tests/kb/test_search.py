@@ -248,6 +248,23 @@ def test_rare_terms_outweigh_common_ones(people: dict[str, User], gms: Product) 
     assert found[0][0] == target  # 系统报错 is in every other title, ORA-01555 only here
 
 
+def test_a_word_of_every_case_is_not_looked_up(people: dict[str, User], gms: Product) -> None:
+    """It reads a row per case and moves no score: the ranking leaves it out, same result."""
+    modules = ("招生", "学位", "学籍", "奖助", "答辩", "迎新", "离校", "毕业", "选课", "排课")
+    for n in range(60):  # enough cases for its idf to fall under 1 % of the rarest term's
+        module = modules[n % len(modules)]
+        case(people, gms, f"{module}页面打不开 {n}", symptoms=f"打开{module}页面一直转圈。",
+             at=T0 + timedelta(hours=n))  # fmt: skip
+    target = case(people, gms, "门禁页面报错", symptoms="门禁页面提示 500。")
+
+    with CaptureQueriesContext(connection) as queries:
+        found = search("门禁页面报错", user=people["expert2"])
+
+    assert found[0][0] == target
+    ranking = next(q["sql"] for q in queries.captured_queries if "SUM(" in q["sql"].upper())
+    assert "'门禁'" in ranking and "'页面'" not in ranking  # 页面 is in all 61 cases
+
+
 def test_equal_cases_rank_the_newer_first(people: dict[str, User], gms: Product) -> None:
     newer = case(
         people, gms, "统一身份认证登录超时", symptoms="登录超时。", at=T0 + timedelta(days=3)

@@ -65,6 +65,10 @@ SATURATION = 2.0
 #: The weight of a bigram that is not also a word of jieba's (see ``terms``).
 BIGRAM_WEIGHT = 0.25
 SUGGESTIONS = 5
+#: A term whose factor is below this share of the query's best one is not looked up: a word
+#: of nearly every case (页面 in a library of web-system cases) reads a row per case and
+#: moves no score (idf ≈ 0).
+NEGLIGIBLE = 0.01
 
 #: Characters that, standing alone, join words rather than carry meaning (时 in 录入成绩时,
 #: not in 超时); Chinese bigrams never span them.
@@ -197,7 +201,8 @@ def _query_factors(query: str) -> dict[str, float]:
     1. Only terms some case has; rarest (highest factor) first.
     2. At most MAX_QUERY_TERMS, and no more index rows than MAX_POSTINGS in all: the
        ranking reads one row per (case, term), so a common term costs thousands of rows
-       while its idf adds little. The rarest term is always kept.
+       while its idf adds little; a term under NEGLIGIBLE of the best factor is left out.
+       The rarest term is always kept.
     """
     wanted = terms(query[:MAX_QUERY_CHARS])
     if not wanted:
@@ -214,8 +219,9 @@ def _query_factors(query: str) -> dict[str, float]:
     factors = {t: wanted[t] * _idf(n, total) for t, n in frequency.items()}
     chosen: dict[str, float] = {}
     postings = 0
+    floor = NEGLIGIBLE * max(factors.values())
     for term in sorted(factors, key=lambda t: (-factors[t], t)):
-        if chosen and postings + frequency[term] > MAX_POSTINGS:
+        if chosen and (postings + frequency[term] > MAX_POSTINGS or factors[term] < floor):
             continue
         chosen[term] = factors[term]
         postings += frequency[term]
