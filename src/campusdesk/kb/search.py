@@ -210,7 +210,7 @@ def _query_factors(query: str) -> dict[str, float]:
     frequency: dict[str, int] = dict(
         Term.objects.filter(term__in=wanted)
         .values("term")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # not COUNT(id): PostgreSQL answers from the index alone
         .values_list("term", "n")
     )
     if not frequency:
