@@ -214,8 +214,7 @@ def fire_due(ticket: Ticket, ctx: Context, now: datetime) -> int:
         if (ticket.pk, deadline, kind) in won:
             ctx.fired.add((deadline, kind))
             events += _events(ticket, ctx, deadline, kind, at, now)
-    for event in events:  # one by one: the transition's own queries stay as they were
-        workflow.record_many([event])
+    workflow.record_many(events)
     return len(won)
 
 
