@@ -46,9 +46,16 @@ echo "== django-helpdesk"
 bash bench/run_helpdesk.sh
 t3=$(date +%s)
 
+echo "== campusdesk's own scenarios (in-process)"
+DATABASE_URL="postgres://${PGUSER:-postgres}@127.0.0.1:${PGPORT:-5432}/$CD_DB" \
+  DATA_DIR="$ROOT/var/bench-gen" DEBUG=0 STATIC_MANIFEST=0 SECRET_KEY=bench-only \
+  .venv/bin/python bench/own_scenarios.py --size "$SIZE" \
+  --manifest "bench/results/manifest_campusdesk_${SIZE}.json"
+t4=$(date +%s)
+
 echo "== summary"
 .venv/bin/python bench/summarize_both.py --size "$SIZE" --repeats "$REPEATS" --plan "$PLAN" \
     --cd-db "$CD_DB" --load-start "$load_start" \
-    --timing "setup=$((t1 - t0)),campusdesk=$((t2 - t1)),helpdesk=$((t3 - t2)),total=$((t3 - t0))"
+    --timing "setup=$((t1 - t0)),campusdesk=$((t2 - t1)),helpdesk=$((t3 - t2)),total=$((t4 - t0))"
 "$DRV" "$SHARED/summarize.py" "$RAW" > bench/results/summary.md
 echo "== done in $(($(date +%s) - t0)) s: bench/RESULTS.md (section $SIZE), bench/results/summary.md"
