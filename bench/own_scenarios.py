@@ -15,7 +15,6 @@ specialist; the sweep runs inside a transaction that is rolled back. Writes the 
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import os
 import re
@@ -35,14 +34,6 @@ BEGIN, END = "<!-- own scenarios: begin -->", "<!-- own scenarios: end -->"
 
 class Rollback(Exception):
     pass
-
-
-def _adapter() -> dict[str, Any]:
-    spec = importlib.util.spec_from_file_location("adapter", ROOT / "bench/adapters/campusdesk.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.ADAPTER  # type: ignore[no-any-return]
 
 
 def _p(values: list[float], share: float) -> float:
@@ -67,7 +58,9 @@ def pages(manifest: dict[str, Any], runs: dict[str, int]) -> dict[str, list[floa
     from campusdesk.accounts.models import User
 
     settings.ALLOWED_HOSTS = ["testserver"]
-    requests = _adapter()["requests"]
+    from profile_pages import load_adapter  # bench/, beside this script
+
+    requests = load_adapter()["requests"]
     client = Client()
     client.force_login(User.objects.get(username=manifest["staff_user"]),
                        backend="django.contrib.auth.backends.ModelBackend")  # fmt: skip

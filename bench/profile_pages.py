@@ -28,7 +28,8 @@ sys.path.insert(0, str(ROOT / "src"))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campusdesk.settings")
 
 
-def _adapter() -> dict[str, Any]:
+def load_adapter() -> dict[str, Any]:
+    """The campusdesk adapter of the shared driver (its request builders), read from its file."""
     spec = importlib.util.spec_from_file_location("adapter", ROOT / "bench/adapters/campusdesk.py")
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
@@ -55,7 +56,7 @@ def main() -> None:
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = ["testserver"]
     manifest = json.loads(Path(args.manifest).read_text())
-    requests = _adapter()["requests"]
+    requests = load_adapter()["requests"]
     client = Client()
     client.force_login(User.objects.get(username=manifest["staff_user"]),
                        backend="django.contrib.auth.backends.ModelBackend")  # fmt: skip
