@@ -156,3 +156,27 @@ def test_tickets_of_many_projects_cost_no_more_queries_than_of_two(db: None) -> 
     assert few == many, (few, many)
     # each project's own engineer, robot and subscriber heard of its own ticket only
     assert many_sent == 3 * few_sent, (few_sent, many_sent)
+
+
+def test_a_batch_reaches_the_experts_of_an_escalated_tickets_product(
+    people: dict[str, User], project: Project
+) -> None:
+    """Experts read in bulk for the batch are the same people ``tier_staff`` names."""
+    from campusdesk.tickets.models import Ticket
+    from campusdesk.tickets.workflow import tier_staff
+
+    line1 = new_ticket(project, people["user"], urgency="critical", title="一线", now=REGISTERED)
+    line2 = new_ticket(project, people["user"], urgency="critical", title="二线", now=REGISTERED)
+    Ticket.objects.filter(pk=line2.pk).update(tier=2, assignee=None)
+    line2.refresh_from_db()
+    experts = set(tier_staff(line2).values_list("pk", flat=True))
+    assert people["expert2"].pk in experts
+
+    assert sla.sweep(now=BOTH_MISSED) == 4
+    for ticket, heard, not_heard in (
+        (line2, experts, people["engineer"].pk),
+        (line1, {people["engineer"].pk}, people["expert2"].pk),
+    ):
+        breached = Notification.objects.filter(ticket=ticket, kind="sla_breached")
+        recipients = set(breached.values_list("recipient_id", flat=True))
+        assert heard <= recipients and not_heard not in recipients, ticket.title

@@ -84,6 +84,7 @@ def prime_tier_people(tickets: Iterable[Ticket]) -> None:
     memo = _shared.get()
     if memo is None:
         return
+    tickets = list(tickets)  # read twice below (a generator would be empty the second time)
     projects = {t.project_id for t in tickets if t.tier == 1} - {
         key[2] for key in memo if key[:2] == ("tier", 1)
     }
