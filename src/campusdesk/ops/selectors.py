@@ -66,7 +66,7 @@ def open_complaints(user: User) -> QuerySet[Complaint]:
     return (
         visible_complaints(user)
         .exclude(status=Complaint.Status.RESOLVED)
-        .select_related("organisation", "owner", "ticket")
+        .select_related("organisation", "owner", "filed_by", "ticket")
         .order_by("created_at")
     )
 
