@@ -63,7 +63,7 @@ def pages(manifest: dict[str, Any], runs: dict[str, int]) -> dict[str, list[floa
     requests = load_adapter()["requests"]
     client = Client()
     client.force_login(User.objects.get(username=manifest["staff_user"]),
-                       backend="django.contrib.auth.backends.ModelBackend")  # fmt: skip
+                       backend="campusdesk.accounts.backends.UserBackend")  # fmt: skip
     found: dict[str, list[float]] = {}
     for key, count in runs.items():
         sequence = iter(range(10**6))

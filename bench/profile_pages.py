@@ -59,7 +59,7 @@ def main() -> None:
     requests = load_adapter()["requests"]
     client = Client()
     client.force_login(User.objects.get(username=manifest["staff_user"]),
-                       backend="django.contrib.auth.backends.ModelBackend")  # fmt: skip
+                       backend="campusdesk.accounts.backends.UserBackend")  # fmt: skip
     for key in args.only.split(","):
         timings: list[float] = []
         last: Any = None

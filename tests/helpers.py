@@ -36,7 +36,7 @@ def web_login(username: str, password: str) -> tuple[Client, bool]:
 
 def web_client_for(user: User) -> Client:
     client = Client()
-    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    client.force_login(user, backend="campusdesk.accounts.backends.UserBackend")
     return client
 
 

@@ -179,7 +179,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "campusdesk.accounts.backends.UserBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -244,6 +244,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 CUSTOMER_SERVICE_GROUP = envstr("CUSTOMER_SERVICE_GROUP", "客户服务部")
 # How far ahead the operations watch list shows problems nearing their committed time.
 OPS_NEARING_HOURS = envint("OPS_NEARING_HOURS", 4)
+# A list filter of more choices than this (every project, every handler) loads its options
+# when the user reaches for it instead of carrying them in every page.
+FILTER_INLINE_OPTIONS = envint("FILTER_INLINE_OPTIONS", 30)
 # A customer may urge the same problem again only after this many minutes (each urge
 # notifies every handler and operations).
 URGE_INTERVAL_MINUTES = envint("URGE_INTERVAL_MINUTES", 30)
@@ -311,6 +314,20 @@ if REDIS_URL:
     HUEY.update({"huey_class": "huey.PriorityRedisHuey", "url": REDIS_URL})
 else:
     HUEY.update({"huey_class": "huey.SqliteHuey", "filename": str(DATA_DIR / "huey.sqlite3")})
+
+# With Redis, which every web and worker process shares, sessions are read from it and
+# written through to the database (one query less per page; a logout or a password change
+# ends the session everywhere). Without it, the default: sessions in the database only
+# (a per-process memory cache would let another process keep a logged-out session alive).
+if REDIS_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "campusdesk",
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- API ------------------------------------------------------------------
 REST_FRAMEWORK = {
