@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from html import escape
+from itertools import islice
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.forms.renderers import DjangoTemplates
 from django.forms.utils import flatatt
 from django.utils.html import conditional_escape, format_html
@@ -31,17 +33,26 @@ class FastSelect(forms.Select):
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
-        chosen = {str(v) for v in self.format_value(value)}
-        options = [
-            f'<option value="{escape(key)}"{" selected" if key in chosen else ""}>'
-            f"{escape(str(label))}</option>"
-            for key, label in self._options()
-        ]
         final = self.build_attrs(self.attrs, attrs)
-        body = mark_safe("".join(options))  # noqa: S308 - every value and label escaped
+        body = self.options_html(value, self._options())
         return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), body)
 
-    def _options(self) -> Iterator[tuple[str, Any]]:
+    def options_html(self, value: Any, options: Iterable[tuple[str, Any]]) -> SafeString:
+        """``<option>``s of ``options`` (pairs of value and label), ``value`` selected."""
+        chosen = {str(v) for v in self.format_value(value)}
+        html = [
+            f'<option value="{escape(key)}"{" selected" if key in chosen else ""}>'
+            f"{escape(str(label))}</option>"
+            for key, label in options
+        ]
+        return mark_safe("".join(html))  # noqa: S308 - every value and label escaped
+
+    def _options(
+        self, limit: int | None = None, only: list[int] | None = None
+    ) -> Iterator[tuple[str, Any]]:
+        """(value, label) of every choice, the empty one first; with ``limit``, no more than
+        ``limit`` choices besides the empty one are read; with ``only``, just the choices of
+        those primary keys (a model choice field's), without the empty one."""
         field = getattr(self.choices, "field", None)
         queryset = getattr(self.choices, "queryset", None)
         plain = (
@@ -50,22 +61,76 @@ class FastSelect(forms.Select):
             and type(field).label_from_instance is forms.ModelChoiceField.label_from_instance
         )
         if field is None or queryset is None or not plain:
-            for key, label in self.choices:
-                yield str(getattr(key, "value", key)), label  # ModelChoiceIteratorValue → pk
+            choices = ((str(getattr(k, "value", k)), v) for k, v in self.choices)  # → pk
+            if only is not None:
+                keys = {str(key) for key in only}
+                choices = ((k, v) for k, v in choices if k in keys)
+            yield from (choices if limit is None else islice(choices, limit + 1))
             return
-        if field.empty_label is not None:
+        if only is not None:
+            queryset = queryset.filter(pk__in=only)
+        elif field.empty_label is not None:
             yield "", field.empty_label
         model = queryset.model._meta.label_lower
         if model == "accounts.user":  # User.__str__
             rows = queryset.values_list("pk", "display_name", "first_name", "last_name", "username")
-            for pk, display, first, last, username in rows:
+            for pk, display, first, last, username in rows[:limit]:
                 yield str(pk), display or f"{first} {last}".strip() or username
         elif model in NAMED:
-            for pk, label in queryset.values_list("pk", "name"):
+            for pk, label in queryset.values_list("pk", "name")[:limit]:
                 yield str(pk), label
         else:
-            for instance in queryset:
+            for instance in queryset[:limit]:
                 yield str(instance.pk), str(instance)
+
+
+class LazySelect(FastSelect):
+    """A ``<select>`` of a long list (every project, every handler) whose options are loaded
+    when the user reaches for it, as a peer's AJAX dropdowns are: the page carries only the
+    empty choice and the chosen one; pointing at, touching or tabbing to the select fetches
+    every option from ``url`` (``options_html`` of the same choices, the current value
+    selected). A list of at most ``settings.FILTER_INLINE_OPTIONS`` choices is written in
+    full, as ``FastSelect`` does.
+    """
+
+    def __init__(self, *args: Any, url: Any = "", **kwargs: Any) -> None:  # str or lazy
+        super().__init__(*args, **kwargs)
+        self.url = url
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        inline = settings.FILTER_INLINE_OPTIONS
+        head = list(self._options(limit=inline + 1))
+        final = self.build_attrs(self.attrs, attrs)
+        has_empty = bool(head) and head[0][0] == ""
+        if len(head) - has_empty <= inline or not self.url:
+            options = head if len(head) - has_empty <= inline else self._options()
+            body = self.options_html(value, options)
+            return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), body)
+        chosen = {str(v) for v in self.format_value(value)} - {""}
+        final |= {
+            # the options replace this select's own; nothing of the form's htmx is inherited
+            "hx-get": self.url, "hx-trigger": "mouseenter once, focus once, touchstart once",
+            "hx-target": "this", "hx-swap": "innerHTML", "hx-select": "unset",
+            "hx-push-url": "false", "hx-sync": "this:drop", "data-lazy": "options",
+        }  # fmt: skip
+        body = self.options_html(value, [*head[:has_empty], *self._chosen(chosen)])
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), body)
+
+    def all_options(self) -> Iterator[tuple[str, Any]]:
+        return self._options()
+
+    def _chosen(self, chosen: set[str]) -> Iterator[tuple[str, Any]]:
+        """The chosen options alone (a value that is not a key chooses nothing)."""
+        if not chosen:
+            return
+        if getattr(self.choices, "queryset", None) is None:
+            yield from ((k, v) for k, v in self._options() if k in chosen)
+            return
+        keys = [int(key) for key in chosen if key.isdigit()]
+        if keys:
+            yield from self._options(only=keys)
 
 
 # --- the form renderer -----------------------------------------------------------------------

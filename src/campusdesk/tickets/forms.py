@@ -6,11 +6,12 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from campusdesk.accounts.models import User
 from campusdesk.catalog.models import Product, Project
-from campusdesk.core.widgets import FastSelect
+from campusdesk.core.widgets import FastSelect, LazySelect
 from campusdesk.tickets.models import (
     IncidentReport,
     OutOfScopeType,
@@ -168,14 +169,21 @@ class QueueFilterForm(forms.Form):
         choices=[("", "—"), (1, "1"), (2, "2"), (3, "3"), (4, "4")],
     )  # fmt: skip
     product = forms.ModelChoiceField(
-        widget=FastSelect, label=_("product"), required=False, queryset=Product.objects.none()
-    )
+        widget=LazySelect(url=reverse_lazy("tickets:filter_options", args=["product"])),
+        label=_("product"), required=False, queryset=Product.objects.none(),
+    )  # fmt: skip
     project = forms.ModelChoiceField(
-        widget=FastSelect, label=_("project"), required=False, queryset=Project.objects.none()
-    )
+        widget=LazySelect(url=reverse_lazy("tickets:filter_options", args=["project"])),
+        label=_("project"), required=False, queryset=Project.objects.none(),
+    )  # fmt: skip
     assignee = forms.ModelChoiceField(
-        widget=FastSelect, label=_("assignee"), required=False, queryset=User.objects.none()
-    )
+        widget=LazySelect(url=reverse_lazy("tickets:filter_options", args=["assignee"])),
+        label=_("assignee"), required=False, queryset=User.objects.none(),
+    )  # fmt: skip
+
+
+#: The filters whose options ``tickets:filter_options`` serves.
+LAZY_FILTERS = ("product", "project", "assignee")
 
 
 class QuestionForm(forms.Form):

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -21,6 +22,7 @@ from campusdesk.accounts.roles import Role
 from campusdesk.core import paging, scoping
 from campusdesk.core.errors import DomainError
 from campusdesk.core.http import current_user, htmx_target, is_htmx, show_errors
+from campusdesk.core.widgets import LazySelect
 from campusdesk.ops import services as ops
 from campusdesk.sla import services as sla
 from campusdesk.tickets import downloads, forms, presenters, selectors, services, workflow
@@ -33,9 +35,8 @@ HANDLER_ROLES = [Role.ENGINEER, Role.EXPERT2, Role.EXPERT3, Role.TASKFORCE]
 
 
 # --- lists -------------------------------------------------------------------------
-def _filters(
-    request: HttpRequest, user: User
-) -> tuple[forms.QueueFilterForm, selectors.TicketFilters]:
+def _filter_form(request: HttpRequest, user: User) -> forms.QueueFilterForm:
+    """The list filter with the choices ``user`` may pick (handlers: vendor staff only)."""
     form = forms.QueueFilterForm(request.GET or None)
     forms.set_choices(form, "project", scoping.visible_projects(user))
     forms.set_choices(form, "product", scoping.visible_products(user))
@@ -44,6 +45,13 @@ def _filters(
         forms.set_choices(form, "assignee", handlers)
     else:
         del form.fields["assignee"]
+    return form
+
+
+def _filters(
+    request: HttpRequest, user: User
+) -> tuple[forms.QueueFilterForm, selectors.TicketFilters]:
+    form = _filter_form(request, user)
     data = form.cleaned_data if form.is_valid() else {}
     product, project, assignee = data.get("product"), data.get("project"), data.get("assignee")
     return form, selectors.TicketFilters(
@@ -96,6 +104,20 @@ def queue(request: HttpRequest, name: str = "new") -> HttpResponse:
     form, filters = _filters(request, user)
     tickets = selectors.staff_queue(user, name, filters)
     return _list_page(request, "tickets/queue.html", {"form": form, "queue": name}, tickets)
+
+
+@login_required
+def filter_options(request: HttpRequest, field: str) -> HttpResponse:
+    """Every option of a long list filter (``core.widgets.LazySelect``), the current one
+    selected: what the filter's ``<select>`` loads when the user reaches for it."""
+    form = _filter_form(request, current_user(request))
+    known = field in forms.LAZY_FILTERS and field in form.fields
+    widget = form.fields[field].widget if known else None
+    if not isinstance(widget, LazySelect):
+        raise Http404
+    response = HttpResponse(widget.options_html(request.GET.get(field), widget.all_options()))
+    patch_cache_control(response, private=True, max_age=60)
+    return response
 
 
 # --- registration ---------------------------------------------------------------------
@@ -196,7 +218,11 @@ def _context(ticket: Ticket, user: User, bound: dict[Action, djforms.BaseForm] |
         "events": selectors.timeline(ticket, user),
         "commitments": selectors.commitments(ticket),
         "attachments": ticket.attachments.select_related("uploaded_by"),
-        "report": IncidentReport.objects.filter(ticket=ticket).first(),
+        "report": (
+            IncidentReport.objects.filter(ticket=ticket).first()
+            if ticket.service_type == "incident"
+            else None
+        ),
         "action_forms": _action_forms(ticket, user, bound),
         "deadlines": sla.states(ticket),
         "commitment": sla.commitment_state(ticket),
