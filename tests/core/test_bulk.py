@@ -71,3 +71,15 @@ def test_copy_is_one_statement_after_the_ids_on_postgresql(
     assert sorted(n.pk for n in notes) == sorted(
         Notification.objects.filter(kind="urged").values_list("pk", flat=True)
     )
+
+
+def test_new_builds_what_the_keyword_constructor_builds(db):
+    now = timezone.now()
+    values = {"key": "k1", "channel": "email", "address": "a@example.edu", "kind": "record",
+              "payload": {"subject": "s"}, "next_attempt_at": now, "created_at": now}  # fmt: skip
+    fast, slow = bulk.new(Delivery, recipient_id=None, **values), Delivery(**values)
+    names = [field.attname for field in Delivery._meta.concrete_fields]
+    assert [getattr(fast, n) for n in names] == [getattr(slow, n) for n in names]
+    assert fast.status == "pending" and fast.attempts == 0 and fast.pk is None
+    with pytest.raises(TypeError, match="recipient"):
+        bulk.new(Delivery, recipient=None, **values)  # by attribute name only

@@ -9,6 +9,8 @@ pks set, as ``bulk_create`` leaves them (the deliveries link their inbox message
 
 from __future__ import annotations
 
+import json
+from functools import cache
 from typing import Any, TypeVar
 
 from django.db import connection, models
@@ -49,11 +51,36 @@ def insert(objs: list[M]) -> list[M]:
 
 
 def _value(obj: models.Model, field: models.Field[Any, Any]) -> Any:
-    value = getattr(obj, field.attname)
+    value = obj.__dict__[field.attname]
     if value is None and isinstance(field, models.ForeignKey) and field.is_cached(obj):
         related = getattr(obj, field.name)  # saved after it was assigned (as bulk_create does)
         value = related.pk if related is not None else None
         setattr(obj, field.attname, value)
-    if isinstance(field, models.JSONField):
-        return field.get_db_prep_save(value, connection)
+    if isinstance(field, models.JSONField) and value is not None:
+        # COPY's text format: the document as JSON text, as the field would encode it
+        return json.dumps(value, cls=field.encoder)
     return value
+
+
+def new(model: type[M], **values: Any) -> M:
+    """An unsaved ``model(**values)``, built the way Django builds a row it read: positional
+    values in field order, at a fraction of the cost of keyword arguments (the sweeper makes
+    tens of thousands of inbox rows and deliveries). ``values`` are by attribute name
+    (``recipient_id``, not ``recipient``); a field left out takes its default."""
+    names, defaults = _layout(model)
+    unknown = values.keys() - names
+    if unknown:
+        raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
+    return model(*[
+        values[name] if name in values else (default() if callable(default) else default)
+        for name, default in zip(names, defaults, strict=True)
+    ])  # fmt: skip
+
+
+@cache
+def _layout(model: type[models.Model]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+    fields = model._meta.concrete_fields
+    defaults = tuple(
+        (field.default if field.has_default() else field.get_default()) for field in fields
+    )
+    return tuple(field.attname for field in fields), defaults

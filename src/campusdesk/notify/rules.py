@@ -203,7 +203,7 @@ def rule_for(action: str) -> tuple[Kind, list[str]] | None:
     """The rule in force: the administrators' row, else the default (a row switched off: none)."""
     from campusdesk.notify.models import Rule
 
-    row = shared(("rule", action), Rule.objects.filter(action=action).first)
+    row = shared(("rule", action), lambda: Rule.objects.filter(action=action).first())
     if row is not None:
         return (Kind(row.kind), list(row.audiences)) if row.is_active else None
     return DEFAULT_RULES.get(action)

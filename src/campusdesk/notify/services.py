@@ -152,9 +152,10 @@ def _inbox(ticket: Ticket, event: TicketEvent, kind: Kind, people: list[User], u
         channels = _channels(user, kind, prefs, critical=ticket.severity == "SIS1")
         note = None
         if "inbox" in channels:
-            note = Notification(
-                recipient=user, kind=kind, title=title, body=body, url=f"/tickets/{ticket.pk}/",
-                ticket=ticket, event=event, urgent=urgent, created_at=event.at,
+            note = bulk.new(
+                Notification, recipient_id=user.pk, kind=kind, title=title, body=body,
+                url=f"/tickets/{ticket.pk}/", ticket_id=ticket.pk, event_id=event.pk,
+                urgent=urgent, created_at=event.at,
             )  # fmt: skip
             inbox.append(note)
         if "email" in channels and user.email:
@@ -293,9 +294,11 @@ def _next_at(local: datetime, at: time) -> datetime:
 
 def _delivery(channel: str, address: str, kind: str, payload: dict[str, Any], now: datetime,
               *, when: datetime | None = None, **links: Any) -> Delivery:  # fmt: skip
-    return Delivery(
-        key=uuid.uuid4().hex, channel=channel, address=address, kind=kind, payload=payload,
-        next_attempt_at=when or now, created_at=now, **links,
+    """An unsaved delivery; ``links`` are saved objects (``recipient=user``) or None."""
+    ids = {f"{name}_id": (None if linked is None else linked.pk) for name, linked in links.items()}
+    return bulk.new(
+        Delivery, key=uuid.uuid4().hex, channel=channel, address=address, kind=kind,
+        payload=payload, next_attempt_at=when or now, created_at=now, **ids,
     )  # fmt: skip
 
 
