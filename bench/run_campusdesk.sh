@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run campusdesk under ../shared/bench/drive.py: for each repeat, start gunicorn (2 sync
-# workers, DEBUG off, PostgreSQL), run the plan, record the workers' memory, stop gunicorn.
+# workers, DEBUG off, PostgreSQL, Redis), run the plan, record the workers' memory, stop gunicorn.
 #
 #   DB=cd_bench_gen SIZE=100k REPEATS=3 bash bench/run_campusdesk.sh
 #
@@ -24,6 +24,11 @@ export DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB" DATA_DIR="$ROOT/var
 export DEBUG=0 STATIC_MANIFEST=0 ALLOWED_HOSTS=127.0.0.1 LOG_LEVEL=WARNING
 export SECRET_KEY="bench-only-secret-key-0123456789-not-for-any-real-site-abcdef"
 export EMAIL_BACKEND=django.core.mail.backends.dummy.EmailBackend
+# As deployed (README): Redis for the sessions (read from it, written through) and the Huey
+# queue; its own database number, emptied before the runs.
+export REDIS_URL="${BENCH_REDIS_URL:-redis://127.0.0.1:6379/2}"
+"$ROOT/.venv/bin/python" -c "import redis, sys; redis.Redis.from_url(sys.argv[1]).flushdb()" \
+    "$REDIS_URL"
 man="$ROOT/bench/results/manifest_campusdesk_${SIZE}.json"
 test -s "$man" || { echo "no $man: run SIZE=$SIZE bash bench/setup_campusdesk.sh first" >&2; exit 1; }
 gpid=""

@@ -211,6 +211,9 @@ def section(args: argparse.Namespace, runs: dict[str, list[dict[str, Any]]]) -> 
         f"| {vh.get('gunicorn')} / {vh.get('psycopg')} |",
         f"| database | `{args.cd_db}`, {n_cd:,} tickets (`campusdesk gen`) "
         f"| `helpdesk_{size}`, {n_hd:,} tickets (`dataset.py`, `bench_load`) |",
+        "| sessions | Redis on 127.0.0.1:6379, written through to the database "
+        "(`REDIS_URL`, as deployed; also the Huey queue) | the database "
+        "(the shared site's settings) |",
         "| ceiling view | `/healthz` | `/bench/ok` |",
         "",
         f"Both: PostgreSQL {pg} on 127.0.0.1:5432 (default settings), the shared driver "
