@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -92,3 +93,56 @@ def test_the_fast_path_is_taken_and_other_templates_still_render(settings) -> No
     radios = forms.ChoiceField(choices=[("1", "一"), ("2", "二")], widget=forms.RadioSelect)
     form = type("F", (forms.Form,), {"r": radios})(renderer=FastRenderer())
     assert 'type="radio"' in str(form["r"]) and "一" in str(form["r"])
+
+
+#: The template ``{% form_fields %}`` replaced (``templates/_form_fields.html``), verbatim.
+FORM_FIELDS_TEMPLATE = """\
+{% for e in form.non_field_errors %}<div class="error" role="alert">{{ e }}</div>{% endfor %}
+{% for field in form %}
+  {% if field.field.widget.input_type == "checkbox" %}
+  <label class="check">{{ field }} {{ field.label }}</label>
+  {% else %}
+  <label for="{{ field.id_for_label }}">{{ field.label }}{% if field.field.required %} \
+<span class="req">*</span>{% endif %}</label>
+  {{ field }}
+  {% endif %}
+  {% for e in field.errors %}<div class="error" role="alert">{{ e }}</div>{% endfor %}
+{% endfor %}
+"""
+
+
+class WithFormError(Everything):
+    def clean(self) -> dict[str, object]:
+        raise forms.ValidationError('the whole form is <wrong> & "bad"')
+
+
+def _same_html(form: forms.BaseForm) -> None:
+    from django.template import Context, Template
+
+    from campusdesk.core.templatetags.forms import form_fields
+
+    def squeeze(html: str) -> str:
+        return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", html)).strip()
+
+    old = Template(FORM_FIELDS_TEMPLATE).render(Context({"form": form}))
+    assert squeeze(str(form_fields(form))) == squeeze(old)
+
+
+@pytest.mark.parametrize("data", VALUES)
+def test_form_fields_writes_what_the_template_wrote(data: dict[str, str]) -> None:
+    for form_class in (Everything, WithFormError):
+        form = form_class(data or None)
+        form.is_bound and form.is_valid()
+        _same_html(form)
+
+
+def test_form_fields_of_every_action_form_as_the_template(db) -> None:
+    from campusdesk.accounts.models import User
+    from campusdesk.tickets.views import FORMS
+
+    for form_class in FORMS.values():
+        _same_html(form_class())
+        bound = form_class({})
+        bound.is_valid()
+        _same_html(bound)
+    _same_html(ticket_forms.AssignForm({"user": "x"}, staff=User.objects.all()))

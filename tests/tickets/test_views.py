@@ -280,3 +280,31 @@ def test_filter_by_product(people: dict[str, User], project, other_project, cust
         reverse("tickets:list"), {"product": other_project.product_id}
     ).content.decode()
     assert theirs.title in body and mine.title not in body
+
+
+def test_the_timeline_shows_who_when_where_and_what(people: dict[str, User], project, customer):
+    from django.utils import translation
+
+    from campusdesk.tickets import services, workflow
+    from campusdesk.tickets.models import Channel, Tier
+    from campusdesk.tickets.workflow import Action
+
+    ticket = new_ticket(project, customer, title="选课系统卡顿")
+    services.ticket_add_record(ticket_id=ticket.pk, actor=people["engineer"],
+                               body="电话沟通：\n<b>缓存</b>已清理", internal=True,
+                               channel=Channel.PHONE)  # fmt: skip
+    moment = timezone.now()
+    data = {"deadline": "accept", "due_at": moment.isoformat()}
+    workflow.record(ticket=ticket, action=Action.SLA_WARNING, actor=None,
+                    channel=Channel.SYSTEM, now=moment, data=data)  # fmt: skip
+    staff = web_client_for(people["engineer"]).get(f"/tickets/{ticket.pk}/").content.decode()
+    timeline = staff[staff.index('id="timeline"') :]
+    local = timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")
+    assert "电话" in timeline and "内部" in timeline  # the channel, the internal badge
+    assert "电话沟通：<br>&lt;b&gt;缓存&lt;/b&gt;已清理" in timeline  # escaped, line breaks kept
+    assert "<strong>系统</strong>" in timeline and local in timeline  # no actor: the system
+    with translation.override("zh-hans"):
+        assert str(Tier.LINE1.label) in timeline  # the line it happened at
+    assert str(people["engineer"]) in timeline
+    mine = web_client_for(customer).get(f"/tickets/{ticket.pk}/").content.decode()
+    assert "缓存" not in mine  # internal records stay with the vendor

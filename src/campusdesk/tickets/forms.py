@@ -47,11 +47,15 @@ class RegisterForm(forms.Form):
     title = forms.CharField(label=_("title"), max_length=200)
     description = _text(_("process and symptoms"), rows=6)
     environment = _text(_("system environment"), rows=3, required=False)
-    urgency = forms.ChoiceField(label=_("urgency"), choices=Urgency.choices, initial=Urgency.MEDIUM)
+    urgency = forms.ChoiceField(
+        widget=FastSelect, label=_("urgency"), choices=Urgency.choices, initial=Urgency.MEDIUM
+    )
     expected_resolution_date = forms.DateField(
         label=_("expected resolution date"), required=False, widget=DATE
     )
-    service_type = forms.ChoiceField(label=_("service type"), choices=ServiceType.choices)
+    service_type = forms.ChoiceField(
+        widget=FastSelect, label=_("service type"), choices=ServiceType.choices
+    )
     reporter = forms.ModelChoiceField(
         widget=FastSelect, label=_("reporter"), queryset=User.objects.none(), required=False
     )
@@ -73,8 +77,9 @@ class RegisterForm(forms.Form):
 
 class AcceptForm(forms.Form):
     severity = forms.ChoiceField(
-        label=_("severity"), choices=[("", "—"), *Severity.choices], required=False
-    )
+        widget=FastSelect, label=_("severity"), choices=[("", "—"), *Severity.choices],
+        required=False,
+    )  # fmt: skip
     committed_resolution_at = forms.DateTimeField(
         label=_("committed resolution time"), widget=DATETIME
     )
@@ -132,7 +137,9 @@ class UrgeForm(forms.Form):
 
 
 class OutOfScopeForm(forms.Form):
-    change_type = forms.ChoiceField(label=_("out-of-scope change"), choices=OutOfScopeType.choices)
+    change_type = forms.ChoiceField(
+        widget=FastSelect, label=_("out-of-scope change"), choices=OutOfScopeType.choices
+    )
     workload_hours = forms.DecimalField(
         label=_("workload (hours)"), min_value=0, max_digits=7, decimal_places=2
     )

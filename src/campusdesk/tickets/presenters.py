@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from campusdesk.core import clock
 from campusdesk.sla.deadlines import LABELS
-from campusdesk.tickets.models import OutOfScopeType, Status, Ticket, Tier
+from campusdesk.tickets.models import Channel, OutOfScopeType, Status, Ticket, TicketEvent, Tier
 from campusdesk.tickets.workflow import ACTION_LABELS, Action
 
 
@@ -46,6 +47,27 @@ def list_rows(tickets: list[Ticket]) -> list[dict[str, Any]]:
             "registered": _when(ticket.created_at),
         })  # fmt: skip
     return rows
+
+
+def timeline_rows(events: Iterable[TicketEvent]) -> list[dict[str, Any]]:
+    """What each event of a ticket's timeline shows, as plain values (the template engine's
+    half-dozen lookups and filters per event were a good part of the ticket page)."""
+    tiers = {value: str(label) for value, label in Tier.choices}
+    channels = {value: str(label) for value, label in Channel.choices}
+    system = _("System")
+    return [
+        {
+            "action": event.action,
+            "internal": event.internal,
+            "actor": str(event.actor) if event.actor_id else system,
+            "at": _when(event.at),
+            "tier": tiers.get(event.tier, event.tier),
+            "channel": "" if event.channel == Channel.WEB else channels.get(event.channel, ""),
+            "summary": summary(event.action, event.data),
+            "body": body(event.data),
+        }
+        for event in events
+    ]
 
 
 def _tier(number: Any) -> str:

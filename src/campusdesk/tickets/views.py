@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -179,13 +180,15 @@ def _visible(user: User, pk: int) -> Ticket:
 
 
 def _action_forms(ticket: Ticket, user: User, bound: dict[Action, djforms.BaseForm] | None = None
-                  ) -> list[tuple[Action, Any, djforms.BaseForm]]:  # fmt: skip
+                  ) -> list[tuple[Action, Any, djforms.BaseForm, str]]:  # fmt: skip
+    """(action, label, form, the URL it posts to) of each action ``user`` may take now."""
     bound = bound or {}
     result = []
+    base = reverse("tickets:act", args=[ticket.pk, "-"]).removesuffix("-/")
     for action in workflow.allowed_actions(user, ticket):
         form = bound.get(action) or _blank_form(action, ticket, user)
         if form is not None:
-            result.append((action, ACTION_LABELS[action], form))
+            result.append((action, ACTION_LABELS[action], form, f"{base}{action.value}/"))
     return result
 
 
@@ -215,7 +218,7 @@ def _context(ticket: Ticket, user: User, bound: dict[Action, djforms.BaseForm] |
              ) -> dict[str, Any]:  # fmt: skip
     return {
         "ticket": ticket,
-        "events": selectors.timeline(ticket, user),
+        "events": presenters.timeline_rows(selectors.timeline(ticket, user)),
         "commitments": selectors.commitments(ticket),
         "attachments": ticket.attachments.select_related("uploaded_by"),
         "report": (

@@ -5,20 +5,7 @@ from datetime import timedelta
 from django import template
 from django.utils.translation import gettext as _
 
-from campusdesk.tickets import presenters
-from campusdesk.tickets.models import TicketEvent
-
 register = template.Library()
-
-
-@register.filter
-def event_summary(event: TicketEvent) -> str:
-    return presenters.summary(event.action, event.data)
-
-
-@register.filter
-def event_body(event: TicketEvent) -> str:
-    return presenters.body(event.data)
 
 
 @register.filter
