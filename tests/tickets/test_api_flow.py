@@ -426,3 +426,22 @@ def test_permission_and_status_are_checked_before_the_body(
     engineer = api_client_for(people["engineer"])
     assert engineer.post(f"{URL}{accepted.pk}/accept/", {}, format="json").status_code == 409
     assert engineer.post(f"{URL}{accepted.pk}/escalate/", {}, format="json").status_code == 400
+
+
+def test_the_registration_answer_is_the_ticket_as_read_afterwards(
+    people: dict[str, User], project: Project
+):
+    """The 201 answer is made from the registered ticket, not read back: it must say what a
+    read of the ticket says, field for field."""
+    for who in ("user", "agent"):
+        client = api_client_for(people[who])
+        body = registration(project, urgency="high")
+        if who == "agent":
+            body["reporter"] = people["user"].pk
+        created = client.post(URL, body, format="json")
+        assert created.status_code == 201, created.json()
+        read = client.get(f"{URL}{created.json()['id']}/")
+        assert read.status_code == 200
+        assert created.json() == read.json(), who
+        assert created.json()["organisation"] and created.json()["product_name"]
+        assert created.json()["deadlines"]

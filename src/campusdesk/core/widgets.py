@@ -96,17 +96,22 @@ class LazySelect(FastSelect):
     def __init__(self, *args: Any, url: Any = "", **kwargs: Any) -> None:  # str or lazy
         super().__init__(*args, **kwargs)
         self.url = url
+        #: Loaded when reached for however short the list (the vendor's every project or
+        #: handler: not counted on every page to find out).
+        self.always_lazy = False
 
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
-        inline = settings.FILTER_INLINE_OPTIONS
-        head = list(self._options(limit=inline + 1))
         final = self.build_attrs(self.attrs, attrs)
+        if not self.url:
+            return super().render(name, value, attrs, renderer)
+        inline = settings.FILTER_INLINE_OPTIONS
+        # the empty choice, then (unless always lazy) up to one more than may be inline
+        head = list(self._options(limit=0 if self.always_lazy else inline + 1))
         has_empty = bool(head) and head[0][0] == ""
-        if len(head) - has_empty <= inline or not self.url:
-            options = head if len(head) - has_empty <= inline else self._options()
-            body = self.options_html(value, options)
+        if not self.always_lazy and len(head) - has_empty <= inline:
+            body = self.options_html(value, head)
             return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), body)
         chosen = {str(v) for v in self.format_value(value)} - {""}
         final |= {

@@ -296,7 +296,11 @@ class TicketViewSet(viewsets.GenericViewSet[Ticket]):
             reporter_id=data.get("reporter"),
             channel=API,
         )
-        return self._detail(ticket.pk, status.HTTP_201_CREATED)
+        # the registered ticket as saved (its project, organisation, product and reporter
+        # came with it), not read back with the seven-table join of ``_detail``
+        context = self.get_serializer_context()
+        answer = TicketDetailSerializer(ticket, context=context).data
+        return Response(answer, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=TicketDetailSerializer)
     def retrieve(self, request: Request, pk: str | None = None) -> Response:

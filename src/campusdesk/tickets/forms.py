@@ -33,6 +33,14 @@ def set_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> Non
     field.queryset = queryset
 
 
+def lazy(form: forms.BaseForm, name: str) -> None:
+    """Load the options of filter ``name`` when reached for, however few (a list that grows
+    with the vendor's customers need not be counted on every page to find out)."""
+    widget = form.fields[name].widget
+    if isinstance(widget, LazySelect):
+        widget.always_lazy = True
+
+
 def _text(label: Any, rows: int = 4, required: bool = True) -> forms.CharField:
     return forms.CharField(
         label=label, widget=forms.Textarea(attrs={"rows": rows}), required=required,

@@ -44,8 +44,11 @@ def _filter_form(request: HttpRequest, user: User) -> forms.QueueFilterForm:
     if user.is_vendor_staff:
         handlers = User.objects.filter(role__in=HANDLER_ROLES, is_active=True)
         forms.set_choices(form, "assignee", handlers)
+        forms.lazy(form, "assignee")  # the vendor's every handler
     else:
         del form.fields["assignee"]
+    if scoping.sees_all_projects(user):
+        forms.lazy(form, "project")  # every customer's every project
     return form
 
 
