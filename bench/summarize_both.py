@@ -173,7 +173,10 @@ def section(args: argparse.Namespace, runs: dict[str, list[dict[str, Any]]]) -> 
                           "psycopg"])  # fmt: skip
     vd = versions(DRV_PY, ["aiohttp"])
     head = sh("git", "rev-parse", "--short", "HEAD")
-    dirty = subprocess.run(["git", "diff-index", "--quiet", "HEAD", "--"], cwd=ROOT).returncode
+    # changes to the code, not the figures this run writes (RESULTS.md, results/)
+    dirty = subprocess.run(["git", "diff-index", "--quiet", "HEAD", "--", ".",
+                            ":(exclude)bench/RESULTS.md", ":(exclude)bench/results"],
+                           cwd=ROOT).returncode  # fmt: skip
     pg = sh("psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", "SHOW server_version")
     cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text()
                 .splitlines() if ln.startswith("model name")), "?")  # fmt: skip
