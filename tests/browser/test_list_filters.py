@@ -44,4 +44,13 @@ def test_the_project_filter_loads_its_options_and_filters(page: Any, settings: A
         assert project.name in text and not any(name in text for name in other_names)
     # after a reload the chosen project is the one option besides the empty choice, selected
     page.reload()
-    assert page.locator('select[name="project"] option:checked').inner_text() == project.name
+    chosen = page.locator('select[name="project"] option:checked')
+    assert chosen.inner_text() == project.name
+    # reaching for it again loads every option and keeps the choice
+    page.locator('select[name="project"]').hover()
+    page.wait_for_function(
+        "n => document.querySelectorAll('select[name=project] option').length === n",
+        arg=others + 2,
+    )
+    assert chosen.inner_text() == project.name
+    assert page.url.endswith(f"project={project.pk}") or f"project={project.pk}&" in page.url

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
+from django.urls import get_script_prefix, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +18,16 @@ class NavItem:
     url_name: str
     label: str | Promise
     shown_to: Callable[[User], bool]
+
+    @property
+    def href(self) -> str:
+        """The item's address (reversed once per process and script prefix, not per page)."""
+        return _href(self.url_name, get_script_prefix())
+
+
+@cache
+def _href(url_name: str, prefix: str) -> str:
+    return reverse(url_name)
 
 
 def _everyone(user: User) -> bool:
