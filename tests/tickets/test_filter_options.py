@@ -61,6 +61,7 @@ def test_the_options_are_every_visible_choice_with_the_current_one_selected(
     answer = client.get(url, {"project": project.pk})
     assert answer.status_code == 200
     assert "private" in answer["Cache-Control"] and "max-age=60" in answer["Cache-Control"]
+    assert "Cookie" in answer["Vary"]  # a browser never shows one login's options to another
     options = _options(answer.content.decode())
     every = list(scoping.visible_projects(people["ops"]).values_list("pk", flat=True))
     assert len(every) > 1

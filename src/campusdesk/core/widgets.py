@@ -90,7 +90,7 @@ class LazySelect(FastSelect):
     empty choice and the chosen one; pointing at, touching or tabbing to the select fetches
     every option from ``url`` (``options_html`` of the same choices, the current value
     selected). A list of at most ``settings.FILTER_INLINE_OPTIONS`` choices is written in
-    full, as ``FastSelect`` does.
+    full, as ``FastSelect`` does, unless ``always_lazy`` (then it is not even counted).
     """
 
     def __init__(self, *args: Any, url: Any = "", **kwargs: Any) -> None:  # str or lazy
@@ -103,9 +103,9 @@ class LazySelect(FastSelect):
     def render(
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
-        final = self.build_attrs(self.attrs, attrs)
         if not self.url:
             return super().render(name, value, attrs, renderer)
+        final = self.build_attrs(self.attrs, attrs)
         inline = settings.FILTER_INLINE_OPTIONS
         # the empty choice, then (unless always lazy) up to one more than may be inline
         head = list(self._options(limit=0 if self.always_lazy else inline + 1))

@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.cache import patch_cache_control
+from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -120,7 +120,9 @@ def filter_options(request: HttpRequest, field: str) -> HttpResponse:
     if not isinstance(widget, LazySelect):
         raise Http404
     response = HttpResponse(widget.options_html(request.GET.get(field), widget.all_options()))
+    # kept a minute by this browser for this login only (another user's cookie: asked anew)
     patch_cache_control(response, private=True, max_age=60)
+    patch_vary_headers(response, ["Cookie"])
     return response
 
 
