@@ -34,8 +34,7 @@ class FastSelect(forms.Select):
         self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
     ) -> SafeString:
         final = self.build_attrs(self.attrs, attrs)
-        body = self.options_html(value, self._options())
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), body)
+        return _select(name, final, self.options_html(value, self._options()))
 
     def options_html(self, value: Any, options: Iterable[tuple[str, Any]]) -> SafeString:
         """``<option>``s of ``options`` (pairs of value and label), ``value`` selected."""
@@ -48,11 +47,11 @@ class FastSelect(forms.Select):
         return mark_safe("".join(html))  # noqa: S308 - every value and label escaped
 
     def _options(
-        self, limit: int | None = None, only: list[int] | None = None
+        self, limit: int | None = None, only: set[str] | None = None
     ) -> Iterator[tuple[str, Any]]:
         """(value, label) of every choice, the empty one first; with ``limit``, no more than
         ``limit`` choices besides the empty one are read; with ``only``, just the choices of
-        those primary keys (a model choice field's), without the empty one."""
+        those values (a value that is no key chooses nothing), without the empty one."""
         field = getattr(self.choices, "field", None)
         queryset = getattr(self.choices, "queryset", None)
         plain = (
@@ -63,12 +62,11 @@ class FastSelect(forms.Select):
         if field is None or queryset is None or not plain:
             choices = ((str(getattr(k, "value", k)), v) for k, v in self.choices)  # → pk
             if only is not None:
-                keys = {str(key) for key in only}
-                choices = ((k, v) for k, v in choices if k in keys)
+                choices = ((k, v) for k, v in choices if k in only and k != "")
             yield from (choices if limit is None else islice(choices, limit + 1))
             return
         if only is not None:
-            queryset = queryset.filter(pk__in=only)
+            queryset = queryset.filter(pk__in=[int(key) for key in only if key.isdigit()])
         elif field.empty_label is not None:
             yield "", field.empty_label
         model = queryset.model._meta.label_lower
@@ -111,8 +109,7 @@ class LazySelect(FastSelect):
         head = list(self._options(limit=0 if self.always_lazy else inline + 1))
         has_empty = bool(head) and head[0][0] == ""
         if not self.always_lazy and len(head) - has_empty <= inline:
-            body = self.options_html(value, head)
-            return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), body)
+            return _select(name, final, self.options_html(value, head))
         chosen = {str(v) for v in self.format_value(value)} - {""}
         final |= {
             # the options replace this select's own; nothing of the form's htmx is inherited
@@ -120,22 +117,15 @@ class LazySelect(FastSelect):
             "hx-target": "this", "hx-swap": "innerHTML", "hx-select": "unset",
             "hx-push-url": "false", "hx-sync": "this:drop", "data-lazy": "options",
         }  # fmt: skip
-        body = self.options_html(value, [*head[:has_empty], *self._chosen(chosen)])
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(final), body)
+        chosen_options = self._options(only=chosen) if chosen else ()
+        return _select(name, final, self.options_html(value, [*head[:has_empty], *chosen_options]))
 
     def all_options(self) -> Iterator[tuple[str, Any]]:
         return self._options()
 
-    def _chosen(self, chosen: set[str]) -> Iterator[tuple[str, Any]]:
-        """The chosen options alone (a value that is not a key chooses nothing)."""
-        if not chosen:
-            return
-        if getattr(self.choices, "queryset", None) is None:
-            yield from ((k, v) for k, v in self._options() if k in chosen)
-            return
-        keys = [int(key) for key in chosen if key.isdigit()]
-        if keys:
-            yield from self._options(only=keys)
+
+def _select(name: str, attrs: dict[str, Any], options: SafeString) -> SafeString:
+    return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options)
 
 
 # --- the form renderer -----------------------------------------------------------------------

@@ -272,6 +272,9 @@ class TicketViewSet(viewsets.GenericViewSet[Ticket]):
         ticket = get_object_or_404(
             tickets.prefetch_related(Prefetch("commitments", queryset=commitments)), pk=ticket_id
         )
+        return self._answer(ticket, status_code)
+
+    def _answer(self, ticket: Ticket, status_code: int) -> Response:
         context = self.get_serializer_context()
         return Response(TicketDetailSerializer(ticket, context=context).data, status=status_code)
 
@@ -298,9 +301,7 @@ class TicketViewSet(viewsets.GenericViewSet[Ticket]):
         )
         # the registered ticket as saved (its project, organisation, product and reporter
         # came with it), not read back with the seven-table join of ``_detail``
-        context = self.get_serializer_context()
-        answer = TicketDetailSerializer(ticket, context=context).data
-        return Response(answer, status=status.HTTP_201_CREATED)
+        return self._answer(ticket, status.HTTP_201_CREATED)
 
     @extend_schema(responses=TicketDetailSerializer)
     def retrieve(self, request: Request, pk: str | None = None) -> Response:

@@ -197,10 +197,6 @@ class QueueFilterForm(forms.Form):
     )  # fmt: skip
 
 
-#: The filters whose options ``tickets:filter_options`` serves.
-LAZY_FILTERS = ("product", "project", "assignee")
-
-
 class QuestionForm(forms.Form):
     question = _text(_("question for the customer"), rows=3)
 
