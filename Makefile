@@ -7,7 +7,7 @@ PORT ?= 8000
 DATA_DIR ?= var
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint typecheck deploycheck pytest messages clean bench
+.PHONY: install sysdeps run test lint typecheck deploycheck pytest messages clean bench
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -40,7 +40,12 @@ deploycheck: install
 	DEBUG=1 DATA_DIR=var/test $(BIN)/campusdesk makemigrations --check --dry-run
 	DEBUG=1 DATA_DIR=var/test $(BIN)/campusdesk spectacular --validate --fail-on-warn --file /dev/null
 
-pytest: install
+# Debian packages the tests use (Chromium, poppler, a CJK font, Dovecot): installed when
+# missing if run as root, otherwise the apt-get line to run is printed and make stops.
+sysdeps:
+	bash tools/sysdeps.sh
+
+pytest: install sysdeps
 	DATA_DIR=var/test $(BIN)/pytest $(PYTEST_ARGS)
 
 test: lint typecheck deploycheck pytest
