@@ -10,21 +10,29 @@ from pathlib import Path
 from django.conf import settings
 from django.db import connection
 from django.test import Client
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from campusdesk.accounts.models import User
+from campusdesk.accounts import services as accounts
+from campusdesk.accounts.models import ApiToken, User
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 
 
 def api_client_for(user: User, language: str | None = None) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    _token, secret = accounts.api_token_create(user=user)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {secret}")
     if language:
         client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
     return client
+
+
+def api_token_with_secret(user: User, secret: str) -> ApiToken:
+    """A token whose secret the test chose (the service makes a random one)."""
+    token, _secret = accounts.api_token_create(user=user)
+    token.key_hash = accounts.token_hash(secret)
+    token.save(update_fields=["key_hash"])
+    return token
 
 
 def web_login(username: str, password: str) -> tuple[Client, bool]:

@@ -30,7 +30,6 @@ from django.test import Client, override_settings
 from huey.contrib.djhuey import HUEY
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 
 from campusdesk.accounts.models import Organisation, User
 from campusdesk.catalog.models import Product, Project
@@ -41,6 +40,7 @@ from campusdesk.ops.models import Complaint, CorrectiveAction
 from campusdesk.sla.models import Calendar
 from campusdesk.tickets.models import Ticket
 from campusdesk.wsgi import application
+from tests.helpers import api_token_with_secret
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +103,7 @@ def demo_data(django_db_setup: None, django_db_blocker: Any) -> Iterator[None]:
     ):
         demo.load(tickets=True)
         for name, key in zip(PERSONAS, TOKENS, strict=True):
-            Token.objects.create(user=User.objects.get(username=name), key=key)
+            api_token_with_secret(User.objects.get(username=name), key)
         for model in {*PATH_IDS.values(), *FIELD_IDS.values()}:
             KNOWN[model] = list(
                 model._default_manager.order_by("pk").values_list("pk", flat=True)[:20]

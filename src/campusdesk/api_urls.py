@@ -3,7 +3,15 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from campusdesk.accounts.api import MeView, OrganisationViewSet, TokenView
+from campusdesk.accounts.api import (
+    MeLogoutView,
+    MePasswordView,
+    MeTokensView,
+    MeTokenView,
+    MeView,
+    OrganisationViewSet,
+    TokenView,
+)
 from campusdesk.catalog.api import ProductViewSet, ProjectViewSet
 from campusdesk.intake import api as intake
 from campusdesk.kb import api as kb
@@ -30,6 +38,10 @@ router.register("kb/articles", kb.ArticleViewSet, basename="kb-article")
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
     path("me/", MeView.as_view(), name="me"),
+    path("me/tokens/", MeTokensView.as_view(), name="me-tokens"),
+    path("me/tokens/<int:pk>/", MeTokenView.as_view(), name="me-token"),
+    path("me/password/", MePasswordView.as_view(), name="me-password"),
+    path("me/logout/", MeLogoutView.as_view(), name="me-logout"),
     path("sla/preview/", PreviewView.as_view(), name="sla-preview"),
     path("sla/calendar-days/", CalendarDayView.as_view(), name="sla-calendar-days"),
     path("alerts/alertmanager/", intake.AlertmanagerView.as_view(), name="alerts-alertmanager"),
@@ -40,6 +52,7 @@ urlpatterns = [
     path("mail/<int:pk>/register/", intake.MailRegisterView.as_view()),
     path("mail/<int:pk>/append/", intake.MailAppendView.as_view()),
     path("mail/<int:pk>/discard/", intake.MailDiscardView.as_view()),
+    path("mail/<int:pk>/retry/", intake.MailRetryView.as_view()),
     path("webhooks/", WebhooksView.as_view(), name="webhooks"),
     path("kb/suggest/", kb.SuggestView.as_view(), name="kb-suggest"),
     path("kb/frequent/", kb.FrequentView.as_view(), name="kb-frequent"),

@@ -1,8 +1,9 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from campusdesk.accounts.models import Organisation, Region, User
+from campusdesk.accounts.models import ApiToken, Organisation, Region, User
 
 
 @admin.register(Region)
@@ -43,3 +44,21 @@ class UserAdmin(BaseUserAdmin[User]):
         *BaseUserAdmin.add_fieldsets,
         (_("Service desk"), {"fields": ("display_name", "email", "organisation", "role")}),
     )
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
+    """Administrators see whose tokens exist and may revoke (delete) one; the secret is
+    never stored, so there is nothing to add or change here."""
+
+    list_display = ["prefix", "user", "name", "created_at", "last_used_at", "expires_at"]
+    search_fields = ["user__username", "name", "prefix"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "name", "prefix", "created_at", "last_used_at", "expires_at"]
+    exclude = ["key_hash"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
+        return False

@@ -2,20 +2,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, logout
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
-from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from campusdesk.accounts import selectors, services
 from campusdesk.accounts.lockout import LOCKED_OUT_MESSAGE
-from campusdesk.accounts.models import Organisation, User
+from campusdesk.accounts.models import ApiToken, Organisation, User
 from campusdesk.core import scoping
+from campusdesk.core.api import path_id
 from campusdesk.core.http import current_user
 
 
@@ -44,7 +45,9 @@ class MeSerializer(serializers.ModelSerializer[User]):
 
 
 class TokenView(APIView):
-    """Exchange a username and password for an API token (``Authorization: Token …``)."""
+    """Exchange a username and password for a new API token (``Authorization: Token …``).
+
+    The token is shown only in this answer; it lasts ``API_TOKEN_DAYS`` days."""
 
     authentication_classes: list[Any] = []
     permission_classes = [AllowAny]
@@ -70,8 +73,8 @@ class TokenView(APIView):
                 {"detail": _("The username or password is not correct.")},
                 status=status.HTTP_400_BAD_REQUEST,
             )
-        token, _created = Token.objects.get_or_create(user=user)
-        return Response({"token": token.key})
+        _token, secret = services.api_token_create(user=user)
+        return Response({"token": secret})
 
 
 class MeView(APIView):
@@ -80,6 +83,95 @@ class MeView(APIView):
     @extend_schema(responses=MeSerializer)
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(current_user(request)).data)
+
+
+class ApiTokenSerializer(serializers.ModelSerializer[ApiToken]):
+    """A token as its owner sees it: never its secret, only the first characters."""
+
+    current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "expires_at", "current"]
+
+    def get_current(self, token: ApiToken) -> bool:
+        """Whether this is the token the request was made with."""
+        used = self.context["request"].auth
+        return isinstance(used, ApiToken) and used.pk == token.pk
+
+
+class MeTokensView(APIView):
+    """The caller's API tokens that still authenticate, newest first."""
+
+    @extend_schema(responses=ApiTokenSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        tokens = selectors.live_api_tokens(current_user(request))
+        return Response(ApiTokenSerializer(tokens, many=True, context={"request": request}).data)
+
+
+class MeTokenView(APIView):
+    """Revoke one of the caller's tokens (another user's token is not found)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        services.api_token_revoke(user=current_user(request), token_id=path_id(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PasswordChangeSerializer(serializers.Serializer[Any]):
+    old_password = serializers.CharField(
+        label=_("Old password"), max_length=128, trim_whitespace=False
+    )
+    new_password = serializers.CharField(
+        label=_("New password"), max_length=128, trim_whitespace=False
+    )
+
+
+class MePasswordView(APIView):
+    """Change the caller's password: every API token is revoked, and a new one answered."""
+
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses={
+            200: inline_serializer(
+                "PasswordChanged",
+                {"token": serializers.CharField(), "expires_at": serializers.DateTimeField()},
+            )
+        },
+    )
+    def post(self, request: Request) -> Response:
+        user = current_user(request)
+        data = PasswordChangeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        # through authenticate(), so that django-axes counts wrong guesses and locks them out
+        checked = authenticate(
+            request._request, username=user.username, password=data.validated_data["old_password"]
+        )
+        if getattr(request._request, "axes_locked_out", False):
+            return Response(
+                {"detail": LOCKED_OUT_MESSAGE}, status=status.HTTP_429_TOO_MANY_REQUESTS
+            )
+        if checked is None or checked.pk != user.pk:
+            return Response(
+                {"old_password": [_("The old password is not correct.")]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        token, secret = services.user_password_change(
+            user=user, new_password=data.validated_data["new_password"]
+        )
+        return Response({"token": secret, "expires_at": token.expires_at})
+
+
+class MeLogoutView(APIView):
+    """Log out: revoke the token the request was made with (or end the web session)."""
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request: Request) -> Response:
+        if isinstance(request.auth, ApiToken):
+            services.api_token_revoke(user=current_user(request), token_id=request.auth.pk)
+        else:
+            logout(request._request)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class OrganisationSerializer(serializers.ModelSerializer[Organisation]):

@@ -110,3 +110,32 @@ class User(AbstractUser):
     @property
     def is_administrator(self) -> bool:
         return self.role == Role.ADMIN or self.is_superuser
+
+
+class ApiToken(models.Model):
+    """A personal API token (``Authorization: Token …``).
+
+    Only the SHA-256 of the secret is kept: the secret is shown once, when it is made. A
+    random secret of 256 bits needs no slow hash; the hash is looked up through a unique index,
+    so no stored secret is ever compared character by character.
+    """
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    #: The first characters of the secret, so its owner can tell tokens apart.
+    prefix = models.CharField(_("prefix"), max_length=12)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"))
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    expires_at = models.DateTimeField(_("expires at"))
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}…"

@@ -28,4 +28,6 @@ urlpatterns = [
         name="password_done",
     ),
     path("language/", views.set_language, name="set_language"),
+    path("settings/", views.settings_page, name="settings"),
+    path("tokens/<int:pk>/revoke/", views.token_revoke, name="token_revoke"),
 ]
