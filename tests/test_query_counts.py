@@ -20,6 +20,8 @@ from campusdesk.catalog.models import Project
 from campusdesk.intake import inbound
 from campusdesk.kb import services as kb
 from campusdesk.notify import announcements
+from campusdesk.notify import services as notify
+from campusdesk.notify.models import Delivery, WebhookSubscription
 from campusdesk.ops import services as ops
 from campusdesk.tickets import services
 from campusdesk.tickets.models import Ticket
@@ -28,7 +30,7 @@ from tests.intake import mails
 from tests.tickets.conftest import new_ticket
 
 WATCH_LISTS = ("unaccepted", "nearing", "overdue", "urged", "dispatch", "retrospectives",
-               "complaints")  # fmt: skip
+               "complaints", "deliveries")  # fmt: skip
 #: (who reads, path, most queries allowed)
 PAGES = [
     ("engineer", "/tickets/", 12),
@@ -107,6 +109,9 @@ def _grow(people, project: Project, n: int, start: int) -> None:
             products=[project.product],
         )  # fmt: skip
         inbound.mail_receive(raw=mails.plain(sender=f"stranger{i}@gmail.example"))
+    # the registrations' webhooks go to a refused address: failed for good, on their list
+    for pk in Delivery.objects.filter(channel="webhook", status="pending").values_list("pk"):
+        notify.deliver(pk[0])
 
 
 def _count(client, path: str) -> int:
@@ -119,6 +124,10 @@ def _count(client, path: str) -> int:
 @pytest.fixture
 def grown(people, project, settings):
     settings.URGE_INTERVAL_MINUTES = 0
+    WebhookSubscription.objects.create(
+        name="元数据", project=project, secret="s", url="http://169.254.169.254/latest/",
+        events=["register"],
+    )  # fmt: skip
     _grow(people, project, 3, 0)  # three of a kind: the frequent-problem group is there
     return lambda: _grow(people, project, 9, 3)
 

@@ -6,6 +6,7 @@ systemd credentials), so secrets never need to sit in the environment itself.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -270,6 +271,24 @@ SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 12 * 3600)
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+
+def envnetworks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    """Comma-separated networks in CIDR notation (``10.0.0.0/8``; an address is its /32)."""
+    networks = []
+    for item in envlist(name):
+        try:
+            networks.append(ipaddress.ip_network(item))
+        except ValueError as exc:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not a network in CIDR notation such as 10.0.0.0/8 ({exc})"
+            ) from exc
+    return networks
+
+
+# Webhooks, group robots and probes never reach loopback, link-local, private or other
+# non-public addresses (core/outbound.py), except in the networks allowed here.
+OUTBOUND_ALLOW_NETWORKS = envnetworks("OUTBOUND_ALLOW_NETWORKS")
 
 # --- e-mail ---------------------------------------------------------------
 EMAIL_HOST = envstr("EMAIL_HOST", "127.0.0.1")

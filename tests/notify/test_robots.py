@@ -495,3 +495,17 @@ def test_errors_do_not_reveal_the_webhook_url(robot: Robot, kind: str) -> None:
     robot.answer(200, REFUSED[kind])
     assert "693a91f6" not in str(failure(kind, robot.url(PATHS["wecom"])))
     assert "abc123" not in str(failure(kind, robot.url(PATHS["dingtalk"])))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_refused_address_is_permanent_and_never_contacted(
+    robot: Robot, kind: str, settings: Any
+) -> None:
+    settings.OUTBOUND_ALLOW_NETWORKS = []
+    robot.answer(200, OK[kind])
+    for host in (HOST, "localhost", "[::ffff:127.0.0.1]"):
+        with translation.override("zh-hans"):
+            error = failure(kind, f"http://{host}:{robot.port}{PATHS[kind]}", secret=SECRET)
+        assert error.permanent and "回环地址" in str(error)
+        assert "693a91f6" not in str(error) and "abc123" not in str(error)  # no credential
+    assert robot.requests == []

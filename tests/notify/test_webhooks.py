@@ -6,11 +6,12 @@ import hashlib
 import hmac
 
 import time_machine
+from django.utils import translation
 
 from campusdesk.notify import services
-from campusdesk.notify.models import Delivery
+from campusdesk.notify.models import Delivery, RobotChannel, WebhookSubscription
 from campusdesk.tickets import services as tickets
-from tests.helpers import api_client_for
+from tests.helpers import api_client_for, web_client_for
 from tests.tickets.conftest import new_ticket
 
 
@@ -68,3 +69,75 @@ def test_only_administrators_subscribe(people, project):
     assert api_client_for(people["ops"]).post("/api/v1/webhooks/", body).status_code == 403
     bad = api_client_for(people["admin"]).post("/api/v1/webhooks/", {**body, "url": "ftp://x"})
     assert bad.status_code == 400
+
+
+# --- SSRF: where a webhook may point (core.outbound) -------------------------------------------
+REFUSED_URLS = {
+    "http://169.254.169.254/latest/meta-data/": "链路本地",  # the cloud's metadata service
+    "http://127.0.0.1:8080/hooks": "回环地址",
+    "http://[::ffff:127.0.0.1]:8080/hooks": "回环地址",
+    "http://localhost:8080/hooks": "回环地址",  # a name that resolves to loopback
+    "http://10.0.0.8/hooks": "内网地址",
+}
+
+
+def test_a_subscription_to_a_refused_address_answers_400_with_the_reason(settings, people, project):
+    settings.OUTBOUND_ALLOW_NETWORKS = []
+    client = api_client_for(people["admin"], language="zh-hans")
+    for url, reason in REFUSED_URLS.items():
+        answer = client.post("/api/v1/webhooks/", {"name": "x", "project": project.pk, "url": url},
+                             format="json")  # fmt: skip
+        assert answer.status_code == 400, url
+        [message] = answer.json()["url"]
+        assert reason in message and "OUTBOUND_ALLOW_NETWORKS" in message, message
+    assert not WebhookSubscription.objects.exists()
+
+
+def test_an_allow_listed_network_may_be_subscribed(settings, people, project):
+    settings.OUTBOUND_ALLOW_NETWORKS = ["10.0.0.0/8"]
+    subscribe(people, project, "http://10.0.0.8/hooks")
+    assert WebhookSubscription.objects.get().url == "http://10.0.0.8/hooks"
+
+
+def test_a_delivery_to_a_refused_address_fails_for_good_and_says_why(
+    settings, robot, people, project, customer
+):
+    robot.answer(200, {})
+    subscribe(people, project, robot.url("/hooks"))  # allowed when subscribed
+    new_ticket(project, customer)
+    settings.OUTBOUND_ALLOW_NETWORKS = []  # the administrator narrowed the list since
+    delivery = Delivery.objects.get(channel="webhook")
+    with translation.override("zh-hans"):
+        assert services.deliver(delivery.pk) == "failed"
+    delivery.refresh_from_db()
+    assert "127.0.0.1" in delivery.last_error and "回环地址" in delivery.last_error
+    assert delivery.attempts == 1 and robot.requests == []
+
+
+def test_a_redirect_to_a_refused_address_is_not_followed(robot, people, project, customer):
+    robot.answer(302, b"", Location="http://169.254.169.254/latest/meta-data/")
+    subscribe(people, project, robot.url("/hooks"))
+    new_ticket(project, customer)
+    delivery = Delivery.objects.get(channel="webhook")
+    assert services.deliver(delivery.pk) == "failed"
+    delivery.refresh_from_db()
+    assert "HTTP 302" in delivery.last_error and "redirect" in delivery.last_error
+    assert [(r.method, r.path) for r in robot.requests] == [("POST", "/hooks")]
+
+
+def test_the_admin_refuses_a_webhook_or_robot_url_beside_the_field(settings, people, project):
+    settings.OUTBOUND_ALLOW_NETWORKS = []
+    people["admin"].preferred_language = "zh-hans"
+    people["admin"].save()
+    client = web_client_for(people["admin"])
+    hook = client.post("/admin/notify/webhooksubscription/add/", {
+        "name": "校方运维平台", "project": project.pk, "url": "http://169.254.169.254/",
+        "events": "[]", "is_active": "on"}, HTTP_ACCEPT_LANGUAGE="zh-hans")  # fmt: skip
+    robot = client.post("/admin/notify/robotchannel/add/", {
+        "name": "运维群", "platform": "wecom", "webhook_url": "http://127.0.0.1:9/send?key=k",
+        "kinds": "[]", "internal": "on", "is_active": "on",
+    }, HTTP_ACCEPT_LANGUAGE="zh-hans")  # fmt: skip
+    assert hook.status_code == robot.status_code == 200  # the form again, with its errors
+    assert "链路本地" in hook.context["adminform"].form.errors["url"][0]
+    assert "回环地址" in robot.context["adminform"].form.errors["webhook_url"][0]
+    assert not WebhookSubscription.objects.exists() and not RobotChannel.objects.exists()

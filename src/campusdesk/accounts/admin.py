@@ -4,15 +4,18 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from campusdesk.accounts.models import ApiToken, Organisation, Region, User
+from campusdesk.core.text import ONE_LINE_FIELDS
 
 
 @admin.register(Region)
 class RegionAdmin(admin.ModelAdmin[Region]):
+    formfield_overrides = ONE_LINE_FIELDS  # names go into e-mail subjects and headers
     search_fields = ["name"]
 
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin[Organisation]):
+    formfield_overrides = ONE_LINE_FIELDS
     list_display = ["name", "short_name", "kind", "region", "is_active"]
     list_filter = ["kind", "region", "is_active"]
     search_fields = ["name", "short_name"]
@@ -20,6 +23,7 @@ class OrganisationAdmin(admin.ModelAdmin[Organisation]):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin[User]):
+    formfield_overrides = ONE_LINE_FIELDS
     list_display = ["username", "display_name", "organisation", "role", "email", "is_active"]
     list_filter = ["role", "organisation", "is_active"]
     search_fields = ["username", "display_name", "email", "phone"]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from campusdesk.catalog.models import Product, ProductExpert, Project
+from campusdesk.core.text import ONE_LINE_FIELDS
 
 
 class ProductExpertInline(admin.TabularInline[ProductExpert, Product]):
@@ -11,6 +12,7 @@ class ProductExpertInline(admin.TabularInline[ProductExpert, Product]):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin[Product]):
+    formfield_overrides = ONE_LINE_FIELDS  # names go into e-mail subjects and headers
     list_display = ["name", "code", "is_active"]
     search_fields = ["name", "code"]
     inlines = [ProductExpertInline]
@@ -18,6 +20,7 @@ class ProductAdmin(admin.ModelAdmin[Product]):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin[Project]):
+    formfield_overrides = ONE_LINE_FIELDS
     list_display = [
         "name",
         "organisation",

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 from campusdesk.accounts.models import User
 from campusdesk.core.api import IdField, path_id, query_text
 from campusdesk.core.http import current_user
+from campusdesk.core.text import validate_one_line
 from campusdesk.intake import inbound, services
 from campusdesk.intake.models import AlertSource, InboundMessage
 
@@ -96,7 +97,7 @@ class GenericAlertView(APIView):
 
 
 class SourceInput(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=100)
+    name = serializers.CharField(max_length=100, validators=[validate_one_line])
     project = serializers.IntegerField()
 
 

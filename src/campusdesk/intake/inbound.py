@@ -36,6 +36,7 @@ from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.core import clock, scoping
 from campusdesk.core.errors import DomainError, NotFound, PermissionDenied, TransitionError
+from campusdesk.core.text import one_line
 from campusdesk.intake import mail as mailparse
 from campusdesk.intake.models import InboundMessage, Mailbox
 from campusdesk.notify.channels.email import mail_domain, thread_of
@@ -206,7 +207,7 @@ def _register(record: InboundMessage, mail: mailparse.Mail, user: User, now: dat
 
 
 def _title(mail: mailparse.Mail) -> str:
-    return (mail.subject or _("(no subject)"))[:200]
+    return (one_line(mail.subject) or _("(no subject)"))[:200]  # a title is one line
 
 
 def _description(mail: mailparse.Mail) -> str:

@@ -25,6 +25,7 @@ from campusdesk.accounts.roles import Role
 from campusdesk.catalog.models import Project
 from campusdesk.core import clock
 from campusdesk.core.errors import PermissionDenied, ValidationError
+from campusdesk.core.text import one_line
 from campusdesk.intake.models import Alert, AlertSource
 from campusdesk.tickets import services as tickets
 from campusdesk.tickets import workflow
@@ -103,9 +104,9 @@ def fingerprint_of(labels: dict[str, str]) -> str:
 def _title(alert: Incoming) -> str:
     summary = alert.annotations.get("summary") or alert.annotations.get("title")
     if summary:
-        return summary[:200]
+        return one_line(summary)[:200]  # a title is one line, whatever the monitor sent
     name = alert.labels.get("alertname", _("Monitoring alert"))
-    return f"{name} {alert.labels.get('instance', '')}".strip()[:200]
+    return one_line(f"{name} {alert.labels.get('instance', '')}")[:200]
 
 
 def _description(alert: Incoming) -> str:

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 
 from campusdesk.core.api import path_id, query_int
 from campusdesk.core.http import current_user
+from campusdesk.core.text import validate_one_line
 from campusdesk.kb import search, services
 from campusdesk.kb.models import Article, Retrospective
 
@@ -33,12 +34,14 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
 
 
 class ArticleInput(serializers.Serializer[Any]):
-    title = serializers.CharField(max_length=200)
+    title = serializers.CharField(max_length=200, validators=[validate_one_line])
     symptoms = serializers.CharField(max_length=20000)
     cause = serializers.CharField(max_length=20000, required=False, allow_blank=True)
     solution = serializers.CharField(max_length=20000)
     product = serializers.IntegerField()
-    tags = serializers.ListField(child=serializers.CharField(max_length=30), required=False)
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=30, validators=[validate_one_line]), required=False
+    )
     visibility = serializers.ChoiceField(choices=Article.Visibility.choices, default="public")
 
 

@@ -19,13 +19,16 @@ from campusdesk.catalog.models import Product
 from campusdesk.core import scoping
 from campusdesk.core.errors import DomainError
 from campusdesk.core.http import current_user, is_htmx, show_errors
+from campusdesk.core.text import validate_one_line
 from campusdesk.kb import search, services
 from campusdesk.kb.models import Article
 
 
 class ArticleForm(forms.Form):
     product = forms.ModelChoiceField(label=gettext_lazy("product"), queryset=Product.objects.none())
-    title = forms.CharField(label=gettext_lazy("title"), max_length=200)
+    title = forms.CharField(
+        label=gettext_lazy("title"), max_length=200, validators=[validate_one_line]
+    )
     symptoms = forms.CharField(
         label=gettext_lazy("symptoms"), widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -34,7 +37,8 @@ class ArticleForm(forms.Form):
     solution = forms.CharField(
         label=gettext_lazy("solution"), widget=forms.Textarea(attrs={"rows": 5})
     )
-    tags = forms.CharField(label=gettext_lazy("tags (comma-separated)"), required=False)
+    tags = forms.CharField(label=gettext_lazy("tags (comma-separated)"), required=False,
+                           validators=[validate_one_line])  # fmt: skip
     visibility = forms.ChoiceField(
         label=gettext_lazy("visibility"), choices=Article.Visibility.choices
     )

@@ -2,10 +2,15 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from campusdesk.core import outbound
+from campusdesk.core.text import ONE_LINE_FIELDS
 from campusdesk.notify import services
 from campusdesk.notify.models import (
     Announcement,
@@ -16,18 +21,29 @@ from campusdesk.notify.models import (
 )
 from campusdesk.notify.rules import AUDIENCES
 
+#: Names are one line; a robot's or subscriber's URL must lead where outgoing requests may go.
+GUARDED_FIELDS = {
+    **ONE_LINE_FIELDS,
+    models.URLField: {"validators": [outbound.validate_url], "assume_scheme": "https"},
+}
+
 
 @admin.register(RobotChannel)
 class RobotChannelAdmin(admin.ModelAdmin[RobotChannel]):
+    formfield_overrides = GUARDED_FIELDS
     list_display = ["name", "platform", "project", "internal", "is_active"]
     list_filter = ["platform", "is_active"]
 
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin[Delivery]):
-    """Every message sent or waiting, with its status; failed ones can be sent again."""
+    """Every message sent or waiting, with its status; failed ones can be sent again.
 
-    list_display = ["created_at", "channel", "address", "kind", "status", "attempts",
+    The page says how many failed for good, so a message that can never go out (a refused
+    address, a recipient the mail server rejects) is not left unnoticed.
+    """
+
+    list_display = ["created_at", "channel", "address", "subject", "status", "attempts",
                     "next_attempt_at", "last_error"]  # fmt: skip
     list_filter = ["status", "channel", "kind"]
     search_fields = ["address", "key"]
@@ -36,6 +52,25 @@ class DeliveryAdmin(admin.ModelAdmin[Delivery]):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    @admin.display(description=_("subject"))
+    def subject(self, delivery: Delivery) -> str:
+        return delivery.summary[:80]
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        failed = Delivery.objects.filter(status=Delivery.Status.FAILED).count()
+        if failed and request.method == "GET":
+            url = reverse("admin:notify_delivery_changelist") + "?status__exact=failed"
+            text = _("Messages that failed for good and will not be tried again: %(count)d.") % {
+                "count": failed
+            }
+            hint = _("The last error of each says why; once the cause is fixed, send them again.")
+            messages.warning(
+                request, format_html('{} {} <a href="{}">{}</a>', text, hint, url, _("Show them"))
+            )
+        return super().changelist_view(request, extra_context)
 
     @admin.action(description=_("Send again"))
     def retry(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
@@ -48,6 +83,7 @@ class DeliveryAdmin(admin.ModelAdmin[Delivery]):
 
 @admin.register(Announcement)
 class AnnouncementAdmin(admin.ModelAdmin[Announcement]):
+    formfield_overrides = ONE_LINE_FIELDS
     list_display = ["title", "category", "published_at", "published_by"]
     list_filter = ["category"]
     search_fields = ["title", "body"]
@@ -85,5 +121,6 @@ class RuleAdmin(admin.ModelAdmin[Rule]):
 class WebhookAdmin(admin.ModelAdmin[WebhookSubscription]):
     """Subscribers; their deliveries (the log) are on the deliveries page."""
 
+    formfield_overrides = GUARDED_FIELDS
     list_display = ["name", "project", "url", "include_internal", "is_active"]
     exclude = ["secret"]

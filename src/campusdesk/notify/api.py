@@ -16,6 +16,7 @@ from campusdesk.accounts.models import Organisation
 from campusdesk.catalog.models import Product
 from campusdesk.core.api import IdField, path_id, query_text
 from campusdesk.core.http import current_user
+from campusdesk.core.text import validate_one_line
 from campusdesk.notify import announcements, services
 from campusdesk.notify.models import Announcement, Kind, Notification
 
@@ -83,7 +84,7 @@ class AnnouncementSerializer(serializers.ModelSerializer[Announcement]):
 
 class AnnouncementInput(serializers.Serializer[Any]):
     category = serializers.ChoiceField(choices=Announcement.Category.choices)
-    title = serializers.CharField(max_length=200)
+    title = serializers.CharField(max_length=200, validators=[validate_one_line])
     body = serializers.CharField(max_length=50000)
     products = serializers.ListField(child=IdField(), min_length=1)
     organisations = serializers.ListField(child=IdField(), required=False)
@@ -147,7 +148,7 @@ class FollowView(APIView):
 
 
 class WebhookInput(serializers.Serializer[Any]):
-    name = serializers.CharField(max_length=100)
+    name = serializers.CharField(max_length=100, validators=[validate_one_line])
     project = serializers.IntegerField()
     url = serializers.URLField(max_length=500)
     events = serializers.ListField(child=serializers.CharField(max_length=40), required=False)

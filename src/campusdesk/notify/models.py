@@ -241,10 +241,33 @@ class Delivery(models.Model):
                 fields=["next_attempt_at"], name="outbox_due",
                 condition=Q(status__in=["pending", "sending"]),
             ),
+            # The operations watch list of deliveries that failed for good.
+            models.Index(
+                fields=["-created_at", "-id"], name="outbox_failed", condition=Q(status="failed")
+            ),
         ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.channel} → {self.address} ({self.status})"
+
+    @property
+    def receiver(self) -> str:
+        """Who it was for, by name: a robot's or subscriber's URL carries its credential."""
+        named = self.robot or self.webhook or self.recipient
+        return str(named) if named is not None else self.address
+
+    @property
+    def channel_label(self) -> str:
+        labels = {"email": _("e-mail"), "webhook": _("webhook")}
+        labels.update(RobotChannel.Platform.choices)
+        return str(labels.get(self.channel, self.channel))
+
+    @property
+    def summary(self) -> str:
+        """What it says: the subject; a webhook's JSON has none to show."""
+        if self.channel == "webhook":
+            return str(_("Problem event"))
+        return str(self.payload.get("subject", ""))
 
 
 class Announcement(models.Model):

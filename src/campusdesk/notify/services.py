@@ -500,10 +500,15 @@ def ticket_follow(*, ticket_id: int, actor: User, follow: bool, now: datetime | 
 def webhook_create(
     *, actor: User, name: str, project_id: int | None, url: str, events: list[str]
 ) -> tuple[WebhookSubscription, str]:
-    """A subscriber of a project's events; its signing secret is shown once, here."""
+    """A subscriber of a project's events; its signing secret is shown once, here.
+
+    The URL must lead to an address outgoing requests may reach (core.outbound): not
+    loopback, the cloud's metadata service or the campus network unless allowed.
+    """
     import secrets as secret_tokens
 
     from campusdesk.catalog.models import Project
+    from campusdesk.core import outbound
     from campusdesk.core.errors import PermissionDenied, ValidationError
 
     if not actor.is_administrator:
@@ -511,6 +516,10 @@ def webhook_create(
     project = Project.objects.filter(pk=project_id).first() if project_id is not None else None
     if project is None:
         raise ValidationError(fields={"project": [_("Choose a project.")]})
+    try:
+        outbound.check_url(url)
+    except ValidationError as error:
+        raise ValidationError(error.message, fields={"url": [error.message]}) from error
     secret = secret_tokens.token_urlsafe(32)
     subscription = WebhookSubscription.objects.create(
         name=name.strip()[:100] or url[:100], project=project, url=url, secret=secret,

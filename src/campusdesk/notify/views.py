@@ -19,6 +19,7 @@ from campusdesk.accounts.models import Organisation
 from campusdesk.catalog.models import Product
 from campusdesk.core.errors import DomainError
 from campusdesk.core.http import current_user, is_htmx, show_errors
+from campusdesk.core.text import validate_one_line
 from campusdesk.notify import announcements, services
 from campusdesk.notify.models import (
     MANDATORY,
@@ -144,7 +145,9 @@ class AnnouncementForm(forms.Form):
     category = forms.ChoiceField(
         label=gettext_lazy("category"), choices=Announcement.Category.choices
     )
-    title = forms.CharField(label=gettext_lazy("title"), max_length=200)
+    title = forms.CharField(
+        label=gettext_lazy("title"), max_length=200, validators=[validate_one_line]
+    )
     body = forms.CharField(label=gettext_lazy("text"), widget=forms.Textarea(attrs={"rows": 6}))
     products = forms.ModelMultipleChoiceField(
         label=gettext_lazy("products"), queryset=Product.objects.filter(is_active=True)

@@ -14,6 +14,8 @@ from rest_framework.views import APIView
 
 from campusdesk.core.errors import PermissionDenied
 from campusdesk.core.http import current_user
+from campusdesk.core.text import validate_one_line
+from campusdesk.notify.models import Delivery
 from campusdesk.ops import selectors, services
 from campusdesk.ops.models import Complaint, ComplaintNote, CorrectiveAction, Dispatch
 from campusdesk.tickets.api import PersonSerializer, TicketSerializer
@@ -62,6 +64,20 @@ class ComplaintDetailSerializer(ComplaintSerializer):
         fields = [*ComplaintSerializer.Meta.fields, "notes"]
 
 
+class FailedDeliverySerializer(serializers.ModelSerializer[Delivery]):
+    """A message that failed for good; its receiver by name (robot and webhook URLs carry
+    their credentials)."""
+
+    receiver = serializers.CharField(read_only=True)
+    summary = serializers.CharField(read_only=True)
+
+    class Meta:
+        model = Delivery
+        fields = ["id", "channel", "kind", "receiver", "summary", "attempts", "last_error",
+                  "created_at"]  # fmt: skip
+        read_only_fields = fields
+
+
 class WatchView(APIView):
     """The operations specialist's watch lists (vendor staff only)."""
 
@@ -81,6 +97,10 @@ class WatchView(APIView):
             complaints = PageNumberPagination()
             rows = complaints.paginate_queryset(selectors.open_complaints(user), request, self)
             return complaints.get_paginated_response(ComplaintSerializer(rows, many=True).data)
+        if name == "deliveries":
+            pages = PageNumberPagination()
+            failed = pages.paginate_queryset(selectors.failed_deliveries(user), request, self)
+            return pages.get_paginated_response(FailedDeliverySerializer(failed, many=True).data)
         tickets = PageNumberPagination()
         page = tickets.paginate_queryset(selectors.watch(user, name), request, self)
         return tickets.get_paginated_response(WatchTicketSerializer(page, many=True).data)
@@ -152,7 +172,7 @@ class DispatchView(APIView):
 
 
 class ComplaintInput(serializers.Serializer[Any]):
-    subject = serializers.CharField(max_length=200)
+    subject = serializers.CharField(max_length=200, validators=[validate_one_line])
     body = serializers.CharField(max_length=20000)
     ticket = serializers.IntegerField(required=False, allow_null=True)
 

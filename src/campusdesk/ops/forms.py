@@ -7,13 +7,14 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from campusdesk.accounts.models import User
+from campusdesk.core.text import validate_one_line
 from campusdesk.core.widgets import FastSelect
 from campusdesk.tickets.forms import set_choices
 from campusdesk.tickets.models import Ticket
 
 
 class ComplaintForm(forms.Form):
-    subject = forms.CharField(label=_("subject"), max_length=200)
+    subject = forms.CharField(label=_("subject"), max_length=200, validators=[validate_one_line])
     body = forms.CharField(label=_("what happened"), widget=forms.Textarea(attrs={"rows": 5}))
     ticket = forms.ModelChoiceField(
         widget=FastSelect,

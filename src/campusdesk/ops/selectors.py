@@ -9,14 +9,15 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from campusdesk.accounts.models import User
-from campusdesk.core import clock
+from campusdesk.core import clock, scoping
+from campusdesk.notify.models import Delivery
 from campusdesk.ops.models import Complaint, CorrectiveAction
 from campusdesk.ops.services import visible_complaints
 from campusdesk.tickets import selectors as tickets
 from campusdesk.tickets.models import Status, Ticket
 
 TICKET_LISTS = ("unaccepted", "nearing", "overdue", "urged", "dispatch", "retrospectives")
-LISTS = (*TICKET_LISTS, "complaints")
+LISTS = (*TICKET_LISTS, "complaints", "deliveries")
 
 
 def _open_corrective() -> Exists:
@@ -71,6 +72,21 @@ def open_complaints(user: User) -> QuerySet[Complaint]:
     )
 
 
+def failed_deliveries(user: User) -> QuerySet[Delivery]:
+    """Messages that failed for good, newest first: each says why (``last_error``); an
+    administrator sends them again from the deliveries page once the cause is fixed. Staff
+    who do not see every project see those of their projects' problems, robots and webhooks."""
+    rows = Delivery.objects.filter(status=Delivery.Status.FAILED)
+    if not scoping.sees_all_projects(user):
+        projects = scoping.visible_projects(user)
+        rows = rows.filter(
+            Q(notification__ticket__project__in=projects)
+            | Q(robot__project__in=projects)
+            | Q(webhook__project__in=projects)
+        )
+    return rows.select_related("recipient", "robot", "webhook").order_by("-created_at", "-id")
+
+
 def counts(user: User, now: datetime | None = None, cap: int | None = None) -> dict[str, int]:
     """How many in each list; with ``cap``, counted no further than ``cap + 1`` (a backlog
     of a hundred thousand need not be counted to the last one to show "999+")."""
@@ -81,4 +97,5 @@ def counts(user: User, now: datetime | None = None, cap: int | None = None) -> d
 
     result = {name: count(watch(user, name, now)) for name in TICKET_LISTS}
     result["complaints"] = count(open_complaints(user))
+    result["deliveries"] = count(failed_deliveries(user))
     return result

@@ -31,6 +31,7 @@ LIST_LABELS: dict[str, Any] = {
     "dispatch": gettext_lazy("On-site dispatch due"),
     "retrospectives": gettext_lazy("Retrospectives due"),
     "complaints": gettext_lazy("Complaints"),
+    "deliveries": gettext_lazy("Failed notifications"),
 }
 
 
@@ -49,6 +50,8 @@ def watch(request: HttpRequest, name: str = "unaccepted") -> HttpResponse:
     context: dict[str, Any] = {"tabs": tabs, "name": name}
     if name == "complaints":
         context["complaints"] = selectors.open_complaints(user)[:100]
+    elif name == "deliveries":
+        context["deliveries"] = selectors.failed_deliveries(user)[:100]
     else:
         context["tickets"] = selectors.watch(user, name)[:100]
     return render(request, "ops/watch.html", context)

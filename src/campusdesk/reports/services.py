@@ -22,6 +22,7 @@ from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.catalog.models import Project
 from campusdesk.core import clock
+from campusdesk.core.text import one_line
 from campusdesk.reports import exports, periods
 from campusdesk.reports import report as reports
 from campusdesk.reports.models import ReportDelivery
@@ -65,7 +66,7 @@ def report_send(*, project_id: int, period: str, now: datetime | None = None) ->
         data = reports.as_dict(reports.build(scope, chosen, now))
         rows = list(reports.all_requests(scope, chosen).values(*exports.REQUEST_FIELDS))
         message = EmailMessage(
-            subject=exports.title(data),
+            subject=one_line(exports.title(data)),  # names stored before they were checked
             body=_body(data),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=to,

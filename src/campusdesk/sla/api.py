@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campusdesk.core.http import current_user
+from campusdesk.core.text import validate_one_line
 from campusdesk.sla import services
 from campusdesk.sla.models import Calendar, CalendarDay, SlaPolicy
 
@@ -55,7 +56,8 @@ class PreviewQuery(serializers.Serializer[Any]):
 class CalendarDayInput(serializers.Serializer[Any]):
     date = serializers.DateField()
     kind = serializers.ChoiceField(choices=CalendarDay.Kind.choices)
-    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
+                                 validators=[validate_one_line])  # fmt: skip
     calendar = serializers.IntegerField(required=False)
 
 

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from campusdesk.core.api import path_id, query_int, query_text
 from campusdesk.core.http import current_user
+from campusdesk.core.text import validate_one_line
 from campusdesk.sla import services as sla
 from campusdesk.tickets import downloads, selectors, services, workflow
 from campusdesk.tickets.models import (
@@ -114,7 +115,7 @@ class TicketDetailSerializer(TicketSerializer):
 class TicketCreateSerializer(serializers.Serializer[Any]):
     project = serializers.IntegerField(label=_("project"))
     product = serializers.IntegerField(label=_("product"), required=False)
-    title = serializers.CharField(label=_("title"), max_length=200)
+    title = serializers.CharField(label=_("title"), max_length=200, validators=[validate_one_line])
     description = serializers.CharField(label=_("process and symptoms"), max_length=20000)
     environment = serializers.CharField(
         label=_("system environment"), max_length=20000, required=False, allow_blank=True

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campusdesk.accounts.models import User
 from campusdesk.catalog.models import Product, Project
+from campusdesk.core.text import validate_one_line
 from campusdesk.core.widgets import FastSelect, LazySelect
 from campusdesk.tickets.models import (
     IncidentReport,
@@ -52,7 +53,7 @@ class RegisterForm(forms.Form):
     project = forms.ModelChoiceField(
         widget=FastSelect, label=_("project"), queryset=Project.objects.none()
     )
-    title = forms.CharField(label=_("title"), max_length=200)
+    title = forms.CharField(label=_("title"), max_length=200, validators=[validate_one_line])
     description = _text(_("process and symptoms"), rows=6)
     environment = _text(_("system environment"), rows=3, required=False)
     urgency = forms.ChoiceField(

@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import BadHeaderError, EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 
+from campusdesk.core.text import one_line
 from campusdesk.notify.transports import Message, TransportError, register
 
 FALLBACK_DOMAIN = "campusdesk.invalid"
@@ -68,7 +69,9 @@ def thread_of(header: str) -> str | None:
 
 
 def _headers(message: Message) -> dict[str, str]:
-    headers = {k: v for k, v in message.headers.items() if k.lower() not in RESERVED_HEADERS}
+    headers = {
+        k: one_line(v) for k, v in message.headers.items() if k.lower() not in RESERVED_HEADERS
+    }
     headers["Message-ID"] = message_id(message.key)
     if message.thread:
         root = thread_id(message.thread)
@@ -107,7 +110,9 @@ class EmailTransport:
         except ValidationError as exc:
             raise TransportError(f"not an e-mail address: {address!r}", permanent=True) from exc
         mail = EmailMultiAlternatives(
-            subject=message.subject,
+            # Stored titles may hold a line break (older rows, mail and alert subjects): a
+            # header is one line, and a message must never fail for the words it carries.
+            subject=one_line(message.subject),
             body=message.text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[address],

@@ -28,11 +28,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import http.client
 import json
 import time
-import urllib.error
-import urllib.request
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +37,7 @@ from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from django.utils.translation import gettext
 
+from campusdesk.core import outbound
 from campusdesk.notify.transports import Message, TransportError, register
 
 TIMEOUT_SECONDS = 10.0
@@ -60,13 +58,6 @@ class _Reply:
     body: bytes
 
 
-class _NoRedirect(urllib.request.HTTPRedirectHandler):
-    """A robot endpoint does not redirect; following would turn the POST into a GET."""
-
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
-
-
 def _check_url(address: str) -> None:
     parts = urlsplit(address)
     if parts.scheme not in ("http", "https") or not parts.hostname:
@@ -74,29 +65,19 @@ def _check_url(address: str) -> None:
 
 
 def _post(url: str, payload: dict[str, Any], kind: str) -> _Reply:
-    """POST ``payload`` as UTF-8 JSON; HTTP errors are returned, no answer at all raises."""
+    """POST ``payload`` as UTF-8 JSON through the guarded client (core.outbound), which never
+    follows a redirect (it would turn the POST into a GET); HTTP errors are returned."""
     _check_url(url)
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
-    # The scheme was checked above: only http(s) reaches urlopen.
-    request = urllib.request.Request(  # noqa: S310
-        url, data=data, method="POST", headers={"Content-Type": CONTENT_TYPE}
-    )
     try:
-        return _exchange(request)
-    except (OSError, http.client.HTTPException) as error:
+        answer = outbound.request("POST", url, body=data, headers={"Content-Type": CONTENT_TYPE},
+                                  timeout=TIMEOUT_SECONDS, max_bytes=MAX_REPLY_BYTES)  # fmt: skip
+    except outbound.OutboundRefused as error:  # names the host and address, not the URL
+        raise TransportError(f"{kind}: {error}", permanent=True) from error
+    except outbound.OutboundError as error:
         # Refused, reset, timed out, name not resolved: the robot may answer later.
-        reason = error.reason if isinstance(error, urllib.error.URLError) else error
-        raise TransportError(f"{kind}: no answer: {reason}", permanent=False) from error
-
-
-def _exchange(request: urllib.request.Request) -> _Reply:
-    opener = urllib.request.build_opener(_NoRedirect)  # per call: proxy settings may change
-    try:
-        with opener.open(request, timeout=TIMEOUT_SECONDS) as response:
-            return _Reply(response.status, response.reason, response.read(MAX_REPLY_BYTES))
-    except urllib.error.HTTPError as error:  # an answer, judged by the transport
-        with error:
-            return _Reply(error.code, str(error.reason), error.read(MAX_REPLY_BYTES))
+        raise TransportError(f"{kind}: no answer: {error}", permanent=False) from error
+    return _Reply(answer.status, answer.reason, answer.body)
 
 
 def _json_object(body: bytes) -> dict[str, Any] | None:

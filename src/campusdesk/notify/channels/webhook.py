@@ -10,13 +10,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import urllib.error
-import urllib.request
-from urllib.parse import urlsplit
 
+from campusdesk.core import outbound
+from campusdesk.core.text import one_line
 from campusdesk.notify.transports import Message, TransportError, register
 
 TIMEOUT_SECONDS = 10.0
+MAX_REPLY_BYTES = 1024  # the receiver's answer is not used
 
 
 def signature(secret: str, body: bytes) -> str:
@@ -24,28 +24,35 @@ def signature(secret: str, body: bytes) -> str:
 
 
 class WebhookTransport:
+    """POST through the guarded client (core.outbound): refused addresses and redirects fail
+    for good; no answer, 408, 429 and 5xx are tried again."""
+
     kind = "webhook"
 
     def send(self, message: Message, address: str, secret: str = "") -> None:
-        if urlsplit(address).scheme not in ("http", "https"):
-            raise TransportError("a webhook URL must be http(s)", permanent=True)
         body = message.text.encode("utf-8")  # the JSON document, prepared by the outbox
-        request = urllib.request.Request(  # noqa: S310 - scheme checked above
-            address, data=body, method="POST",
-            headers={"Content-Type": "application/json; charset=utf-8",
-                     "User-Agent": "campusdesk-webhook/1",
-                     "X-Campusdesk-Event": message.subject,
-                     "X-Campusdesk-Delivery": message.key,
-                     "X-Campusdesk-Signature": signature(secret, body)},
-        )  # fmt: skip
+        headers = {"Content-Type": "application/json; charset=utf-8",
+                   "User-Agent": "campusdesk-webhook/1",
+                   "X-Campusdesk-Event": one_line(message.subject),
+                   "X-Campusdesk-Delivery": message.key,
+                   "X-Campusdesk-Signature": signature(secret, body)}  # fmt: skip
         try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as answer:  # noqa: S310
-                answer.read(1024)
-        except urllib.error.HTTPError as error:
-            retry = error.code >= 500 or error.code in (408, 429)
-            raise TransportError(f"HTTP {error.code}", permanent=not retry) from error
-        except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as error:
+            answer = outbound.request(
+                "POST", address, body=body, headers=headers, timeout=TIMEOUT_SECONDS,
+                max_bytes=MAX_REPLY_BYTES,
+            )  # fmt: skip
+        except outbound.OutboundRefused as error:
+            raise TransportError(str(error), permanent=True) from error
+        except outbound.OutboundError as error:
             raise TransportError(f"unreachable: {error}", permanent=False) from error
+        if 300 <= answer.status < 400:
+            raise TransportError(
+                f"HTTP {answer.status}: redirects are not followed; give the final URL",
+                permanent=True,
+            )
+        if answer.status >= 400:
+            retry = answer.status >= 500 or answer.status in (408, 429)
+            raise TransportError(f"HTTP {answer.status}", permanent=not retry)
 
 
 register(WebhookTransport())
