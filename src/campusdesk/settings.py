@@ -214,6 +214,10 @@ STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
 STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 MEDIA_ROOT = DATA_DIR / "media"  # never served directly: downloads go through views
+# Attachments and received mail are private: readable by campusdesk's group (a backup
+# job, say), never by other users of the host, whatever the process's umask.
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 STATIC_ROOT.mkdir(exist_ok=True)
 # Production serves collected, hashed, compressed files (`campusdesk collectstatic`);
 # DEBUG and the tests serve the package's files as they are.

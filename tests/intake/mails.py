@@ -146,3 +146,112 @@ def spoofed(*, sender: str = USER) -> bytes:
             " dmarc=fail header.from=xjnu.example"
         )},
     )  # fmt: skip
+
+
+# --- hostile mail: what broke the gateway, and what a sender can make of MIME ------------
+def _head(subject: str = "hostile", sender: str = USER, to: str = GMS, extra: str = "") -> bytes:
+    return (
+        f"From: {sender}\r\nTo: {to}\r\nSubject: {subject}\r\nDate: {_date()}\r\n"
+        f"Message-ID: {make_msgid(domain='mail.xjnu.example')}\r\nMIME-Version: 1.0\r\n{extra}"
+    ).encode()
+
+
+def utf8_display_name(*, sender: str = USER) -> bytes:
+    """RFC 6532: raw UTF-8 in From and Subject, no encoded words (Gmail, QQ Mail send it)."""
+    return _head("成绩录入页面报错", f"李老师 <{sender}>") + "\r\n请尽快处理。\r\n".encode()
+
+
+def gbk_raw_header(*, sender: str = USER) -> bytes:
+    """An old client's raw GBK display name and subject: bytes that are not UTF-8."""
+    head = f"From: 李喆 <{sender}>\r\nTo: {GMS}\r\nSubject: 学位申请模块异常\r\n".encode("gbk")
+    return head + f"Message-ID: {make_msgid(domain='mail.xjnu.example')}\r\n\r\nbody\r\n".encode()
+
+
+def unknown_charset() -> bytes:
+    return (
+        _head("=?x-no-such-charset?b?5L2g5aW9?=")
+        + b"Content-Type: text/plain; charset=x-no-such-charset\r\n\r\n\xe4\xbd\xa0\xe5\xa5\xbd\r\n"
+    )
+
+
+def charset_lie() -> bytes:
+    """Declared gb2312; the bytes are neither GB nor UTF-8."""
+    return (
+        _head("=?gb2312?b?/////w==?=")
+        + b"Content-Type: text/plain; charset=gb2312\r\n"
+        + b"Content-Transfer-Encoding: 8bit\r\n\r\n\xff\xfe\x80\x81\xff ok\r\n"
+    )
+
+
+def lone_surrogates() -> bytes:
+    """UTF-8-encoded surrogates (ED A0 80) in an encoded word, a UTF-7 body decoding to a
+    lone surrogate, and a UTF-16 file name with half a pair."""
+    name = base64.b64encode("报错".encode("utf-16-le") + b"\x00\xd8").decode()
+    return (
+        _head("=?utf-8?b?7aCA5oql6ZSZ?=")
+        + b'Content-Type: multipart/mixed; boundary="S"\r\n\r\n'
+        + b"--S\r\nContent-Type: text/plain; charset=utf-7\r\n\r\n+2AA- text\r\n"
+        + b"--S\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        + f'Content-Disposition: attachment; filename="=?utf-16-le?b?{name}?="\r\n\r\n'.encode()
+        + b"\xed\xa0\x80log\r\n--S--\r\n"
+    )
+
+
+def nested(levels: int) -> bytes:
+    body = b"".join(
+        b'Content-Type: multipart/mixed; boundary="n%d"\r\n\r\n--n%d\r\n' % (i, i)
+        for i in range(levels)
+    )
+    body += b"Content-Type: text/plain\r\n\r\ndeep\r\n"
+    body += b"".join(b"--n%d--\r\n" % i for i in reversed(range(levels)))
+    return _head("nested") + body
+
+
+def nested_messages(levels: int) -> bytes:
+    """message/rfc822 inside message/rfc822, no boundaries at all."""
+    return _head("forwarded") + b"Content-Type: message/rfc822\r\n\r\n" * levels + b"\r\nend\r\n"
+
+
+def many_parts(count: int) -> bytes:
+    parts = b"".join(
+        b"--P\r\nContent-Type: text/plain\r\n\r\npart %d\r\n" % i for i in range(count)
+    )
+    return _head("parts", extra='Content-Type: multipart/mixed; boundary="P"\r\n') + (
+        b"\r\n" + parts + b"--P--\r\n"
+    )
+
+
+def huge_header() -> bytes:
+    """One header line of a megabyte (a To with 60,000 addresses)."""
+    to = ",".join(f"u{n}@xjnu.example" for n in range(60_000))
+    return _head("huge header", to=to) + b"\r\nbody\r\n"
+
+
+def nul_bytes() -> bytes:
+    return (
+        _head("NUL\x00in subject", f"NUL\x00name <{USER}>")
+        + b"Content-Type: text/plain; charset=utf-8\r\n\r\nbody\x00with NUL\r\n"
+    )
+
+
+def broken_encodings() -> bytes:
+    """Base64 with bad padding and stray characters; quoted-printable with bad escapes."""
+    return (
+        _head("=?utf-8?q?broken=ZZ=E4=B8?=")
+        + b'Content-Type: multipart/mixed; boundary="E"\r\n\r\n'
+        + b"--E\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        + b"Content-Transfer-Encoding: base64\r\n\r\n5oql6ZSZ!!*\r\nQQ=\r\n"
+        + b"--E\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        + b"Content-Transfer-Encoding: quoted-printable\r\n\r\n=E6=8A=A5=ZZ=\r\n=E9\r\n"
+        + b"--E\r\nContent-Type: application/pdf\r\nContent-Transfer-Encoding: base64\r\n"
+        + b'Content-Disposition: attachment; filename="a.pdf"\r\n\r\n%%%%\r\n--E--\r\n'
+    )
+
+
+def no_from() -> bytes:
+    msgid = make_msgid(domain="mail.xjnu.example")
+    return f"To: {GMS}\r\nSubject: 无发件人\r\nMessage-ID: {msgid}\r\n\r\nbody\r\n".encode()
+
+
+def empty_body(*, sender: str = USER) -> bytes:
+    return _head("", sender) + b"\r\n"

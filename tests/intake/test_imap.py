@@ -43,14 +43,19 @@ def test_poll_receives_each_unread_message_once(default_box, project, accepted):
     assert Ticket.objects.count() == before + 2
 
 
+def imap_box(account, **fields) -> Mailbox:
+    """A mailbox row polled over IMAP, its password stored as the admin stores it."""
+    box = Mailbox(imap_host=account.host, imap_port=account.port, imap_ssl=False,
+                  imap_user=account.user, **fields)  # fmt: skip
+    box.set_imap_password(account.password)
+    box.save()
+    return box
+
+
 def test_project_mailbox_rows_are_polled_too(imap_server, other_project, outsider, settings):
     settings.IMAP_HOST = ""
     account = imap_server.account()
-    Mailbox.objects.create(
-        address="xg-support@desk.example", project=other_project, imap_host=account.host,
-        imap_port=account.port, imap_ssl=False, imap_user=account.user,
-        imap_password=account.password,
-    )  # fmt: skip
+    imap_box(account, address="xg-support@desk.example", project=other_project)
     account.deliver(mails.plain(sender=outsider.email, to="xg-support@desk.example"))
     assert tasks._poll_mailboxes() == 1
     ticket = Ticket.objects.get(reporter=outsider)
@@ -79,10 +84,7 @@ def test_wrong_password_is_logged_and_other_mailboxes_still_polled(
 ):
     settings.IMAP_PASSWORD = "wrong"
     good = imap_server.account()
-    Mailbox.objects.create(
-        address=mails.GMS, project=project, imap_host=good.host, imap_port=good.port,
-        imap_ssl=False, imap_user=good.user, imap_password=good.password,
-    )  # fmt: skip
+    imap_box(good, address=mails.GMS, project=project)
     good.deliver(mails.plain())
     assert tasks._poll_mailboxes() == 1
     assert "poll failed" in caplog.text

@@ -1,8 +1,10 @@
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from campusdesk.core.crypto import SecretUnreadable
 from campusdesk.intake.models import Alert, AlertSource, InboundMessage, Mailbox, MaintenanceWindow
 
 
@@ -27,7 +29,8 @@ class AlertAdmin(admin.ModelAdmin[Alert]):
 
 
 class MailboxForm(forms.ModelForm[Mailbox]):
-    """The IMAP password is never shown again; left empty, the stored one stays."""
+    """The IMAP password is write-only: never shown again, stored encrypted; left empty,
+    the stored one stays."""
 
     imap_password = forms.CharField(
         label=_("IMAP password"), required=False, widget=forms.PasswordInput(render_value=False)
@@ -42,14 +45,28 @@ class MailboxForm(forms.ModelForm[Mailbox]):
 
     def clean_imap_password(self) -> str:
         given = str(self.cleaned_data.get("imap_password") or "")
-        return given or (self.instance.imap_password if self.instance.pk else "")
+        if not given:
+            return self.instance.imap_password if self.instance.pk else ""
+        box = Mailbox()
+        box.set_imap_password(given)
+        return box.imap_password
 
 
 @admin.register(Mailbox)
 class MailboxAdmin(admin.ModelAdmin[Mailbox]):
     form = MailboxForm
-    list_display = ["address", "project", "imap_host", "is_active"]
+    list_display = ["address", "project", "imap_host", "password_state", "is_active"]
     list_filter = ["is_active"]
+    readonly_fields = ["password_state"]
+
+    @admin.display(description=_("stored IMAP password"))
+    def password_state(self, box: Mailbox) -> str:
+        """Whether a password is stored and can be read, never the password."""
+        try:
+            readable = bool(box.imap_secret())
+        except SecretUnreadable as error:
+            return format_html('<span class="error">{}</span>', error)
+        return str(_("set (encrypted)") if readable else _("none"))
 
 
 @admin.register(InboundMessage)

@@ -144,6 +144,10 @@ class MailDiscardInput(serializers.Serializer[Any]):
     reason = serializers.CharField(max_length=300)
 
 
+class MailRetryInput(serializers.Serializer[Any]):
+    """No input: the original message is processed again."""
+
+
 def _reviewer(request: Request) -> User:
     user = current_user(request)
     if not inbound.may_review(user):
@@ -152,7 +156,8 @@ def _reviewer(request: Request) -> User:
 
 
 class MailListView(APIView):
-    """Received e-mail, newest first; ``?outcome=review`` is the review queue."""
+    """Received e-mail, newest first; ``?outcome=review`` is the review queue,
+    ``?outcome=quarantined`` the messages that could not be processed (with the reason)."""
 
     @extend_schema(
         parameters=[OpenApiParameter("outcome", enum=InboundMessage.Outcome.values)],
@@ -180,11 +185,13 @@ class MailDetailView(APIView):
 
 
 class _MailStep(APIView):
-    """``register`` {"reporter", "project"}, ``append`` {"ticket"}, ``discard`` {"reason"}."""
+    """``register`` {"reporter", "project"}, ``append`` {"ticket"}, ``discard`` {"reason"},
+    ``retry`` {} (a quarantined message)."""
 
     step = "register"
     inputs: dict[str, type[serializers.Serializer[Any]]] = {
         "register": MailRegisterInput, "append": MailAppendInput, "discard": MailDiscardInput,
+        "retry": MailRetryInput,
     }  # fmt: skip
 
     def apply(self, request: Request, pk: int) -> Response:
@@ -199,6 +206,8 @@ class _MailStep(APIView):
             )  # fmt: skip
         elif self.step == "append":
             inbound.mail_append(message_id=message_id, actor=user, ticket_number=data["ticket"])
+        elif self.step == "retry":
+            inbound.mail_retry(message_id=message_id, actor=user)
         else:
             inbound.mail_discard(message_id=message_id, actor=user, reason=data["reason"])
         mail = InboundMessage.objects.select_related("ticket").get(pk=message_id)
@@ -226,10 +235,22 @@ class MailAppendView(_MailStep):
 
 
 class MailDiscardView(_MailStep):
-    """Discard the e-mail, with the reason; it stays on record."""
+    """Discard the e-mail (awaiting review or quarantined), with the reason; it stays on
+    record."""
 
     step = "discard"
 
     @extend_schema(request=MailDiscardInput, responses=InboundMessageSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return self.apply(request, pk)
+
+
+class MailRetryView(_MailStep):
+    """Process a quarantined e-mail again; it stays quarantined, with the new reason, if it
+    still cannot be processed."""
+
+    step = "retry"
+
+    @extend_schema(request=MailRetryInput, responses=InboundMessageSerializer)
     def post(self, request: Request, pk: int) -> Response:
         return self.apply(request, pk)

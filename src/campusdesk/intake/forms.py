@@ -34,3 +34,7 @@ class AppendForm(forms.Form):
 
 class DiscardForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=300)
+
+
+class RetryForm(forms.Form):
+    """No fields: a quarantined e-mail is processed again as it came."""

@@ -2,8 +2,9 @@
 
 A message is marked ``\\Seen`` only after it was received (committed or recognised as
 already received), so a failure leaves it unread for the next poll; the Message-ID key
-makes a second reading harmless. One poll of a mailbox at a time (a Huey lock), so two
-worker hosts do not fetch the same messages at once.
+makes a second reading harmless. A message that cannot be processed is quarantined by
+``mail_receive`` and marked too: never read again every minute. One poll of a mailbox at
+a time (a Huey lock), so two worker hosts do not fetch the same messages at once.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from datetime import datetime
 
 from django.conf import settings
 
+from campusdesk.core.crypto import SecretUnreadable
 from campusdesk.intake import inbound
 from campusdesk.intake.models import Mailbox
 
@@ -37,7 +39,8 @@ class Account:
 
 
 def accounts() -> list[Account]:
-    """The default mailbox of the ``IMAP_*`` settings, then every mailbox row with a host."""
+    """The default mailbox of the ``IMAP_*`` settings, then every mailbox row with a host
+    (skipped, with the reason logged, when its stored password cannot be decrypted)."""
     found: list[Account] = []
     if settings.IMAP_HOST:
         found.append(Account(
@@ -45,9 +48,14 @@ def accounts() -> list[Account]:
             settings.IMAP_USER, settings.IMAP_PASSWORD, settings.IMAP_FOLDER,
         ))  # fmt: skip
     for box in Mailbox.objects.filter(is_active=True).exclude(imap_host="").order_by("pk"):
+        try:
+            password = box.imap_secret()
+        except SecretUnreadable as exc:
+            log.error("IMAP %s: not polled: %s", box.address, exc)
+            continue
         found.append(Account(
             box.address, box.imap_host, box.imap_port, box.imap_ssl, box.imap_user,
-            box.imap_password, box.imap_folder or "INBOX", box.pk,
+            password, box.imap_folder or "INBOX", box.pk,
         ))  # fmt: skip
     return found
 

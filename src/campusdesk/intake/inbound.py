@@ -18,10 +18,15 @@ IMAP poller both call:
    SPF/DKIM/DMARC at our server, replies that may not be added — waits in the review
    queue, where an agent registers it for a customer, adds it to a problem, or discards
    it. Nothing reaches a customer's problem unreviewed.
+6. A message that cannot be read (beyond the bounds of ``mail.check_bounds``) or whose
+   processing fails on its own content is quarantined, kept whole with the reason: the
+   MTA and the IMAP poller see it handled, never retry it forever. Only temporary
+   conditions (the database or the disk) raise, so that they try again.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from datetime import datetime
 from email.utils import parseaddr
@@ -29,7 +34,7 @@ from email.utils import parseaddr
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.utils.translation import gettext as _
 
 from campusdesk.accounts.models import User
@@ -43,7 +48,10 @@ from campusdesk.notify.channels.email import mail_domain, thread_of
 from campusdesk.tickets import services as tickets
 from campusdesk.tickets.models import Channel, Ticket
 
+log = logging.getLogger(__name__)
 Outcome = InboundMessage.Outcome
+#: Failures that are not the message's fault: the MTA or the poller tries again later.
+TEMPORARY = (OperationalError, InterfaceError, OSError)
 
 
 def _our_ids() -> re.Pattern[str]:
@@ -104,19 +112,20 @@ def _replied_ticket(mail: mailparse.Mail) -> Ticket | None:
 def mail_receive(
     *, raw: bytes, mailbox: Mailbox | None = None, now: datetime | None = None
 ) -> InboundMessage:
-    """Receive one message (idempotent by Message-ID). Raises only on temporary failures."""
+    """Receive one message (idempotent by Message-ID, else by digest). Raises only on
+    temporary failures; a message that cannot be read or processed is quarantined."""
     now = now or clock.now()
-    mail = mailparse.parse(raw, authserv_id=settings.MAIL_AUTHSERV_ID)
+    try:
+        mail = mailparse.parse(raw, authserv_id=settings.MAIL_AUTHSERV_ID)
+    except Exception as exc:  # parsing touches no database: the content is the cause
+        return _quarantine(raw, key=mailparse.digest_key(raw), mailbox=mailbox, now=now,
+                           reason=_why(exc))  # fmt: skip
     existing = InboundMessage.objects.filter(key=mail.key).first()
     if existing:
         return existing
     mailbox = mailbox or mailbox_for(mail.recipients)
-    record = InboundMessage(
-        key=mail.key, mailbox=mailbox, sender=mail.sender[:254], sender_name=mail.sender_name,
-        recipients=mail.recipients, subject=mail.subject, body=mail.text, html=mail.html,
-        attachment_names=[p.name for p in mail.attachments], user=_sender(mail),
-        outcome=Outcome.REVIEW, received_at=now,
-    )  # fmt: skip
+    record = InboundMessage(key=mail.key, mailbox=mailbox, outcome=Outcome.REVIEW, received_at=now)
+    _fill(record, mail)
     record.raw.save("message.eml", ContentFile(raw), save=False)
     try:
         with transaction.atomic():
@@ -128,9 +137,62 @@ def mail_receive(
         if found is None:
             raise
         return found
+    except TEMPORARY:
+        record.raw.delete(save=False)
+        raise
+    except Exception as exc:  # a limit or a bug met by this message's content
+        return _quarantine(raw, key=mail.key, mailbox=mailbox, now=now, reason=_why(exc),
+                           stored=record.raw.name)  # fmt: skip
+    return record
+
+
+def _fill(record: InboundMessage, mail: mailparse.Mail) -> None:
+    record.sender, record.sender_name = mail.sender[:254], mail.sender_name
+    record.recipients, record.subject = mail.recipients, mail.subject
+    record.body, record.html = mail.text, mail.html
+    record.attachment_names = [p.name for p in mail.attachments]
+    record.user = _sender(mail)
+
+
+def _why(exc: Exception) -> str:
+    if isinstance(exc, mailparse.Unreadable):
+        return str(exc)
+    log.warning("e-mail quarantined", exc_info=exc)
+    return mailparse.clean(
+        _("Could not be processed: %(error)s") % {"error": f"{type(exc).__name__}: {exc}"}
+    )[:300]
+
+
+def _quarantine(
+    raw: bytes, *, key: str, mailbox: Mailbox | None, now: datetime, reason: str, stored: str = ""
+) -> InboundMessage:
+    """Keep a message that cannot be processed, whole, with the reason (``stored``: the
+    name its original was already saved under)."""
+    existing = InboundMessage.objects.filter(key=key).first()
+    if existing:  # received before, or committed before a later step failed
+        return existing
+    sender, name, subject = mailparse.glimpse(raw)
+    record = InboundMessage(
+        key=key, mailbox=mailbox, sender=sender, sender_name=name, subject=subject,
+        outcome=Outcome.QUARANTINED, reason=reason[:300], received_at=now,
+    )  # fmt: skip
+    if stored:
+        record.raw.name = stored
+    else:
+        record.raw.save("message.eml", ContentFile(raw), save=False)
+    try:
+        with transaction.atomic():
+            record.save()
+    except IntegrityError:
+        record.raw.delete(save=False)
+        found = InboundMessage.objects.filter(key=key).first()
+        if found is None:
+            raise
+        return found
     except Exception:
         record.raw.delete(save=False)
         raise
+    log.info("e-mail %s quarantined: %s", key, reason)
     return record
 
 
@@ -242,13 +304,15 @@ def may_review(user: User) -> bool:
     return user.is_vendor_staff and user.role in {Role.AGENT, Role.OPS, Role.ADMIN}
 
 
-def _lock_for_review(message_id: int, actor: User) -> InboundMessage:
+def _lock_for_review(
+    message_id: int, actor: User, outcomes: tuple[str, ...] = (Outcome.REVIEW,)
+) -> InboundMessage:
     if not may_review(actor):
         raise PermissionDenied(_("Only the service desk reviews received e-mail."))
     record = InboundMessage.objects.select_for_update().filter(pk=message_id).first()
     if record is None:
         raise NotFound(_("No such e-mail."))
-    if record.outcome != Outcome.REVIEW:
+    if record.outcome not in outcomes:
         raise TransitionError(_("This e-mail has already been dealt with."))
     return record
 
@@ -320,9 +384,31 @@ def mail_append(
 def mail_discard(
     *, message_id: int, actor: User, reason: str, now: datetime | None = None
 ) -> InboundMessage:
-    """An agent discards a reviewed e-mail (spam, forged, not for us); it stays on record."""
+    """An agent discards a reviewed or quarantined e-mail (spam, forged, not for us); it
+    stays on record."""
     now = now or clock.now()
-    record = _lock_for_review(message_id, actor)
+    record = _lock_for_review(message_id, actor, (Outcome.REVIEW, Outcome.QUARANTINED))
     reason = tickets.clean_text(reason, "reason", limit=300)
     _reviewed(record, actor, Outcome.DISCARDED, now, reason=reason)
+    return record
+
+
+@transaction.atomic
+def mail_retry(*, message_id: int, actor: User, now: datetime | None = None) -> InboundMessage:
+    """An agent processes a quarantined e-mail again (after an upgrade, say): it goes where
+    a newly received one would; one that still fails stays quarantined with the new reason."""
+    now = now or clock.now()
+    record = _lock_for_review(message_id, actor, (Outcome.QUARANTINED,))
+    try:
+        with transaction.atomic():
+            mail = _reparse(record)
+            _fill(record, mail)
+            record.save()
+            _dispatch(record, mail, now)
+    except TEMPORARY:
+        raise
+    except Exception as exc:
+        record.refresh_from_db()
+        record.reason = _why(exc)
+    _reviewed(record, actor, record.outcome, now)
     return record

@@ -9,6 +9,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from campusdesk.catalog.models import Project
+from campusdesk.core import crypto
 
 
 def default_severity_map() -> dict[str, str]:
@@ -112,7 +113,8 @@ class Mailbox(models.Model):
     imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
     imap_ssl = models.BooleanField(_("IMAP over TLS"), default=True)
     imap_user = models.CharField(_("IMAP user"), max_length=200, blank=True)
-    imap_password = models.CharField(_("IMAP password"), max_length=200, blank=True)
+    # encrypted (core.crypto): set_imap_password() writes it, imap_secret() reads it
+    imap_password = models.CharField(_("IMAP password"), max_length=500, blank=True)
     imap_folder = models.CharField(_("IMAP folder"), max_length=100, default="INBOX")
     is_active = models.BooleanField(_("active"), default=True)
 
@@ -126,6 +128,14 @@ class Mailbox(models.Model):
     def domains(self) -> list[str]:
         return [d.strip().lower().lstrip("@") for d in self.trusted_domains.split() if d.strip()]
 
+    def set_imap_password(self, password: str) -> None:
+        """Keep the password encrypted; an empty one stays empty (no password)."""
+        self.imap_password = crypto.encrypt(password) if password else ""
+
+    def imap_secret(self) -> str:
+        """The password to log in with; ``crypto.SecretUnreadable`` if it cannot be read."""
+        return crypto.decrypt(self.imap_password) if self.imap_password else ""
+
 
 class InboundMessage(models.Model):
     """Every message received, kept whole, with what became of it."""
@@ -136,6 +146,7 @@ class InboundMessage(models.Model):
         REVIEW = "review", _("Awaiting review")
         IGNORED = "ignored", _("Ignored (automatic message)")
         DISCARDED = "discarded", _("Discarded by an agent")
+        QUARANTINED = "quarantined", _("Quarantined (could not be processed)")
 
     key = models.CharField(max_length=255, unique=True)  # Message-ID, else a digest
     mailbox = models.ForeignKey(
@@ -153,7 +164,7 @@ class InboundMessage(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("known sender"), on_delete=models.SET_NULL,
         null=True, blank=True, related_name="+",
     )  # fmt: skip
-    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     ticket = models.ForeignKey(
         "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True,

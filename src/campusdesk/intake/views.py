@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -40,7 +41,10 @@ def mail_list(request: HttpRequest) -> HttpResponse:
     if outcome != "all":
         mails = mails.filter(outcome=outcome)
     page = Paginator(mails, 50).get_page(request.GET.get("page"))
-    counts = {Outcome.REVIEW: InboundMessage.objects.filter(outcome=Outcome.REVIEW).count()}
+    waiting = InboundMessage.objects.filter(outcome__in=[Outcome.REVIEW, Outcome.QUARANTINED])
+    counts = {Outcome.REVIEW.value: 0, Outcome.QUARANTINED.value: 0} | dict(
+        waiting.values_list("outcome").annotate(n=Count("id")).order_by()
+    )
     return render(request, "intake/mail_list.html", {
         "page": page, "outcome": outcome, "outcomes": Outcome.choices, "counts": counts,
     })  # fmt: skip
@@ -59,6 +63,7 @@ def _forms(user: User, mail: InboundMessage, data: Any = None, step: str = "") -
         "register_form": register,
         "append_form": forms.AppendForm(data if step == "append" else None),
         "discard_form": forms.DiscardForm(data if step == "discard" else None),
+        "retry_form": forms.RetryForm(data if step == "retry" else None),
     }
 
 
@@ -113,6 +118,8 @@ def mail_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
                 )
                 messages.success(request, _("Added to %(number)s.") % {"number": ticket.number})
                 return redirect("tickets:detail", ticket.pk)
+            if step == "retry":
+                return _retried(request, inbound.mail_retry(message_id=pk, actor=user))
             inbound.mail_discard(message_id=pk, actor=user, reason=data["reason"])
             messages.success(request, _("The e-mail was discarded."))
             return redirect("intake:mail_list")
@@ -120,3 +127,15 @@ def mail_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             show_errors(form, error)
     return render(request, "intake/mail_detail.html", {"mail": mail, "open": step, **context},
                   status=400)  # fmt: skip
+
+
+def _retried(request: HttpRequest, mail: InboundMessage) -> HttpResponse:
+    if mail.outcome == Outcome.QUARANTINED:
+        messages.error(
+            request, _("The e-mail still cannot be processed: %(reason)s") % {"reason": mail.reason}
+        )
+    else:
+        messages.success(
+            request, _("Processed again: %(outcome)s.") % {"outcome": mail.get_outcome_display()}
+        )
+    return redirect("intake:mail_detail", mail.pk)

@@ -1,9 +1,11 @@
 """``campusdesk mailgate``: receive one e-mail from standard input (an MTA pipe).
 
 For Postfix, an alias such as ``support: "|/srv/campusdesk/.venv/bin/campusdesk mailgate"``.
-Exit codes follow sysexits(3), which MTAs understand: 0 received (or ignored, or held
-for review: the message is kept either way), 65 not a message we can take (the MTA
-bounces it to the sender), 75 a temporary failure (the MTA keeps it and retries).
+Exit codes follow sysexits(3), which MTAs understand: 0 received (or ignored, held for
+review, or quarantined when it cannot be processed: the message is kept either way), 65
+no message at all or too large (the MTA bounces it to the sender), 75 a temporary
+failure such as the database being down (the MTA keeps it and retries). A message's own
+content never gives 75: the MTA would retry it forever.
 """
 
 from __future__ import annotations
@@ -46,4 +48,5 @@ class Command(BaseCommand):
             self.stderr.write(f"mailgate: temporary failure, try again later: {exc!r}")
             sys.exit(EX_TEMPFAIL)
         ticket = f" {record.ticket.number}" if record.ticket else ""
-        self.stdout.write(f"{record.get_outcome_display()}{ticket}")
+        reason = f": {record.reason}" if record.outcome == record.Outcome.QUARANTINED else ""
+        self.stdout.write(f"{record.get_outcome_display()}{ticket}{reason}")
