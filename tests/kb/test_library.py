@@ -192,3 +192,14 @@ def test_a_case_with_an_attachment_is_downloaded_only_by_its_readers(
     got = web_client_for(people["user"]).get(f"/kb/{article.pk}/attachment/")
     assert got.status_code == 200 and b"".join(got.streaming_content) == b"select 1;"
     assert web_client_for(people["user2"]).get(f"/kb/{article.pk}/attachment/").status_code == 404
+
+
+def test_a_published_case_reads_published_not_a_time(people: dict[str, User], project):
+    """The status 'Published' and the column 'Published at' were one msgid: a published
+    case said 发布时间 where its status belongs."""
+    expert = api_client_for(people["expert2"])
+    aid = expert.post(URL, case(project), format="json").json()["id"]
+    expert.post(f"{URL}{aid}/publish/")
+    page = web_client_for(people["expert2"]).get(f"/kb/{aid}/").content.decode()
+    assert '<span class="status">已发布 · v1</span>' in page
+    assert "发布时间" not in page

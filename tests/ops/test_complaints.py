@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from campusdesk.accounts.models import User
 from tests.helpers import api_client_for, web_client_for
 from tests.tickets.conftest import new_ticket
@@ -67,3 +69,14 @@ def test_complaint_pages(people: dict[str, User], customer):
     assert "服务态度" in watch
     assert web_client_for(customer).get("/ops/").status_code == 403
     assert web_client_for(people["user2"]).get(page["Location"]).status_code == 404
+
+
+def test_the_track_names_its_steps_in_chinese(people: dict[str, User], customer):
+    """The track showed the stored codes (filed, assigned) instead of words."""
+    filed = api_client_for(customer).post(URL, {"subject": "态度", "body": "不耐烦"}).json()
+    ops = api_client_for(people["ops"])
+    ops.post(f"{URL}{filed['id']}/assign/", {"owner": people["manager"].pk})
+    ops.post(f"{URL}{filed['id']}/notes/", {"body": "已联系"})
+    page = web_client_for(customer).get(f"/complaints/{filed['id']}/").content.decode()
+    steps = re.findall(r'<span class="muted">[^<]* · ([^<]*)</span>', page)
+    assert steps == ["提交投诉", "指定负责人", "备注"]

@@ -1,10 +1,61 @@
+from typing import Any
+
+from axes import admin as axes_admin
+from axes.models import AccessAttempt
+from django import forms
 from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group, Permission
+from django.db import models
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from campusdesk.accounts.models import ApiToken, Organisation, Region, User
 from campusdesk.core.text import ONE_LINE_FIELDS
+
+_PERMISSION_VERBS = {
+    "add": _("Can add %(model)s"),
+    "change": _("Can change %(model)s"),
+    "delete": _("Can delete %(model)s"),
+    "view": _("Can view %(model)s"),
+}
+
+
+def permission_label(permission: Permission) -> str:
+    """A model's permission in the active language: Django stores its name ("Can add
+    problem") in English when it migrates, so it is told again from the model's names."""
+    model = permission.content_type.model_class()
+    verb, _sep, model_name = permission.codename.partition("_")
+    if model is None or verb not in _PERMISSION_VERBS or model_name != model._meta.model_name:
+        return str(permission)
+    meta = model._meta
+    action = _PERMISSION_VERBS[verb] % {"model": meta.verbose_name}
+    return f"{meta.app_config.verbose_name} | {meta.verbose_name} | {action}"
+
+
+def _with_permission_labels(
+    field: forms.ModelMultipleChoiceField[Any] | None,
+) -> forms.ModelMultipleChoiceField[Any] | None:
+    queryset = field.queryset if field is not None else None
+    if field is not None and queryset is not None and queryset.model is Permission:
+        field.label_from_instance = permission_label  # type: ignore[assignment]
+    return field
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(BaseGroupAdmin):
+    """Django's, its permissions listed in the active language."""
+
+    def formfield_for_manytomany(
+        self, db_field: models.ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField[Any] | None:
+        return _with_permission_labels(
+            super().formfield_for_manytomany(db_field, request, **kwargs)
+        )
 
 
 @admin.register(Region)
@@ -49,6 +100,13 @@ class UserAdmin(BaseUserAdmin[User]):
         (_("Service desk"), {"fields": ("display_name", "email", "organisation", "role")}),
     )
 
+    def formfield_for_manytomany(
+        self, db_field: models.ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField[Any] | None:
+        return _with_permission_labels(
+            super().formfield_for_manytomany(db_field, request, **kwargs)
+        )
+
 
 @admin.register(ApiToken)
 class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
@@ -66,3 +124,15 @@ class ApiTokenAdmin(admin.ModelAdmin[ApiToken]):
 
     def has_change_permission(self, request: HttpRequest, obj: ApiToken | None = None) -> bool:
         return False
+
+
+admin.site.unregister(AccessAttempt)
+
+
+@admin.register(AccessAttempt)
+class AccessAttemptAdmin(axes_admin.AccessAttemptAdmin):  # type: ignore[misc] # untyped
+    """django-axes' page, its status column named (axes leaves it to the method's name)."""
+
+    @admin.display(description=_("status"))
+    def status(self, obj: AccessAttempt) -> str:
+        return str(super().status(obj))

@@ -99,11 +99,15 @@ class ArticleVersion(models.Model):
 class Term(models.Model):
     """The search index: one row per (case, term), weighted; the same on SQLite and PostgreSQL."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="terms")
-    term = models.CharField(max_length=40)
-    weight = models.FloatField()
+    article = models.ForeignKey(
+        Article, verbose_name=_("case"), on_delete=models.CASCADE, related_name="terms"
+    )
+    term = models.CharField(_("search term"), max_length=40)
+    weight = models.FloatField(_("weight"))
 
     class Meta:
+        verbose_name = _("search term")
+        verbose_name_plural = _("search terms")
         indexes = [models.Index(fields=["term", "article"], name="kb_term_lookup")]
         constraints = [models.UniqueConstraint(fields=["article", "term"], name="uniq_kb_term")]
 
@@ -156,11 +160,20 @@ class SuggestionOpen(models.Model):
     """A customer opened a suggested case while registering (R-REG-2): counted as deflection
     unless they registered anyway, or when they said it solved the problem."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    opened_at = models.DateTimeField()
-    solved = models.BooleanField(default=False)
-    registered_anyway = models.BooleanField(default=False)
+    article = models.ForeignKey(
+        Article, verbose_name=_("case"), on_delete=models.CASCADE, related_name="+"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        related_name="+",
+    )  # fmt: skip
+    opened_at = models.DateTimeField(_("opened at"))
+    solved = models.BooleanField(_("solved the problem"), default=False)
+    registered_anyway = models.BooleanField(_("registered anyway"), default=False)
+
+    class Meta:
+        verbose_name = _("opened case suggestion")
+        verbose_name_plural = _("opened case suggestions")
 
     def __str__(self) -> str:
         return f"{self.article_id} {self.user_id}"

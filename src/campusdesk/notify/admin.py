@@ -19,7 +19,8 @@ from campusdesk.notify.models import (
     Rule,
     WebhookSubscription,
 )
-from campusdesk.notify.rules import AUDIENCES
+from campusdesk.notify.rules import AUDIENCE_LABELS, AUDIENCES
+from campusdesk.tickets.workflow import ACTION_LABELS
 
 #: Names are one line; a robot's or subscriber's URL must lead where outgoing requests may go.
 GUARDED_FIELDS = {
@@ -95,26 +96,42 @@ class AnnouncementAdmin(admin.ModelAdmin[Announcement]):
         return ["published_by", "published_at"]
 
 
+def _audience_choices() -> list[tuple[str, str]]:
+    return [(name, str(AUDIENCE_LABELS[name])) for name in AUDIENCES]
+
+
+def _event_choices() -> list[tuple[str, str]]:
+    return [(action.value, str(label)) for action, label in ACTION_LABELS.items()]
+
+
 class RuleForm(forms.ModelForm[Rule]):
+    """Events and recipient groups chosen by their names, not typed as codes."""
+
+    action = forms.ChoiceField(label=_("event"), choices=_event_choices)
+    audiences = forms.MultipleChoiceField(
+        label=_("recipients"), choices=_audience_choices, widget=forms.CheckboxSelectMultiple
+    )
+
     class Meta:
         model = Rule
         fields = ["action", "kind", "audiences", "is_active"]
-        help_texts = {"audiences": ", ".join(AUDIENCES)}
-
-    def clean_audiences(self) -> list[str]:
-        names = self.cleaned_data["audiences"]
-        if not isinstance(names, list) or any(n not in AUDIENCES for n in names):
-            raise forms.ValidationError(_("Use a list of these names: %s") % ", ".join(AUDIENCES))
-        return names
 
 
 @admin.register(Rule)
 class RuleAdmin(admin.ModelAdmin[Rule]):
-    """Who hears of which event; recipient groups by name (the help text lists them)."""
+    """Who hears of which event, by recipient group."""
 
     form = RuleForm
-    list_display = ["action", "kind", "audiences", "is_active"]
+    list_display = ["event", "kind", "recipients", "is_active"]
     list_editable = ["is_active"]
+
+    @admin.display(description=_("event"), ordering="action")
+    def event(self, rule: Rule) -> str:
+        return rule.action_label
+
+    @admin.display(description=_("recipients"))
+    def recipients(self, rule: Rule) -> str:
+        return "、".join(str(AUDIENCE_LABELS.get(name, name)) for name in rule.audiences)
 
 
 @admin.register(WebhookSubscription)

@@ -68,7 +68,13 @@ class Rule(models.Model):
         ordering = ["action"]
 
     def __str__(self) -> str:
-        return f"{self.action} → {self.kind}"
+        return f"{self.action_label} → {self.get_kind_display()}"
+
+    @property
+    def action_label(self) -> str:
+        from campusdesk.tickets.workflow import action_label  # loads after the models
+
+        return action_label(self.action)
 
 
 class Notification(models.Model):
@@ -198,6 +204,10 @@ class QuietHours(models.Model):
         return f"{self.user_id} {self.start}-{self.end}"
 
 
+#: Where a delivery goes: e-mail, a webhook subscriber, or a group robot of a platform.
+CHANNELS = [("email", _("e-mail")), ("webhook", _("webhook")), *RobotChannel.Platform.choices]
+
+
 class Delivery(models.Model):
     """One message to send on one channel: the outbox. Written in the event's transaction."""
 
@@ -208,18 +218,24 @@ class Delivery(models.Model):
         FAILED = "failed", _("Failed for good")
 
     key = models.CharField(_("idempotency key"), max_length=64, unique=True)
-    channel = models.CharField(_("channel"), max_length=10)
+    channel = models.CharField(_("channel"), max_length=10, choices=CHANNELS)
     address = models.CharField(_("address"), max_length=500)
-    robot = models.ForeignKey(RobotChannel, on_delete=models.CASCADE, null=True, blank=True)
+    robot = models.ForeignKey(
+        RobotChannel, verbose_name=_("group robot"), on_delete=models.CASCADE, null=True,
+        blank=True,
+    )  # fmt: skip
     webhook = models.ForeignKey(
-        WebhookSubscription, on_delete=models.CASCADE, null=True, blank=True
-    )
+        WebhookSubscription, verbose_name=_("webhook"), on_delete=models.CASCADE, null=True,
+        blank=True,
+    )  # fmt: skip
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
-    )
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
+        null=True, blank=True, related_name="+",
+    )  # fmt: skip
     notification = models.ForeignKey(
-        Notification, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+        Notification, verbose_name=_("notification"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="+",
+    )  # fmt: skip
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     payload = models.JSONField(_("message"))
     status = models.CharField(
@@ -227,7 +243,7 @@ class Delivery(models.Model):
     )
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"))
-    locked_until = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(_("locked until"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     created_at = models.DateTimeField(_("created at"))
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
@@ -248,7 +264,7 @@ class Delivery(models.Model):
         ]  # fmt: skip
 
     def __str__(self) -> str:
-        return f"{self.channel} → {self.address} ({self.status})"
+        return f"{self.channel_label} → {self.address} ({self.get_status_display()})"
 
     @property
     def receiver(self) -> str:
@@ -258,9 +274,7 @@ class Delivery(models.Model):
 
     @property
     def channel_label(self) -> str:
-        labels = {"email": _("e-mail"), "webhook": _("webhook")}
-        labels.update(RobotChannel.Platform.choices)
-        return str(labels.get(self.channel, self.channel))
+        return str(self.get_channel_display())
 
     @property
     def summary(self) -> str:
@@ -288,10 +302,11 @@ class Announcement(models.Model):
         "accounts.Organisation", verbose_name=_("only these organisations"), blank=True
     )
     attachment = models.FileField(_("attachment"), upload_to="announcements/", blank=True)
-    attachment_name = models.CharField(max_length=200, blank=True)
+    attachment_name = models.CharField(_("attachment name"), max_length=200, blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
-    )
+        settings.AUTH_USER_MODEL, verbose_name=_("published by"), on_delete=models.PROTECT,
+        related_name="+",
+    )  # fmt: skip
     published_at = models.DateTimeField(_("published at"), db_index=True)
 
     class Meta:

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
 
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
@@ -171,6 +172,20 @@ AUDIENCES: dict[str, Audience] = {
     "customer_service": customer_service,
     "service_manager_if_serious": if_serious(service_manager),
     "customer_service_if_serious": if_serious(customer_service),
+}
+
+#: What each group is called where an administrator chooses them.
+AUDIENCE_LABELS = {
+    "reporter": _("The reporter"),
+    "followers": _("Followers"),
+    "line1": _("Line 1: project team"),
+    "current_tier": _("The assignee, or the whole current line while nobody has taken it"),
+    "handlers": _("Everyone of the vendor who has handled the problem"),
+    "operations": _("Operations specialists"),
+    "service_manager": _("The project's service manager"),
+    "customer_service": _("The service desk"),
+    "service_manager_if_serious": _("The project's service manager, for SIS1 and SIS2"),
+    "customer_service_if_serious": _("The service desk, for SIS1 and SIS2"),
 }
 
 STEP = ["reporter", "followers", "handlers"]

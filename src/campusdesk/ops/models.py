@@ -110,8 +110,14 @@ class Complaint(models.Model):
 class ComplaintNote(models.Model):
     """One step on a complaint's track (append-only)."""
 
+    class Action(models.TextChoices):
+        FILED = "filed", _("Complaint filed")
+        ASSIGNED = "assigned", _("Owner assigned")
+        NOTE = "note", _("Note")
+        RESOLVED = "resolved", _("Complaint resolved")
+
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="notes")
-    action = models.CharField(_("action"), max_length=20)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("note"), blank=True)
     at = models.DateTimeField(_("time"))
@@ -122,4 +128,4 @@ class ComplaintNote(models.Model):
         ordering = ["at", "id"]
 
     def __str__(self) -> str:
-        return f"{self.complaint_id} {self.action}"
+        return f"{self.complaint_id} {self.get_action_display()}"

@@ -126,7 +126,9 @@ def visible_complaints(user: User) -> QuerySet[Complaint]:
     return complaints.filter(organisation__in=scoping.visible_organisations(user))
 
 
-def _note(complaint: Complaint, action: str, actor: User, body: str, now: datetime) -> None:
+def _note(
+    complaint: Complaint, action: ComplaintNote.Action, actor: User, body: str, now: datetime
+) -> None:
     ComplaintNote.objects.create(complaint=complaint, action=action, actor=actor, body=body, at=now)
 
 
@@ -151,7 +153,7 @@ def complaint_file(
     )  # fmt: skip
     complaint.number = f"TS{clock.local(now).year}-{complaint.pk:05d}"
     complaint.save(update_fields=["number"])
-    _note(complaint, "filed", actor, complaint.body, now)
+    _note(complaint, ComplaintNote.Action.FILED, actor, complaint.body, now)
     notify.on_complaint(complaint, now)
     return complaint
 
@@ -179,7 +181,7 @@ def complaint_assign(
         raise ValidationError(fields={"owner": [_("Choose a member of the vendor's staff.")]})
     complaint.owner, complaint.status = owner, Complaint.Status.HANDLING
     complaint.save(update_fields=["owner", "status"])
-    _note(complaint, "assigned", actor, str(owner), now)
+    _note(complaint, ComplaintNote.Action.ASSIGNED, actor, str(owner), now)
     return complaint
 
 
@@ -193,7 +195,7 @@ def complaint_add_note(
     if not (actor.role in COMPLAINT_STAFF or actor.pk == complaint.owner_id
             or actor.organisation_id == complaint.organisation_id):  # fmt: skip
         raise PermissionDenied()
-    _note(complaint, "note", actor, clean_text(body, "body", limit=20000), now)
+    _note(complaint, ComplaintNote.Action.NOTE, actor, clean_text(body, "body", limit=20000), now)
     return complaint
 
 
@@ -211,5 +213,5 @@ def complaint_resolve(
     complaint.resolution = clean_text(resolution, "resolution", limit=20000)
     complaint.status, complaint.resolved_at = Complaint.Status.RESOLVED, now
     complaint.save(update_fields=["resolution", "status", "resolved_at"])
-    _note(complaint, "resolved", actor, complaint.resolution, now)
+    _note(complaint, ComplaintNote.Action.RESOLVED, actor, complaint.resolution, now)
     return complaint

@@ -16,6 +16,7 @@ from xml.sax.saxutils import escape
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.styles import Font  # type: ignore[import-untyped]
 from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
@@ -31,6 +32,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 
 from campusdesk.reports import report as reports
 from campusdesk.reports.charts import COLOURS
+from campusdesk.tickets.models import Channel, OutOfScopeType, ServiceType, Status, Tier
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _XML_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -64,7 +66,13 @@ def title(data: dict[str, Any]) -> str:
 
 
 def trend_names() -> tuple[str, str]:
-    return _("Registered"), _("Closed")
+    """The trend's two series: how many were registered and closed in each day or week."""
+    return pgettext("trend count", "Registered"), pgettext("trend count", "Closed")
+
+
+def trend_period_name(unit: str) -> str:
+    """The trend's first column: a day, or the Monday a week begins."""
+    return _("Day") if unit == "day" else _("Week beginning")
 
 
 def summary_rows(data: dict[str, Any]) -> list[tuple[str, Any]]:
@@ -125,7 +133,7 @@ def xlsx(data: dict[str, Any], requests: list[dict[str, Any]]) -> bytes:
               for name, lines in data["totals"].items() for line in lines]  # fmt: skip
     _sheet(book, _("Totals"), [_("Dimension"), _("Value"), _("Requests")], totals)
     trend = [[p["date"], p["registered"], p["closed"]] for p in data["trend"]["points"]]
-    _sheet(book, _("Trend"), [_("Date"), _("Registered"), _("Closed")], trend)
+    _sheet(book, _("Trend"), [trend_period_name(data["trend"]["unit"]), *trend_names()], trend)
     recurring = data["recurring"]
     rows = [[_("Tag"), t["label"], t["count"]] for t in recurring["tags"]]
     rows += [[_("Root cause"), c["label"], c["count"]] for c in recurring["root_causes"]]
@@ -139,7 +147,8 @@ def xlsx(data: dict[str, Any], requests: list[dict[str, Any]]) -> bytes:
                for i in work["out_of_scope_items"]]  # fmt: skip
     billing += [[_("Total"), "", "", float(work["out_of_scope_hours"])]]
     _sheet(book, _("Out-of-scope billing"),
-           [_("Number"), _("Title"), _("Change"), _("Hours")], billing)  # fmt: skip
+           [_("Number"), _("Title"), pgettext("out-of-scope work", "Change"), _("Hours")],
+           billing)  # fmt: skip
     _sheet(book, _("All requests"), REQUEST_HEADER(), [_request_row(r) for r in requests])
     buffer = BytesIO()
     book.save(buffer)
@@ -147,9 +156,12 @@ def xlsx(data: dict[str, Any], requests: list[dict[str, Any]]) -> bytes:
 
 
 def _change_label(key: str) -> str:
-    from campusdesk.tickets.models import OutOfScopeType
-
     return str(dict(OutOfScopeType.choices).get(key, key))
+
+
+def _label(choices: type[Any], value: Any) -> Any:
+    """The label of a stored choice, as every page shows it; an unknown value as it is."""
+    return str(dict(choices.choices).get(value, value)) if value not in (None, "") else value
 
 
 def REQUEST_HEADER() -> list[str]:  # noqa: N802 - a translated constant
@@ -160,8 +172,9 @@ def REQUEST_HEADER() -> list[str]:  # noqa: N802 - a translated constant
 def _request_row(row: dict[str, Any]) -> list[Any]:
     when = timezone.localtime(row["created_at"]).strftime("%Y-%m-%d %H:%M")
     hours = row["workload_hours"]
-    return [row["number"], row["title"], when, row["service_type"], row["severity"],
-            row["channel"], row["status"], row["tier"], row["rating"],
+    return [row["number"], row["title"], when, _label(ServiceType, row["service_type"]),
+            row["severity"], _label(Channel, row["channel"]), _label(Status, row["status"]),
+            _label(Tier, row["tier"]), row["rating"],
             float(hours) if hours is not None else None]  # fmt: skip
 
 
@@ -227,8 +240,8 @@ def _trend_chart(data: dict[str, Any]) -> Drawing:
     legend = Legend()
     legend.x, legend.y, legend.fontName, legend.fontSize = 40, 6 * cm - 8, _font(), 8
     legend.alignment, legend.columnMaximum = "right", 1
-    legend.colorNamePairs = [(colors.HexColor(COLOURS[0]), _("Registered")),
-                             (colors.HexColor(COLOURS[1]), _("Closed"))]  # fmt: skip
+    legend.colorNamePairs = [(colors.HexColor(COLOURS[0]), trend_names()[0]),
+                             (colors.HexColor(COLOURS[1]), trend_names()[1])]  # fmt: skip
     drawing.add(legend)
     return drawing
 
@@ -286,7 +299,8 @@ def _story(data: dict[str, Any]) -> list[Flowable]:
     billing.append([_("Total"), work["out_of_scope_tickets"], work["out_of_scope_hours"]])
     widths = [usable * 0.6, usable * 0.2, usable * 0.2]
     story += [Paragraph(_text(_("Out-of-scope billing")), st["h"]),
-              _table([[_("Change"), _("Tickets"), _("Hours")], *billing], widths, st),
+              _table([[pgettext("out-of-scope work", "Change"), _("Tickets"), _("Hours")],
+                      *billing], widths, st),
               Spacer(1, 0.4 * cm)]  # fmt: skip
     return story
 

@@ -164,7 +164,7 @@ def recurring(report: ServiceReport) -> list[Suggestion]:
             "recurring",
             _("“%(title)s” came back %(count)d times: write it up in the case library and "
               "look for the lasting fix.") % {"title": group.title, "count": group.count},
-            [(_("Tickets"), ", ".join(group.numbers[:5]))],
+            [(_("Ticket numbers"), ", ".join(group.numbers[:5]))],
         )
         for group in report.groups[:3]
         if group.count >= 3

@@ -181,4 +181,4 @@ class SlaFiring(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} {self.deadline} {self.kind}"
+        return f"{self.ticket_id} {self.deadline} {self.get_kind_display()}"

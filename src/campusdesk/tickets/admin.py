@@ -2,8 +2,10 @@ from typing import Any
 
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from campusdesk.tickets.models import Commitment, Ticket, TicketEvent
+from campusdesk.tickets.workflow import action_label
 
 
 class ReadOnlyInline(admin.TabularInline[Any, Ticket]):
@@ -19,7 +21,12 @@ class ReadOnlyInline(admin.TabularInline[Any, Ticket]):
 
 class EventInline(ReadOnlyInline):
     model = TicketEvent
-    fields = ["at", "action", "actor", "channel", "tier", "status_after", "internal", "data"]
+    fields = ["at", "what", "actor", "channel", "tier", "status_after", "internal", "data"]
+    readonly_fields = ["what"]
+
+    @admin.display(description=_("action"))
+    def what(self, event: TicketEvent) -> str:
+        return action_label(event.action)
 
 
 class CommitmentInline(ReadOnlyInline):

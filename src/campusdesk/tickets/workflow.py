@@ -90,6 +90,14 @@ ACTION_LABELS: dict[Action, str | Promise] = {
 }
 
 
+def action_label(action: str) -> str:
+    """What an event's action is called; an unknown one as it is stored."""
+    try:
+        return str(ACTION_LABELS.get(Action(action), action))
+    except ValueError:
+        return action
+
+
 # --- who ---------------------------------------------------------------------
 Who = Callable[[User, Ticket], bool]
 
