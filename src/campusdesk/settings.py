@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "axes",
     "huey.contrib.djhuey",
     "campusdesk.core",
@@ -111,6 +112,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # before WhiteNoise, so static files get the policy too
+    "csp.middleware.CSPMiddleware",
+    # before anything reads the body: an oversized one is refused unread (413)
+    "campusdesk.core.middleware.BodyLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -174,6 +179,8 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# While the database cannot be reached, pages and the API answer 503 with this Retry-After.
+RETRY_AFTER_SECONDS = envint("RETRY_AFTER_SECONDS", 30)
 
 # --- auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -223,7 +230,8 @@ STATIC_ROOT.mkdir(exist_ok=True)
 # DEBUG and the tests serve the package's files as they are.
 STATIC_MANIFEST = envbool("STATIC_MANIFEST", not DEBUG)
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Django's, but a write that fails (disk full) leaves no partial file behind
+    "default": {"BACKEND": "campusdesk.core.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -242,6 +250,12 @@ ATTACHMENT_EXTENSIONS = envlist(
     "png,jpg,jpeg,gif,bmp,webp,pdf,txt,log,csv,json,xml,doc,docx,xls,xlsx,ppt,pptx,zip,7z,gz,tar,rar",
 )
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# The largest body of one submission with files (all its attachments together): a larger
+# one is refused (413) from its Content-Length before it is read. The reverse proxy's own
+# limit (nginx: client_max_body_size) should say the same.
+UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_MB", 50) * 1024 * 1024
+if UPLOAD_MAX_BYTES < ATTACHMENT_MAX_BYTES:
+    raise ImproperlyConfigured("UPLOAD_MAX_MB must be at least ATTACHMENT_MAX_MB")
 
 # The customer service department (客户服务部) informed of on-site dispatches (seed §6):
 # the name of a user group.
@@ -273,6 +287,22 @@ if envbool("BEHIND_PROXY", False):
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 12 * 3600)
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every response (django-csp): scripts and styles only from our
+# own files, never inline or eval'd, so injected markup cannot run. A response that sets its
+# own policy keeps it (attachment downloads: a sandbox).
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+    }
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 

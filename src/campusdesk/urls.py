@@ -1,7 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+
+# a database that cannot be reached answers 503 (Retry-After), a full disk 507; else 500
+handler500 = "campusdesk.core.failures.server_error"
 
 admin.site.site_header = _("campusdesk administration")
 admin.site.site_title = _("campusdesk")
@@ -20,5 +23,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", include("campusdesk.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # the page and its script apart: the CSP runs no inline script
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
+from django.conf import settings
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
+from campusdesk.core import failures
 from campusdesk.core.errors import DomainError, NotFound
+
+logger = logging.getLogger(__name__)
 
 #: The largest id a request may name, a bigint's: past it a foreign-key or ``__in`` lookup
 #: overflows the database driver instead of finding nothing.
@@ -45,7 +51,16 @@ def query_text(raw: str | None, limit: int = 200) -> str:
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    """Domain errors become 400/403/404/409 with their (translated) message."""
+    """Domain errors become 400/403/404/409/507 with their (translated) message; a database
+    that cannot be reached 503 with Retry-After, so the client tries again."""
+    if isinstance(exc, failures.DATABASE_DOWN):
+        logger.error("Database unavailable: %s", exc, exc_info=exc)
+        set_rollback()
+        return Response(
+            {"detail": failures.database_down_message()},
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(settings.RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, DomainError):
         body: dict[str, Any] = {"detail": str(exc.message)}
         for field, messages in exc.fields.items():

@@ -1,6 +1,6 @@
 """Domain errors whose messages are safe to show to the user as they are.
 
-Views show ``str(error)``; the API maps them to 400 / 403 / 404 / 409 (core.api).
+Views show ``str(error)``; the API maps them to 400 / 403 / 404 / 409 / 507 (core.api).
 Messages are lazy translations, so they follow the language of the request.
 """
 
@@ -47,3 +47,11 @@ class TransitionError(DomainError):
 class TooSoon(DomainError):
     status_code = 429
     default_message = _("Too soon; please wait a little before trying again.")
+
+
+class StorageFull(DomainError):
+    status_code = 507
+    default_message = _(
+        "The file could not be stored: the server's storage is full. Nothing was saved; "
+        "please try again later or tell your administrator."
+    )

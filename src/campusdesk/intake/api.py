@@ -70,8 +70,10 @@ class AlertmanagerView(APIView):
         responses=RESULT)  # fmt: skip
     def post(self, request: Request) -> Response:
         source = _source(request)
-        records = [services.alert_receive(source=source, alert=a)
-                   for a in services.from_alertmanager(request.data)]  # fmt: skip
+        # answered only once the batch is committed: never 2xx for an alert not saved
+        records = services.alert_receive_many(
+            source=source, alerts=services.from_alertmanager(request.data)
+        )
         found = sorted({r.ticket_id for r in records if r.ticket_id})
         return Response({"received": len(records), "tickets": found})
 

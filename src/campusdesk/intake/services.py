@@ -144,6 +144,16 @@ def alert_receive(*, source: AlertSource, alert: Incoming, now: datetime | None 
     return record
 
 
+@transaction.atomic
+def alert_receive_many(
+    *, source: AlertSource, alerts: list[Incoming], now: datetime | None = None
+) -> list[Alert]:
+    """Record a batch (Alertmanager's webhook) all or none: a failure half-way (the database
+    gone) saves nothing, so the sender's retry records each alert once."""
+    now = now or clock.now()
+    return [alert_receive(source=source, alert=alert, now=now) for alert in alerts]
+
+
 def _raise_incident(source: AlertSource, alert: Incoming, now: datetime) -> Ticket:
     raw = alert.labels.get(source.severity_label, "").lower()
     severity = source.severity_map.get(raw, source.default_severity)

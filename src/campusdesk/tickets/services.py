@@ -20,6 +20,7 @@ from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.core import clock, scoping
 from campusdesk.core.errors import PermissionDenied, TooSoon, TransitionError, ValidationError
+from campusdesk.core.storage import refusing_full_disk
 from campusdesk.kb import services as kb
 from campusdesk.sla import services as sla
 from campusdesk.tickets import workflow
@@ -533,7 +534,8 @@ def attachment_add(
         ticket=ticket, name=name, size=upload.size or 0, content_type=content_type,
         uploaded_by=actor, uploaded_at=now,
     )  # fmt: skip
-    attachment.file.save(name, upload, save=False)
+    with refusing_full_disk():  # the storage removed its partial file
+        attachment.file.save(name, upload, save=False)
     try:
         attachment.save()
         workflow.transition(
@@ -544,6 +546,30 @@ def attachment_add(
         attachment.file.delete(save=False)  # no orphan file when the row is not written
         raise
     return attachment
+
+
+@transaction.atomic
+def attachments_add(
+    *,
+    ticket_id: int,
+    actor: User,
+    uploads: list[UploadedFile],
+    channel: str = Channel.WEB,
+    now: datetime | None = None,
+) -> list[Attachment]:
+    """Attach several files, all or none: when one fails (refused, disk full) the rows roll
+    back, and the files already stored are removed with them."""
+    added: list[Attachment] = []
+    try:
+        for upload in uploads:
+            added.append(attachment_add(
+                ticket_id=ticket_id, actor=actor, upload=upload, channel=channel, now=now
+            ))  # fmt: skip
+    except Exception:
+        for attachment in added:
+            attachment.file.delete(save=False)
+        raise
+    return added
 
 
 @transaction.atomic

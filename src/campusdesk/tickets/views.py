@@ -172,8 +172,7 @@ def _register(user: User, data: dict[str, Any], files: list[Any]) -> Ticket:
         channel=Channel.PHONE if user.role == Role.AGENT else WEB,
         call_notes=data.get("call_notes") or "",
     )
-    for upload in files:
-        services.attachment_add(ticket_id=ticket.pk, actor=user, upload=upload, channel=WEB)
+    services.attachments_add(ticket_id=ticket.pk, actor=user, uploads=files, channel=WEB)
     return ticket
 
 
