@@ -49,10 +49,14 @@ def test_register_accept_request_closure_close(
     staff.click(f"text={ticket.number}")
     accept = open_action(staff, "accept")
     accept.locator("#id_severity").select_option("SIS2")
-    due = timezone.localtime() + timedelta(days=1)
+    due = timezone.localtime() + timedelta(days=1)  # beyond SIS2's 8 h: confirmed once
     accept.locator("#id_committed_resolution_at").fill(due.strftime("%Y-%m-%dT%H:%M"))
     accept.locator("button.primary").click()
+    confirm = staff.locator("details[data-action=accept] #id_beyond_target_ok")
+    confirm.check()  # the form came back with the warning and the box, the time kept
+    staff.locator("details[data-action=accept] button.primary").click()
     staff.wait_for_selector("#ticket-status:has-text('处理中')")  # htmx swapped the panel
+    assert staff.locator("#beyond-target").inner_text() == "承诺时间超出目标"
     assert staff.url == ticket_url.replace(page.base_url, live_server.url)  # no full reload
     close_request = open_action(staff, "request_close")
     close_request.locator("#id_solution").fill("清理了答辩安排表中的重复数据，已可发布。")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 import time_machine
 from django.urls import reverse
 
 from campusdesk.accounts.models import User
+from campusdesk.core import clock, demo
+from campusdesk.ops.models import Dispatch
 from campusdesk.tickets import services
+from campusdesk.tickets.models import Ticket
 from tests.helpers import web_client_for
 from tests.tickets.conftest import new_ticket
 
@@ -65,3 +69,31 @@ def test_the_calendar_admin_warns_when_next_years_schedule_is_unknown(people):
     assert page.status_code == 200
     assert "2027" in page.content.decode()
     assert "官方节假日安排" in page.content.decode()
+
+
+def _deadline_item(page: str, kind: str) -> str:
+    start = page.rindex("<li", 0, page.index(f'data-deadline="{kind}"'))
+    return page[start : page.index("</li>", start)]
+
+
+@pytest.mark.django_db
+def test_the_demo_ticket_nobody_went_to_does_not_claim_engineers_on_site():
+    """SIS2 solved in 6 h with no dispatch: 工程师到场 is not applicable, never 已达成."""
+    with time_machine.travel("2026-11-20 11:00 +0800", tick=False):
+        demo.load()
+        ticket = Ticket.objects.get(title="成绩录入页面保存缓慢（上月）")
+        assert ticket.severity == "SIS2" and ticket.onsite_at is None
+        assert not Dispatch.objects.filter(ticket=ticket).exists()
+        for who in ("user", "engineer", "ops"):
+            client = web_client_for(User.objects.get(username=who))
+            page = client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+            onsite = _deadline_item(page, "onsite")
+            assert "工程师到场" in onsite and "已达成" not in onsite, (who, onsite)
+            assert "不适用" in onsite and "dl-not_applicable" in onsite
+            resolved = _deadline_item(
+                page, "resolve"
+            )  # the solution is an event: met, with its time
+            assert (
+                "已达成" in resolved
+                and clock.local(ticket.resolved_at).strftime("%m-%d %H:%M") in resolved
+            )

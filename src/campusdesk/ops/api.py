@@ -34,7 +34,8 @@ class WatchTicketSerializer(TicketSerializer):
     has_corrective_action = serializers.BooleanField(read_only=True, default=None)
 
     class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "has_corrective_action"]
+        fields = [*TicketSerializer.Meta.fields, "has_corrective_action",
+                  "commitment_exceeds_target"]  # fmt: skip
         read_only_fields = fields
 
 

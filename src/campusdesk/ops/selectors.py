@@ -16,7 +16,8 @@ from campusdesk.ops.services import visible_complaints
 from campusdesk.tickets import selectors as tickets
 from campusdesk.tickets.models import Status, Ticket
 
-TICKET_LISTS = ("unaccepted", "nearing", "overdue", "urged", "dispatch", "retrospectives")
+TICKET_LISTS = ("unaccepted", "nearing", "overdue", "beyond_target", "urged", "dispatch",
+                "retrospectives")  # fmt: skip
 LISTS = (*TICKET_LISTS, "complaints", "deliveries")
 
 
@@ -46,6 +47,10 @@ def watch(user: User, name: str, now: datetime | None = None) -> QuerySet[Ticket
             base.filter(status=Status.IN_PROGRESS, committed_resolution_at__lte=now)
             .annotate(has_corrective_action=_open_corrective())
             .order_by("committed_resolution_at")
+        )
+    if name == "beyond_target":  # committed later than the severity's resolution target
+        return base.filter(status=Status.IN_PROGRESS, commitment_exceeds_target=True).order_by(
+            "committed_resolution_at"
         )
     if name == "urged":
         return base.filter(

@@ -27,6 +27,7 @@ LIST_LABELS: dict[str, Any] = {
     "unaccepted": gettext_lazy("Not accepted in time"),
     "nearing": gettext_lazy("Nearing the committed time"),
     "overdue": gettext_lazy("Past the committed time"),
+    "beyond_target": gettext_lazy("Committed time beyond the target"),
     "urged": gettext_lazy("Urged"),
     "dispatch": gettext_lazy("On-site dispatch due"),
     "retrospectives": gettext_lazy("Retrospectives due"),

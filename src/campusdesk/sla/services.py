@@ -82,15 +82,27 @@ def load(ticket: Ticket, lookups: Lookups | None = None) -> Context:
 
 
 def met_at(ticket: Ticket, kind: str) -> datetime | None:
-    """When the first qualifying action met deadline ``kind`` (None: not met)."""
+    """When the event that meets deadline ``kind`` happened (None: it has not happened).
+
+    Only the stage's own event counts: acceptance, the first response, engineers on site
+    (a dispatch record), the solution (resolve, and the plan of SIS3).
+    """
     if kind == "accept":
         return ticket.accepted_at
     if kind == "respond":
         return ticket.responded_at
-    if kind == "onsite":  # engineers arrived, or a solution made the visit moot
+    if kind == "onsite":
+        return ticket.onsite_at
+    return ticket.resolved_at
+
+
+def _clock_stopped_at(ticket: Ticket, kind: str) -> datetime | None:
+    """When deadline ``kind`` stopped asking for anything: its event, or for the on-site
+    visit also a solution given first (nobody need go; the sweeper stops watching)."""
+    if kind == "onsite":
         moments = [m for m in (ticket.onsite_at, ticket.resolved_at) if m is not None]
         return min(moments, default=None)
-    return ticket.resolved_at
+    return met_at(ticket, kind)
 
 
 def _recompute(ticket: Ticket, ctx: Context) -> None:
@@ -106,7 +118,7 @@ def next_check(ticket: Ticket, ctx: Context) -> datetime | None:
     moments = []
     for kind in KINDS:
         due = getattr(ticket, f"{kind}_by")
-        if due is None or met_at(ticket, kind) is not None:
+        if due is None or _clock_stopped_at(ticket, kind) is not None:
             continue
         breached = (kind, SlaFiring.Kind.BREACHED) in ctx.fired
         if (kind, SlaFiring.Kind.WARNING) not in ctx.fired and not breached:
@@ -157,7 +169,7 @@ def _due(ticket: Ticket, ctx: Context, now: datetime) -> list[tuple[str, str, da
     lead = timedelta(minutes=ctx.policy.warning_minutes)
     found = []
     for kind in KINDS:
-        due, met = getattr(ticket, f"{kind}_by"), met_at(ticket, kind)
+        due, met = getattr(ticket, f"{kind}_by"), _clock_stopped_at(ticket, kind)
         if due is None or (met is not None and met <= due):
             continue
         late = now >= due and (
@@ -372,9 +384,16 @@ class DeadlineState:
     kind: str
     label: str
     due_at: datetime
-    met_at: datetime | None
-    state: str  # met, breached, at_risk, running, paused, stopped
+    met_at: datetime | None  # when the stage's own event happened; None: it has not
+    state: str  # one of STATES
     remaining: timedelta | None
+
+
+#: A stage is ``met`` only by its own event on time, ``breached`` by it coming late
+#: (``met_at`` set) or by the deadline passing without it; without the event it is
+#: pending (``running``, ``at_risk``, ``paused``), ``stopped`` (the ticket ended first)
+#: or ``not_applicable`` (a solution came before the engineers had to be on site).
+STATES = ("met", "breached", "at_risk", "running", "paused", "stopped", "not_applicable")
 
 
 def states(ticket: Ticket, now: datetime | None = None) -> list[DeadlineState]:
@@ -402,6 +421,8 @@ def _state(ticket: Ticket, kind: str, due: datetime, met: datetime | None, now: 
            lead: timedelta) -> str:  # fmt: skip
     if met is not None:
         return "met" if met <= due else "breached"
+    if kind == "onsite" and ticket.resolved_at is not None and ticket.resolved_at <= due:
+        return "not_applicable"  # seed §6: the visit is owed only while the problem stands
     if _standing_still(ticket, kind, due):
         return "paused"
     if now >= due:
@@ -426,6 +447,15 @@ def preview(*, severity: str, start: datetime, calendar: Calendar | None = None
     policy = SlaPolicy.objects.select_related("calendar").get(severity=severity)
     work = deadlines.calendar_of(policy, calendar).work_calendar()
     return deadlines.compute(start=start, policy=policy, calendar=work)
+
+
+def resolve_target(ticket: Ticket, severity: str | None = None) -> datetime:
+    """The resolution deadline ``ticket`` has under ``severity``'s policy (default: its own),
+    as the next transition will set it: what a committed resolution time is measured by."""
+    severity = severity or ticket.severity or deadlines.provisional_severity(ticket.urgency)
+    policy = SlaPolicy.objects.select_related("calendar").get(severity=severity)
+    work = deadlines.calendar_of(policy, ticket.project.calendar).work_calendar()
+    return deadlines.for_ticket(ticket, policy, work).resolve_by
 
 
 def commitment_state(ticket: Ticket, now: datetime | None = None) -> DeadlineState | None:

@@ -70,9 +70,7 @@ class DeadlineSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(source="label")
     due_at = serializers.DateTimeField()
     met_at = serializers.DateTimeField(allow_null=True)
-    state = serializers.ChoiceField(
-        choices=["met", "breached", "at_risk", "running", "paused", "stopped"]
-    )
+    state = serializers.ChoiceField(choices=list(sla.STATES))
     seconds_left = serializers.SerializerMethodField()
 
     def get_seconds_left(self, state: sla.DeadlineState) -> int | None:
@@ -92,15 +90,25 @@ class TicketDetailSerializer(TicketSerializer):
     deadlines = serializers.SerializerMethodField()
     commitment = serializers.SerializerMethodField()
     commitments = CommitmentOutSerializer(many=True, read_only=True)
+    commitment_exceeds_target = serializers.SerializerMethodField(
+        help_text="The current committed time is later than the resolution target "
+        "(an operations flag: null for customers)."
+    )
 
     class Meta(TicketSerializer.Meta):
         fields = [*TicketSerializer.Meta.fields, "allowed_actions", "deadlines", "commitment",
-                  "commitments"]  # fmt: skip
+                  "commitments", "commitment_exceeds_target"]  # fmt: skip
         read_only_fields = fields
 
     def get_allowed_actions(self, ticket: Ticket) -> list[str]:
         user = current_user(self.context["request"])
         return [a.value for a in workflow.allowed_actions(user, ticket)]
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_commitment_exceeds_target(self, ticket: Ticket) -> bool | None:
+        if not current_user(self.context["request"]).is_vendor_staff:
+            return None
+        return ticket.commitment_exceeds_target
 
     @extend_schema_field(DeadlineSerializer(allow_null=True))
     def get_commitment(self, ticket: Ticket) -> dict[str, Any] | None:
@@ -137,6 +145,15 @@ class EventSerializer(serializers.ModelSerializer[TicketEvent]):
         model = TicketEvent
         fields = ["id", "action", "actor", "at", "channel", "tier", "status_before",
                   "status_after", "internal", "data"]  # fmt: skip
+
+    def to_representation(self, event: TicketEvent) -> dict[str, Any]:
+        """The event; its operations flags (``services.STAFF_DATA``) for vendor staff only."""
+        shown: dict[str, Any] = super().to_representation(event)
+        request, data = self.context.get("request"), shown.get("data")
+        staff = request is not None and current_user(request).is_vendor_staff
+        if isinstance(data, dict) and not staff:
+            shown["data"] = {k: v for k, v in data.items() if k not in services.STAFF_DATA}
+        return shown
 
 
 class AcceptSerializer(serializers.Serializer[Any]):
@@ -313,7 +330,8 @@ class TicketViewSet(viewsets.GenericViewSet[Ticket]):
     def timeline(self, request: Request, pk: str | None = None) -> Response:
         ticket = self._ticket(pk)
         events = selectors.timeline(ticket, current_user(request))
-        return Response(EventSerializer(events, many=True).data)
+        context = self.get_serializer_context()
+        return Response(EventSerializer(events, many=True, context=context).data)
 
     @extend_schema(request=AcceptSerializer, responses=TicketDetailSerializer)
     @action(detail=True, methods=["post"])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.forms import BoundField
 from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -84,7 +86,27 @@ class RegisterForm(forms.Form):
             self.fields["reporter"].required = True
 
 
-class AcceptForm(forms.Form):
+class TargetCheckForm(forms.Form):
+    """A form with a committed time: a time beyond the resolution target comes back once with
+    the service's warning on this box, which the person ticks to keep the time. The box is
+    shown only then (or while ticked), not on every form."""
+
+    ACK = "beyond_target_ok"  # the field the service's warning names
+    beyond_target_ok = forms.BooleanField(
+        label=_("I know this is beyond the target time"), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[self.ACK] = self.fields.pop(self.ACK)  # after the time it confirms
+
+    def __iter__(self) -> Iterator[BoundField]:
+        for bound in super().__iter__():
+            if bound.name != self.ACK or bound.errors or bound.value():
+                yield bound
+
+
+class AcceptForm(TargetCheckForm):
     severity = forms.ChoiceField(
         widget=FastSelect, label=_("severity"), choices=[("", "—"), *Severity.choices],
         required=False,
@@ -94,7 +116,7 @@ class AcceptForm(forms.Form):
     )
 
 
-class CommitmentForm(forms.Form):
+class CommitmentForm(TargetCheckForm):
     committed_resolution_at = forms.DateTimeField(
         label=_("new committed resolution time"), widget=DATETIME
     )

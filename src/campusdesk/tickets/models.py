@@ -118,6 +118,10 @@ class Ticket(models.Model):
     committed_resolution_at = models.DateTimeField(
         _("committed resolution time"), null=True, blank=True
     )
+    # set by the accepting or changing tier: the operations staff watch such promises
+    commitment_exceeds_target = models.BooleanField(
+        _("committed time beyond the resolution target"), default=False, db_default=False
+    )
     solution = models.TextField(_("solution"), blank=True)
     urge_count = models.PositiveIntegerField(_("urges"), default=0)
     last_urged_at = models.DateTimeField(_("last urged at"), null=True, blank=True)
@@ -172,6 +176,11 @@ class Ticket(models.Model):
             # the operations watch lists: past the committed time, not accepted in time, urged
             models.Index(fields=["status", "committed_resolution_at"], name="ticket_committed"),
             models.Index(fields=["status", "accept_by"], name="ticket_accept_by"),
+            models.Index(
+                fields=["status", "committed_resolution_at"],
+                name="ticket_beyond_target",
+                condition=Q(commitment_exceeds_target=True),
+            ),
             models.Index(
                 fields=["status", "-last_urged_at"],
                 name="ticket_urged",

@@ -49,9 +49,10 @@ def list_rows(tickets: list[Ticket]) -> list[dict[str, Any]]:
     return rows
 
 
-def timeline_rows(events: Iterable[TicketEvent]) -> list[dict[str, Any]]:
+def timeline_rows(events: Iterable[TicketEvent], *, staff: bool = False) -> list[dict[str, Any]]:
     """What each event of a ticket's timeline shows, as plain values (the template engine's
-    half-dozen lookups and filters per event were a good part of the ticket page)."""
+    half-dozen lookups and filters per event were a good part of the ticket page).
+    ``staff``: the reader is vendor staff, who also see the operations flags."""
     tiers = {value: str(label) for value, label in Tier.choices}
     channels = {value: str(label) for value, label in Channel.choices}
     system = _("System")
@@ -65,9 +66,19 @@ def timeline_rows(events: Iterable[TicketEvent]) -> list[dict[str, Any]]:
             "channel": "" if event.channel == Channel.WEB else channels.get(event.channel, ""),
             "summary": summary(event.action, event.data),
             "body": body(event.data),
+            "flag": beyond_target(event.data) if staff else "",
         }
         for event in events
     ]
+
+
+def beyond_target(data: dict[str, Any]) -> str:
+    """The warning of an accept or commitment event whose time is beyond the target."""
+    if not data.get("exceeds_target"):
+        return ""
+    return _("Beyond the resolution target (%(target)s).") % {
+        "target": _when(data.get("resolve_target"))
+    }
 
 
 def _tier(number: Any) -> str:

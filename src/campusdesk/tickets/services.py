@@ -198,6 +198,33 @@ def ticket_register(
 
 
 # --- handling -----------------------------------------------------------------------
+#: The form's checkbox that confirms a committed time beyond the resolution target.
+BEYOND_TARGET_OK = "beyond_target_ok"
+#: Keys of an accept or commitment event for the vendor's staff only (an operations flag).
+STAFF_DATA = ("resolve_target", "exceeds_target")
+
+
+def _against_target(ticket: Ticket, due: datetime, severity: str | None, acknowledged: bool
+                    ) -> dict[str, Any]:  # fmt: skip
+    """How commitment ``due`` stands to the severity's resolution target, for the event.
+
+    A later time is allowed (the engineer knows the problem), but a person entering it
+    confirms once (``acknowledged``); the ticket and the event keep the flag for operations.
+    """
+    target = sla.resolve_target(ticket, severity)
+    if due > target and not acknowledged:
+        message = _(
+            "The committed time is later than the resolution target of %(severity)s "
+            "(%(target)s). To keep it, tick “I know this is beyond the target time” and submit "
+            "again."
+        )
+        when = clock.local(target).strftime("%Y-%m-%d %H:%M")
+        raise ValidationError(
+            fields={BEYOND_TARGET_OK: [message % {"severity": severity, "target": when}]}
+        )
+    return {"resolve_target": target.isoformat(), "exceeds_target": due > target}
+
+
 @transaction.atomic
 def ticket_accept(
     *,
@@ -205,15 +232,22 @@ def ticket_accept(
     actor: User,
     committed_resolution_at: datetime | None,
     severity: str | None = None,
+    beyond_target_acknowledged: bool = True,
     channel: str = Channel.WEB,
     now: datetime | None = None,
 ) -> Ticket:
-    """Accept (受理): severity on first acceptance, and the current tier's commitment."""
+    """Accept (受理): severity on first acceptance, and the current tier's commitment.
+
+    ``beyond_target_acknowledged=False`` (the web form) refuses a time beyond the target
+    until the person confirms it; the API records it without asking.
+    """
     now = now or clock.now()
     ticket, target = begin_action(ticket_id, actor, Action.ACCEPT)
     if severity or not ticket.severity:
         severity = _choice(severity, "severity", Severity.values)
     due = _future(committed_resolution_at, "committed_resolution_at", now)
+    against = _against_target(ticket, due, severity or ticket.severity,
+                              beyond_target_acknowledged)  # fmt: skip
     before = ticket.severity
     Commitment.objects.create(ticket=ticket, tier=ticket.tier, due_at=due, set_by=actor,
                               created_at=now)  # fmt: skip
@@ -225,6 +259,7 @@ def ticket_accept(
         changes={
             "severity": severity or ticket.severity,
             "committed_resolution_at": due,
+            "commitment_exceeds_target": against["exceeds_target"],
             "assignee_id": assignee,
             "accepted_at": ticket.accepted_at or now,
         },
@@ -232,6 +267,7 @@ def ticket_accept(
             "severity": {"before": before, "after": severity or ticket.severity},
             "committed_resolution_at": due.isoformat(),
             "assignee": assignee,
+            **against,
         },
     )  # fmt: skip
     return ticket
@@ -244,25 +280,30 @@ def ticket_change_commitment(
     actor: User,
     committed_resolution_at: datetime | None,
     reason: str,
+    beyond_target_acknowledged: bool = True,
     channel: str = Channel.WEB,
     now: datetime | None = None,
 ) -> Ticket:
-    """Move this tier's committed resolution time; the written reason is required and kept."""
+    """Move this tier's committed resolution time; the written reason is required and kept.
+    A time beyond the resolution target is kept as in ``ticket_accept``."""
     now = now or clock.now()
     ticket, target = begin_action(ticket_id, actor, Action.CHANGE_COMMITMENT)
     if not ticket.commitments.filter(tier=ticket.tier).exists():
         raise TransitionError(_("This tier has not accepted the problem yet."))
     reason = clean_text(reason, "reason", limit=2000)
     due = _future(committed_resolution_at, "committed_resolution_at", now)
+    against = _against_target(ticket, due, ticket.severity, beyond_target_acknowledged)
     before = ticket.committed_resolution_at
     Commitment.objects.create(
         ticket=ticket, tier=ticket.tier, due_at=due, reason=reason, set_by=actor, created_at=now
     )
     workflow.transition(
         ticket=ticket, action=Action.CHANGE_COMMITMENT, target=target, actor=actor,
-        channel=channel, now=now, changes={"committed_resolution_at": due},
+        channel=channel, now=now,
+        changes={"committed_resolution_at": due,
+                 "commitment_exceeds_target": against["exceeds_target"]},
         data={"before": before.isoformat() if before else None, "after": due.isoformat(),
-              "reason": reason},
+              "reason": reason, **against},
     )  # fmt: skip
     return ticket
 
@@ -309,7 +350,8 @@ def ticket_escalate(
     workflow.transition(
         ticket=ticket, action=Action.ESCALATE, target=target, actor=actor, channel=channel,
         now=now,
-        changes={"tier": ticket.tier + 1, "assignee_id": None, "committed_resolution_at": None},
+        changes={"tier": ticket.tier + 1, "assignee_id": None, "committed_resolution_at": None,
+                 "commitment_exceeds_target": False},
         data={"reason": reason, "from_tier": ticket.tier, "to_tier": ticket.tier + 1},
     )  # fmt: skip
     return ticket

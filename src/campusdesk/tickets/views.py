@@ -221,7 +221,9 @@ def _context(ticket: Ticket, user: User, bound: dict[Action, djforms.BaseForm] |
              ) -> dict[str, Any]:  # fmt: skip
     return {
         "ticket": ticket,
-        "events": presenters.timeline_rows(selectors.timeline(ticket, user)),
+        "events": presenters.timeline_rows(
+            selectors.timeline(ticket, user), staff=user.is_vendor_staff
+        ),
         "commitments": selectors.commitments(ticket),
         "attachments": ticket.attachments.select_related("uploaded_by"),
         "report": (
@@ -331,10 +333,12 @@ Handler = Callable[[Ticket, User, dict[str, Any]], Any]
 HANDLERS: dict[Action, Handler] = {
     Action.ACCEPT: lambda t, u, d: services.ticket_accept(
         ticket_id=t.pk, actor=u, severity=d["severity"] or None,
-        committed_resolution_at=d["committed_resolution_at"], channel=WEB),
+        committed_resolution_at=d["committed_resolution_at"],
+        beyond_target_acknowledged=d.get(forms.TargetCheckForm.ACK, False), channel=WEB),
     Action.CHANGE_COMMITMENT: lambda t, u, d: services.ticket_change_commitment(
         ticket_id=t.pk, actor=u, committed_resolution_at=d["committed_resolution_at"],
-        reason=d["reason"], channel=WEB),
+        reason=d["reason"], beyond_target_acknowledged=d.get(forms.TargetCheckForm.ACK, False),
+        channel=WEB),
     Action.RECORD: lambda t, u, d: services.ticket_add_record(
         ticket_id=t.pk, actor=u, body=d["body"], internal=d.get("internal", False), channel=WEB),
     Action.ESCALATE: lambda t, u, d: services.ticket_escalate(
