@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 import pytest
 import time_machine
 
+from campusdesk.accounts.models import User
 from campusdesk.core import demo
 from campusdesk.reports import periods
 from campusdesk.reports import report as reports
 from campusdesk.tickets.models import Ticket
+from tests.helpers import web_client_for
 
 
 @pytest.mark.django_db
@@ -29,3 +31,20 @@ def test_demo_report_has_figures() -> None:
     codes = {s["code"] for s in data["suggestions"]}
     assert {"training", "out_of_scope_network"} <= codes
     assert data["recurring"]["root_causes"] and data["recurring"]["tags"]
+
+
+@pytest.mark.django_db
+def test_demo_kpi_page_has_a_row_for_every_line() -> None:
+    """This month's problem went through lines 1–3 to the task force: each handler and each
+    line has a row, the line-3 expert too, though the task force holds it now."""
+    moment = datetime(2026, 11, 20, 3, 0, tzinfo=UTC)
+    with time_machine.travel(moment, tick=False):
+        demo.load()
+        people = {u.username: u for u in User.objects.all()}
+        html = web_client_for(people["hq"]).get("/reports/kpi/").content.decode()
+    persons = html[html.index('id="per-person"') : html.index('id="per-team"')]
+    teams = html[html.index('id="per-team"') :]
+    for name in ("engineer", "expert2", "expert3", "taskforce"):
+        assert f'data-key="{people[name].pk}"' in persons, name
+    assert "产品专家 周静" in persons
+    assert all(f'data-key="{tier}"' in teams for tier in (1, 2, 3, 4))

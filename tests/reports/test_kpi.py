@@ -103,11 +103,15 @@ def test_other_month_and_scope(month: Month) -> None:
     assert kpi.tickets(month.people["user2"], chosen).count() == 0
 
 
-def test_breakdown_per_handler(month: Month) -> None:
+def test_rows_per_handler(month: Month) -> None:
+    """The engineer escalated C to line 2: it stays among their problems (the row used to
+    count only the problems they held at the end, 3)."""
     chosen = kpi.KpiFilters(period=NOVEMBER)
-    rows = kpi.breakdown(kpi.tickets(month.people["hq"], chosen), "assignee", month.now)
-    by_key = {row["key"]: row for row in rows}
-    engineer = by_key[month.people["engineer"].pk]
-    assert (engineer["all"], engineer["resolve_met"], engineer["resolve_missed"]) == (3, 1, 1)
-    assert engineer["rating_average"] == 3.5
-    assert by_key[month.people["expert2"].pk]["all"] == 1
+    scope = kpi.scope(month.people["hq"], chosen)
+    rows = kpi.handler_rows(scope, chosen, "person", month.now)
+    engineer = rows[month.people["engineer"].pk]
+    assert engineer.total == 4  # A, B, C, F
+    assert (engineer.resolution.good, engineer.resolution.bad) == (1, 2)  # A; B and C
+    assert engineer.rating_average == 3.5
+    assert rows[month.people["expert2"].pk].total == 1
+    assert rows[month.people["engineer"].pk] == _kpis(month, person=month.people["engineer"].pk)

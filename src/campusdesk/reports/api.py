@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.http import QueryDict
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -16,7 +17,7 @@ from rest_framework.views import APIView
 from campusdesk.core import clock
 from campusdesk.core.errors import PermissionDenied, ValidationError
 from campusdesk.core.http import current_user
-from campusdesk.reports import exports, forms, kpi
+from campusdesk.reports import exports, forms, kpi, selectors
 from campusdesk.reports import report as reports
 
 
@@ -96,8 +97,14 @@ def _download(body: bytes, content_type: str, data: dict[str, Any], extension: s
     return response
 
 
+#: ``?by=``: rows per person or per team (line); the row's key has the same name
+ROWS_BY = ("person", "team")
+
+
 class KpiView(APIView):
-    """KPIs of the tickets the filters select (vendor staff)."""
+    """KPIs of the tickets the filters select (vendor staff); with ``?by=person`` or
+    ``?by=team`` one row per person (team: line) who handled problems in the period, each
+    equal to the KPIs filtered to that person (``?person=``) or line (``?tier=``)."""
 
     @extend_schema(
         parameters=[
@@ -106,6 +113,13 @@ class KpiView(APIView):
             OpenApiParameter("period", str),
             *[OpenApiParameter(n, int) for n in forms.ID_FILTERS],
             OpenApiParameter("severity", str, enum=["SIS1", "SIS2", "SIS3"]),
+            OpenApiParameter(
+                "by",
+                str,
+                enum=list(ROWS_BY),
+                description='Rows per person or per team (line): {"rows": [{"person": id, '
+                '"name": …, and the keys of the filtered KPIs}]}.',
+            ),
         ],
         responses={200: OpenApiTypes.OBJECT},
     )
@@ -113,7 +127,15 @@ class KpiView(APIView):
         user = current_user(request)
         if not user.is_vendor_staff:
             raise PermissionDenied()
-        filters = forms.kpi_filters(request.query_params, clock.now())
         now = clock.now()
-        found = kpi.tickets(user, filters)
-        return Response(reports.kpi_dict(kpi.compute(found, filters, now)))
+        filters = forms.kpi_filters(request.query_params, now)
+        by = request.query_params.get("by", "").strip()
+        if not by:
+            return Response(reports.kpi_dict(kpi.compute(kpi.tickets(user, filters), filters, now)))
+        if by not in ROWS_BY:
+            raise ValidationError(fields={"by": [_("Choose person or team.")]})
+        rows = selectors.handler_rows(user, filters, by, now)
+        return Response({"rows": [
+            {by: row["key"], "name": row["name"], **reports.kpi_dict(row["k"])}
+            for row in rows
+        ]})  # fmt: skip

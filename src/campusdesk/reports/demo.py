@@ -1,5 +1,6 @@
 """Demo history for the reports: last month's problems of 新疆师范大学, handled from end to end,
-so that the service report of last month has figures, recurring problems and suggestions."""
+so that the service report of last month has figures, recurring problems and suggestions;
+and this month's problem that every line handled, for the KPI rows per person and team."""
 
 from __future__ import annotations
 
@@ -77,8 +78,40 @@ def _handle(project: Project, people: dict[str, User], start: datetime, spec: Sp
         )  # fmt: skip
 
 
+#: this month's problem that went through every line (the KPI page's rows for each)
+THROUGH_ALL_LINES = "学位数据上报国家平台接口报错"
+
+
+def _through_all_lines(project: Project, people: dict[str, User], now: datetime) -> None:
+    """Accepted and escalated at lines 1, 2 and 3, now with the task force: each of the four
+    handlers has a row of this month's KPIs (per person and per team), though only the
+    task force holds it now."""
+    month = periods.current_month(now)
+    span = min(timedelta(hours=30), now - month.start - timedelta(minutes=10))
+    if span <= timedelta(0):
+        span = timedelta(hours=30)  # the month has just begun: last month's rows then
+    step = span / 8
+    start = now - span
+    ticket = services.ticket_register(
+        actor=people["user"], project_id=project.pk, product_id=project.product_id,
+        title=THROUGH_ALL_LINES, description="上报学位数据时接口返回 500，各学院均受影响。",
+        urgency="high", service_type="fault", channel="web", now=start,
+    )  # fmt: skip
+    handlers = ("engineer", "expert2", "expert3", "taskforce")
+    for index, name in enumerate(handlers):
+        at = start + step * (2 * index + 1)
+        due = at + timedelta(hours=24)
+        services.ticket_accept(ticket_id=ticket.pk, actor=people[name], severity="SIS2",
+                               committed_resolution_at=due, now=at)  # fmt: skip
+        if name != "taskforce":
+            services.ticket_escalate(ticket_id=ticket.pk, actor=people[name], now=at + step,
+                                     reason="需要下一线的专家。")  # fmt: skip
+
+
 def load(people: dict[str, User], projects: dict[str, Project]) -> None:
     project = projects["xjnu"]
+    if not Ticket.objects.filter(project=project, title=THROUGH_ALL_LINES).exists():
+        _through_all_lines(project, people, clock.now())
     if Ticket.objects.filter(project=project, title__endswith=MARKER).exists():
         return  # loaded before
     last = periods.previous_month(clock.now())

@@ -22,7 +22,6 @@ Definitions (written on the KPI page too):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -35,18 +34,22 @@ from django.db.models import (
     F,
     FloatField,
     Func,
+    Min,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     Sum,
+    Value,
     When,
+    Window,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, RowNumber
 
 from campusdesk.accounts.models import User
 from campusdesk.core import clock
 from campusdesk.ops.models import Complaint
+from campusdesk.reports import handling
 from campusdesk.reports.periods import Period
 from campusdesk.tickets import selectors
 from campusdesk.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent
@@ -84,12 +87,9 @@ class KpiFilters:
         return result
 
 
-def tickets(user: User, filters: KpiFilters) -> QuerySet[Ticket]:
-    """The tickets ``user`` may see that ``filters`` select."""
-    found = selectors.visible_tickets(user)
-    if filters.period is not None:
-        period = filters.period
-        found = found.filter(created_at__gte=period.start, created_at__lt=period.end)
+def scope(user: User, filters: KpiFilters) -> QuerySet[Ticket]:
+    """The tickets ``user`` may see of the customers, products and severity ``filters`` name
+    (whenever registered)."""
     exact = {
         "project_id": filters.project,
         "project__organisation_id": filters.organisation,
@@ -98,14 +98,35 @@ def tickets(user: User, filters: KpiFilters) -> QuerySet[Ticket]:
         "project__service_manager_id": filters.manager,
         "severity": filters.severity or None,
     }
-    found = found.filter(**{k: v for k, v in exact.items() if v is not None})
-    if filters.tier is not None:  # handled at that tier: accepted there, or there now
-        accepted = TicketEvent.objects.filter(action="accept", tier=filters.tier)
-        found = found.filter(Q(tier=filters.tier) | Q(id__in=accepted.values("ticket_id")))
-    if filters.person is not None:  # accepted at some tier by them, or theirs now
-        accepted = TicketEvent.objects.filter(action="accept", actor_id=filters.person)
-        found = found.filter(Q(assignee_id=filters.person) | Q(id__in=accepted.values("ticket_id")))
+    found = selectors.visible_tickets(user)
+    return found.filter(**{k: v for k, v in exact.items() if v is not None})
+
+
+def by_handler(filters: KpiFilters) -> bool:
+    """Whether ``filters`` choose problems by who handled them (a person or a line)."""
+    return filters.person is not None or filters.tier is not None
+
+
+def tickets(user: User, filters: KpiFilters) -> QuerySet[Ticket]:
+    """The tickets ``user`` may see that ``filters`` select: registered in the period, or, with
+    a person or a line chosen, handled by them in the period (``handling.py``)."""
+    found = scope(user, filters)
+    if by_handler(filters):
+        return found.filter(Exists(_handled(filters).filter(ticket_id=OuterRef("pk"))))
+    if filters.period is not None:
+        period = filters.period
+        found = found.filter(created_at__gte=period.start, created_at__lt=period.end)
     return found
+
+
+def _handled(filters: KpiFilters) -> QuerySet[TicketEvent]:
+    """The handling events of the period, of the chosen person and line only."""
+    events = handling.events(filters.period)
+    if filters.person is not None:
+        events = events.filter(Q(person=filters.person))
+    if filters.tier is not None:
+        events = events.filter(tier=filters.tier)
+    return events
 
 
 def _events(filters: KpiFilters, action: str) -> QuerySet[TicketEvent]:
@@ -276,46 +297,81 @@ _COUNTED = (
 )  # fmt: skip
 
 
-def _spread(found: QuerySet[Ticket], start: str, end: str) -> Spread:
-    measured = found.exclude(status=Status.WITHDRAWN).filter(**{f"{end}__isnull": False})
-    count = measured.count()
-    if not count:
-        return Spread(0, None, None)
-    ordered = (
-        measured.annotate(took=Seconds(F(end), F(start)))
-        .order_by("took")
-        .values_list("took", flat=True)
+_TIMES = (
+    ("created_at", "accepted_at"),
+    ("created_at", "responded_at"),
+    ("created_at", "resolved_at"),
+)
+_NONE = {"n": 0, "on_time": 0, "tickets": 0}
+_NOBODY = Spread(0, None, None)
+
+
+def _nearest(count: int, share: tuple[int, int]) -> int:
+    """The nearest rank (1-based) of the ``share`` (numerator, denominator) of ``count``
+    values, in integers so that SQL and Python agree."""
+    numerator, denominator = share
+    return max(-(-count * numerator // denominator), 1)
+
+
+MEDIAN, P90 = (1, 2), (9, 10)
+
+
+def _seconds(value: float | None) -> timedelta | None:
+    return None if value is None else timedelta(seconds=round(value))
+
+
+def _spreads(tickets: QuerySet[Ticket], start: str, end: str,
+             grouped: bool = True) -> dict[Any, Spread]:  # fmt: skip
+    """Median and 90th percentile (nearest rank) of the time from ``start`` to ``end`` per
+    ``key`` (one key 0 unless ``grouped``): window functions number each key's times and
+    only the two ranks wanted are read."""
+    if not grouped:
+        tickets = tickets.annotate(key=Value(0))
+    part: dict[str, Any] = {"partition_by": [F("key")]} if grouped else {}
+    measured = (
+        tickets.exclude(status=Status.WITHDRAWN)
+        .filter(**{f"{end}__isnull": False})
+        .annotate(took=Seconds(F(end), F(start)))
+        .annotate(
+            rank=Window(RowNumber(), order_by=[F("took").asc(), F("pk").asc()], **part),
+            count=Window(Count("pk"), **part),
+        )
     )
+    ranks = [(F("count") * n + d - 1) / d for n, d in (MEDIAN, P90)]
+    picked = measured.annotate(
+        picked=Case(When(Q(rank=ranks[0]) | Q(rank=ranks[1]), then=Value(1)), default=Value(0))
+    ).filter(picked=1)
+    found: dict[Any, dict[str, Any]] = {}
+    for row in picked.values("key", "took", "rank", "count"):
+        entry = found.setdefault(row["key"], {"count": row["count"]})
+        for name, share in (("median", MEDIAN), ("p90", P90)):
+            if row["rank"] == _nearest(row["count"], share):
+                entry[name] = row["took"]
+    return {
+        key: Spread(e["count"], _seconds(e.get("median")), _seconds(e.get("p90")))
+        for key, e in found.items()
+    }
 
-    def rank(share: float) -> timedelta:
-        seconds: float = ordered[max(math.ceil(share * count), 1) - 1]
-        return timedelta(seconds=round(seconds))
 
-    return Spread(count, rank(0.5), rank(0.9))
-
-
-def compute(found: QuerySet[Ticket], filters: KpiFilters, now: datetime | None = None) -> Kpis:
-    """The figures of the tickets ``found`` (from ``tickets()``) at ``now``."""
-    now = now or clock.now()
-    named = conditions(filters, now)
-    counts = found.aggregate(
+def _counting(named: dict[str, Q], now: datetime) -> dict[str, Any]:
+    """The aggregates over tickets that the figures are made of."""
+    return {
         **{name: Count("pk", filter=named[name]) for name in _COUNTED},
-        rating_average=Avg("rating"),
-        rejections=Sum("rejection_count"),
-        urges=Sum("urge_count"),
-    )
-    ids = found.values("pk")
-    accepts = (
-        _acceptances(filters)
-        .filter(ticket_id__in=ids)
-        .aggregate(total=Count("pk"), on_time=Count("pk", filter=Q(delay__lte=LIMIT)))
-    )
-    waiting = found.filter(_waiting_too_long(now)).count()
-    events = TicketEvent.objects.filter(ticket_id__in=ids)
-    changes = events.filter(pk__in=_events(filters, "change_commitment").values("pk"))
-    escalations = events.filter(pk__in=_events(filters, "escalate").values("pk"))
-    changed = changes.aggregate(n=Count("pk"), tickets=Count("ticket_id", distinct=True))
-    escalated = escalations.aggregate(n=Count("pk"), tickets=Count("ticket_id", distinct=True))
+        "waiting": Count("pk", filter=_waiting_too_long(now)),
+        "rating_average": Avg("rating"),
+        "rejections": Sum("rejection_count"),
+        "urges": Sum("urge_count"),
+        "complaints": Sum(_complaints_of_ticket()),
+    }
+
+
+def _complaints_of_ticket() -> Subquery:
+    per_ticket = Complaint.objects.filter(ticket_id=OuterRef("pk")).order_by()
+    return Subquery(per_ticket.values("ticket_id").annotate(n=Count("pk")).values("n"))
+
+
+def _assemble(counts: dict[str, Any], accepts: dict[str, int], changed: dict[str, int],
+              escalated: dict[str, int], times: list[Spread]) -> Kpis:  # fmt: skip
     average = counts["rating_average"]
 
     def ratio(name: str) -> Ratio:
@@ -328,16 +384,16 @@ def compute(found: QuerySet[Ticket], filters: KpiFilters, now: datetime | None =
         open=counts["open"],
         closed=counts["closed"],
         acceptance=Ratio(
-            accepts["on_time"], accepts["total"] + waiting, "accept_on_time", "accept_late"
+            accepts["on_time"], accepts["n"] + counts["waiting"], "accept_on_time", "accept_late"
         ),  # fmt: skip
         response=ratio("respond"),
         resolution=ratio("resolve"),
         commitment=ratio("commit"),
         commitment_changes=changed["n"],
         tickets_with_commitment_changes=changed["tickets"],
-        accept_time=_spread(found, "created_at", "accepted_at"),
-        response_time=_spread(found, "created_at", "responded_at"),
-        resolution_time=_spread(found, "created_at", "resolved_at"),
+        accept_time=times[0],
+        response_time=times[1],
+        resolution_time=times[2],
         rated=counts["rated"],
         rating_average=round(float(average), 2) if average is not None else None,
         ratings={n: counts[f"rating_{n}"] for n in range(1, 6)},
@@ -346,11 +402,98 @@ def compute(found: QuerySet[Ticket], filters: KpiFilters, now: datetime | None =
         rejections=counts["rejections"] or 0,
         urges=counts["urges"] or 0,
         urged_tickets=counts["urged"],
-        complaints=Complaint.objects.filter(ticket_id__in=ids).count(),
+        complaints=counts["complaints"] or 0,
         escalations=escalated["n"],
         escalated_tickets=escalated["tickets"],
         out_of_scope_tickets=counts["out_of_scope"],
     )
+
+
+def compute(found: QuerySet[Ticket], filters: KpiFilters, now: datetime | None = None) -> Kpis:
+    """The figures of the tickets ``found`` (from ``tickets()``) at ``now``. With a person or
+    a line chosen, that row of ``handler_rows``: the per-person table and the filtered page
+    are one computation."""
+    now = now or clock.now()
+    if by_handler(filters):
+        by = "person" if filters.person is not None else "team"
+        key = filters.person if by == "person" else filters.tier
+        return handler_rows(found, filters, by, now).get(key, _zero())
+    counts = found.aggregate(**_counting(conditions(filters, now), now))
+    ids = found.values("pk")
+    tickets_of = {"tickets": Count("ticket_id", distinct=True)}
+    accepts = (
+        _acceptances(filters)
+        .filter(ticket_id__in=ids)
+        .aggregate(n=Count("pk"), on_time=Count("pk", filter=Q(delay__lte=LIMIT)))
+    )
+    events = TicketEvent.objects.filter(ticket_id__in=ids)
+    changes = events.filter(pk__in=_events(filters, "change_commitment").values("pk"))
+    escalations = events.filter(pk__in=_events(filters, "escalate").values("pk"))
+    return _assemble(
+        counts, accepts, changes.aggregate(n=Count("pk"), **tickets_of),
+        escalations.aggregate(n=Count("pk"), **tickets_of),
+        [_spreads(found, start, end, grouped=False).get(0, _NOBODY) for start, end in _TIMES],
+    )  # fmt: skip
+
+
+# --- per person and per line (按人员 / 按团队) ---------------------------------------------
+#: a row's key: the field of the handling event, and of the events a row counts
+_KEYS = {"person": ("person", "actor_id"), "team": ("tier", "tier")}
+
+
+def _pairs(found: QuerySet[Ticket], filters: KpiFilters, by: str) -> QuerySet[Ticket]:
+    """One row per problem of ``found`` and person (line) who handled it in the period, with
+    that ``key``: the earliest of their handling events joined to the problem."""
+    field, _own = _KEYS[by]
+    firsts = _handled(filters).values("ticket_id", field).annotate(first=Min("id")).values("first")
+    key = handling.person(filters.period, "events__") if by == "person" else F("events__tier")
+    return found.filter(events__in=firsts).annotate(key=key)
+
+
+def _grouped(events: QuerySet[TicketEvent], found: QuerySet[Ticket], filters: KpiFilters,
+             by: str, **extra: Any) -> dict[Any, dict[str, int]]:  # fmt: skip
+    """Counts of ``events`` per their actor (line) on the problems that actor (line) handled:
+    what ``compute`` counts with that person (line) chosen."""
+    field, own = _KEYS[by]
+    mine = _handled(filters).filter(ticket_id=OuterRef("ticket_id"), **{field: OuterRef(own)})
+    rows = (
+        events.filter(ticket_id__in=found.values("pk"))
+        .filter(Exists(mine))
+        .values(key=F(own))
+        .annotate(n=Count("pk"), **extra)
+        .order_by()
+    )
+    return {row["key"]: row for row in rows}
+
+
+def handler_rows(found: QuerySet[Ticket], filters: KpiFilters, by: str,
+                 now: datetime | None = None) -> dict[Any, Kpis]:  # fmt: skip
+    """The figures per person (``by="person"``) or per line (``"team"``) of the problems of
+    ``found`` each handled in the period (``handling.py``), keyed by user id or tier: a
+    problem two members of a line handled counts once for the line. A fixed number of
+    queries, however many people; ``compute`` gives one row the same way."""
+    now = now or clock.now()
+    pairs = _pairs(found, filters, by)
+    by_key = pairs.values("key")  # type: ignore[misc]  # annotated by _pairs
+    counts = by_key.annotate(**_counting(conditions(filters, now), now)).order_by()
+    on_time = {"on_time": Count("pk", filter=Q(delay__lte=LIMIT))}
+    tickets_of = {"tickets": Count("ticket_id", distinct=True)}
+    accepts = _grouped(_acceptances(filters), found, filters, by, **on_time)
+    changed = _grouped(_events(filters, "change_commitment"), found, filters, by, **tickets_of)
+    escalated = _grouped(_events(filters, "escalate"), found, filters, by, **tickets_of)
+    times = [_spreads(pairs, start, end) for start, end in _TIMES]
+    return {
+        row["key"]: _assemble(row, accepts.get(row["key"], _NONE), changed.get(row["key"], _NONE),
+                              escalated.get(row["key"], _NONE),
+                              [t.get(row["key"], _NOBODY) for t in times])
+        for row in counts if row["key"] is not None
+    }  # fmt: skip
+
+
+def _zero() -> Kpis:
+    """The figures of no problem at all (a person who handled none)."""
+    zeros = dict.fromkeys((*_COUNTED, "waiting", "rejections", "urges", "complaints"), 0)
+    return _assemble(zeros | {"rating_average": None}, _NONE, _NONE, _NONE, [_NOBODY] * 3)
 
 
 def drill(found: QuerySet[Ticket], filters: KpiFilters, metric: str,
@@ -365,10 +508,8 @@ def metric_names() -> frozenset[str]:
 
 #: groupings of the per-row table: field of the ticket → what it is
 GROUPS = {
-    "assignee": "assignee_id",
     "project": "project_id",
     "organisation": "project__organisation_id",
-    "tier": "tier",
     "severity": "severity",
     "region": "project__organisation__region_id",
 }

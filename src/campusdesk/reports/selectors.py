@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -11,9 +12,8 @@ from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from campusdesk.accounts.models import Organisation, Region, User
+from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
-from campusdesk.catalog.models import Project
 from campusdesk.core import scoping
 from campusdesk.reports import kpi, periods
 from campusdesk.tickets import selectors as tickets
@@ -49,22 +49,23 @@ def metric_label(metric: str) -> str:
     return str(METRIC_LABELS.get(metric, metric))
 
 
-def named_rows(rows: list[dict[str, Any]], by: str) -> list[dict[str, Any]]:
-    """``rows`` of ``kpi.breakdown`` with a ``name`` for each key (one query at most)."""
-    keys = [row["key"] for row in rows if row["key"] is not None]
-    names: dict[Any, str] = {}
-    if by == "assignee":
-        names = {u.pk: str(u) for u in User.objects.filter(pk__in=keys)}
-    elif by == "project":
-        names = {p.pk: p.name for p in Project.objects.filter(pk__in=keys)}
-    elif by == "organisation":
-        names = {o.pk: o.name for o in Organisation.objects.filter(pk__in=keys)}
-    elif by == "region":
-        names = {r.pk: r.name for r in Region.objects.filter(pk__in=keys)}
-    elif by == "tier":
+def handler_rows(user: User, filters: kpi.KpiFilters, by: str,
+                 now: datetime) -> list[dict[str, Any]]:  # fmt: skip
+    """The rows of the per-person (``by="person"``) or per-team (``"team"``: per line) table
+    and API, the most problems first: ``key``, ``name``, the figures ``k`` (equal to the page
+    filtered to that person or line) and the ``query`` of that filtered page."""
+    rows = kpi.handler_rows(kpi.scope(user, filters), filters, by, now)
+    field = "person" if by == "person" else "tier"
+    if by == "person":
+        names = {u.pk: str(u) for u in User.objects.filter(pk__in=list(rows))}
+    else:
         names = {int(k): str(v) for k, v in Tier.choices}
-    fallback = str(_("Nobody yet") if by == "assignee" else _("Not set"))
-    return [{**row, "name": names.get(row["key"], fallback)} for row in rows]
+    found = [
+        {"key": key, "name": names[key], "k": k,
+         "query": urlencode(replace(filters, **{field: key}).query())}
+        for key, k in rows.items() if key in names
+    ]  # fmt: skip
+    return sorted(found, key=lambda row: (-row["k"].total, row["name"]))
 
 
 def _today(now: datetime) -> datetime:

@@ -53,8 +53,8 @@ def kpi_page(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "k": figures,
         "drill_query": urlencode(filters.query()),
-        "people": selectors.named_rows(kpi.breakdown(found, "assignee", now, limit=50), "assignee"),
-        "tiers": selectors.named_rows(kpi.breakdown(found, "tier", now), "tier"),
+        "people": selectors.handler_rows(user, filters, "person", now),
+        "teams": selectors.handler_rows(user, filters, "team", now),
     }
     return render(request, "reports/kpi.html", context)
 
