@@ -60,7 +60,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("kb:library", _("Case library"), _everyone),
     NavItem("notify:library", _("Document library"), _everyone),
     NavItem("catalog:project_list", _("Projects"), _everyone),
-    NavItem("api-docs", _("API"), _vendor),
+    NavItem("api-docs", _("API docs"), _vendor),
     NavItem("core:status", _("System status"), _admin),
     NavItem("admin:index", _("Administration"), _admin),
 )

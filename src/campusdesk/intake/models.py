@@ -21,7 +21,7 @@ class AlertSource(models.Model):
 
     name = models.CharField(_("name"), max_length=100)
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE)
-    token_hash = models.CharField(max_length=64, unique=True)
+    token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
     reporter = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("registered for"), on_delete=models.PROTECT,
         related_name="+", help_text=_("The customer contact the incidents are registered for."),
@@ -43,7 +43,10 @@ class AlertSource(models.Model):
 class MaintenanceWindow(models.Model):
     """While it lasts, the source's alerts are recorded but raise no incident."""
 
-    source = models.ForeignKey(AlertSource, on_delete=models.CASCADE, related_name="windows")
+    source = models.ForeignKey(
+        AlertSource, verbose_name=_("alert source"), on_delete=models.CASCADE,
+        related_name="windows",
+    )  # fmt: skip
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("until"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
@@ -64,11 +67,15 @@ class Alert(models.Model):
         RESOLVED = "resolved", _("Resolved")
         SILENCED = "silenced", _("Silenced by maintenance")
 
-    source = models.ForeignKey(AlertSource, on_delete=models.CASCADE, related_name="alerts")
+    source = models.ForeignKey(
+        AlertSource, verbose_name=_("alert source"), on_delete=models.CASCADE,
+        related_name="alerts",
+    )  # fmt: skip
     fingerprint = models.CharField(_("fingerprint"), max_length=128)
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True, related_name="alerts"
-    )
+        "tickets.Ticket", verbose_name=_("problem"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="alerts",
+    )  # fmt: skip
     state = models.CharField(_("state"), max_length=10, choices=State.choices)
     labels = models.JSONField(_("labels"), default=dict)
     annotations = models.JSONField(_("annotations"), default=dict)
@@ -82,7 +89,7 @@ class Alert(models.Model):
         indexes = [models.Index(fields=["source", "fingerprint", "-last_seen_at"], name="alert_fp")]
 
     def __str__(self) -> str:
-        return f"{self.source_id} {self.fingerprint} {self.state}"
+        return f"{self.source_id} {self.fingerprint} {self.get_state_display()}"
 
 
 # --- e-mail in (R-IN-3) -------------------------------------------------------------
@@ -148,10 +155,12 @@ class InboundMessage(models.Model):
         DISCARDED = "discarded", _("Discarded by an agent")
         QUARANTINED = "quarantined", _("Quarantined (could not be processed)")
 
-    key = models.CharField(max_length=255, unique=True)  # Message-ID, else a digest
+    # the Message-ID, else a digest of the message
+    key = models.CharField(_("message key"), max_length=255, unique=True)
     mailbox = models.ForeignKey(
-        Mailbox, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
-    )
+        Mailbox, verbose_name=_("mailbox"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="messages",
+    )  # fmt: skip
     raw = models.FileField(_("original message"), upload_to=_raw_mail_path, max_length=200)
     sender = models.EmailField(_("sender"), max_length=254)
     sender_name = models.CharField(_("sender name"), max_length=200, blank=True)
@@ -167,13 +176,13 @@ class InboundMessage(models.Model):
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     ticket = models.ForeignKey(
-        "tickets.Ticket", on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="inbound_messages",
+        "tickets.Ticket", verbose_name=_("problem"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="inbound_messages",
     )  # fmt: skip
     received_at = models.DateTimeField(_("received at"))
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+",
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), on_delete=models.SET_NULL,
+        null=True, blank=True, related_name="+",
     )  # fmt: skip
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
 

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campusdesk.catalog.models import Product, Project
 
@@ -211,8 +212,12 @@ class Ticket(models.Model):
 class TicketCounter(models.Model):
     """The last ticket number given out in a year (numbers read 2026-00001, 2026-00002, …)."""
 
-    year = models.PositiveIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
+    year = models.PositiveIntegerField(_("year"), primary_key=True)
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("ticket number counter")
+        verbose_name_plural = _("ticket number counters")
 
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
@@ -251,8 +256,12 @@ class TicketEvent(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
     at = models.DateTimeField(_("time"))
     tier = models.PositiveSmallIntegerField(_("tier"), choices=Tier.choices)
-    status_before = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    status_after = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    status_before = models.CharField(
+        _("status before"), max_length=20, choices=Status.choices, blank=True
+    )
+    status_after = models.CharField(
+        _("status after"), max_length=20, choices=Status.choices, blank=True
+    )
     internal = models.BooleanField(_("vendor staff only"), default=False)
     data = models.JSONField(_("details"), default=dict, blank=True)
 
@@ -268,7 +277,9 @@ class TicketEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.ticket_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+        from campusdesk.tickets.workflow import action_label  # loads after the models
+
+        return f"{self.ticket_id} {action_label(self.action)} {self.at:%Y-%m-%d %H:%M}"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
@@ -309,7 +320,8 @@ class Attachment(models.Model):
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
     name = models.CharField(_("file name"), max_length=200)
     size = models.PositiveBigIntegerField(_("size"))
-    content_type = models.CharField(_("content type"), max_length=100)
+    # "content type" alone is Django's 内容类型 (of its models) in the admin
+    content_type = models.CharField(pgettext_lazy("file", "content type"), max_length=100)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
