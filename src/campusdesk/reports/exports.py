@@ -19,19 +19,24 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from openpyxl import Workbook  # type: ignore[import-untyped]
 from openpyxl.styles import Font  # type: ignore[import-untyped]
-from reportlab.graphics.charts.barcharts import HorizontalBarChart, VerticalBarChart
-from reportlab.graphics.charts.legends import Legend
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
+from campusdesk.reports import charts
 from campusdesk.reports import report as reports
-from campusdesk.reports.charts import COLOURS
 from campusdesk.tickets.models import Channel, OutOfScopeType, ServiceType, Status, Tier
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -219,49 +224,10 @@ def _table(rows: list[list[Any]], widths: list[float], st: dict[str, ParagraphSt
     return table
 
 
-def _trend_chart(data: dict[str, Any]) -> Drawing:
-    points = data["trend"]["points"]
-    drawing = Drawing(17 * cm, 6 * cm)
-    chart = VerticalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 30, 30, 17 * cm - 40, 6 * cm - 50
-    chart.data = [[p["registered"] for p in points] or [0], [p["closed"] for p in points] or [0]]
-    every = max(1, len(points) // 10)
-    chart.categoryAxis.categoryNames = [
-        p["date"][5:] if i % every == 0 else "" for i, p in enumerate(points)
-    ] or [""]
-    chart.categoryAxis.labels.fontName = _font()
-    chart.categoryAxis.labels.fontSize = 6
-    chart.valueAxis.labels.fontSize = 7
-    chart.valueAxis.valueMin = 0
-    for index in range(2):
-        chart.bars[index].fillColor = colors.HexColor(COLOURS[index])
-        chart.bars[index].strokeColor = None
-    drawing.add(chart)
-    legend = Legend()
-    legend.x, legend.y, legend.fontName, legend.fontSize = 40, 6 * cm - 8, _font(), 8
-    legend.alignment, legend.columnMaximum = "right", 1
-    legend.colorNamePairs = [(colors.HexColor(COLOURS[0]), trend_names()[0]),
-                             (colors.HexColor(COLOURS[1]), trend_names()[1])]  # fmt: skip
-    drawing.add(legend)
-    return drawing
-
-
-def _bars_chart(lines: list[dict[str, Any]]) -> Drawing:
-    rows = lines[:8] or [{"label": "—", "count": 0}]
-    height = 0.7 * cm * len(rows) + 20
-    drawing = Drawing(17 * cm, height)
-    chart = HorizontalBarChart()
-    chart.x, chart.y, chart.width, chart.height = 5 * cm, 10, 11 * cm, height - 20
-    chart.data = [[line["count"] for line in reversed(rows)]]
-    chart.categoryAxis.categoryNames = [str(line["label"])[:24] for line in reversed(rows)]
-    chart.categoryAxis.labels.fontName = _font()
-    chart.categoryAxis.labels.fontSize = 8
-    chart.valueAxis.valueMin = 0
-    chart.valueAxis.labels.fontSize = 7
-    chart.bars[0].fillColor = colors.HexColor(COLOURS[0])
-    chart.bars[0].strokeColor = None
-    drawing.add(chart)
-    return drawing
+def _chart(chart: charts.Chart, st: dict[str, ParagraphStyle]) -> Flowable:
+    """A chart as the page draws it, its summary (the text alternative) under it."""
+    drawn = charts.drawing(chart, _font(), clean=lambda text: _OUTSIDE_BMP.sub("□", text))
+    return KeepTogether([drawn, Paragraph(_text(chart.summary), st["body"]), Spacer(1, 6)])
 
 
 def _story(data: dict[str, Any]) -> list[Flowable]:
@@ -270,15 +236,11 @@ def _story(data: dict[str, Any]) -> list[Flowable]:
     story: list[Flowable] = [Paragraph(_text(title(data)), st["title"])]
     story.append(_table([[_("Figure"), _("Value")], *[list(r) for r in summary_rows(data)]],
                         [usable * 0.6, usable * 0.4], st))  # fmt: skip
-    story += [Paragraph(_text(_("Trend")), st["h"]), _trend_chart(data)]
-    titles = reports.dimension_titles()
-    for name in ("service_type", "severity", "status"):
-        story += [Paragraph(_text(titles[name]), st["h"]), _bars_chart(data["totals"][name])]
-    for name in ("product", "channel"):
-        rows = [[line["label"], line["count"]] for line in data["totals"][name]]
-        story += [Paragraph(_text(titles[name]), st["h"]),
-                  _table([[titles[name], _("Requests")], *rows], [usable * 0.7, usable * 0.3],
-                         st)]  # fmt: skip
+    drawn = {c.key: _chart(c, st) for c in charts.for_report(data, reports.dimension_titles())}
+    story += [Paragraph(_text(_("Trend")), st["h"]), drawn["trend"]]
+    story.append(Paragraph(_text(_("All requests of the period")), st["h"]))
+    story += [drawn[name] for name in (*charts.DIMENSIONS, "attainment")]
+    story += [Paragraph(_text(_("Satisfaction")), st["h"]), drawn["ratings"]]
     recurring = data["recurring"]
     rows = [[_("Tag"), t["label"], t["count"]] for t in recurring["tags"]]
     rows += [[_("Root cause"), c["label"], c["count"]] for c in recurring["root_causes"]]

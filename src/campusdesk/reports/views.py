@@ -113,27 +113,19 @@ def service(request: HttpRequest) -> HttpResponse:
 
 def _service_context(report: reports.ServiceReport, data: dict[str, Any],
                      request: HttpRequest) -> dict[str, Any]:  # fmt: skip
-    titles = reports.dimension_titles()
     query = request.GET.copy()
     query.pop("format", None)
-    labels = [p.day.strftime("%m-%d") for p in report.trend]
-    trend = charts.trend_svg(labels, [
-        (str(exports.trend_names()[0]), [p.registered for p in report.trend]),
-        (str(exports.trend_names()[1]), [p.closed for p in report.trend]),
-    ])  # fmt: skip
-    dimension_charts = [
-        (titles[name], charts.bars_svg([(line.label, line.count) for line in report.totals[name]]))
-        for name in ("service_type", "severity", "status", "channel", "product")
-    ]
-    ratings = charts.bars_svg([(f"{n} ★", report.kpis.ratings[n]) for n in range(5, 0, -1)])
+    drawn = {
+        chart.key: {"svg": charts.svg(chart), "summary": chart.summary}
+        for chart in charts.for_report(data, reports.dimension_titles())
+    }
     return {
         "report": report,
         "data": data,
         "summary": exports.summary_rows(data),
         "title": exports.title(data),
-        "trend_chart": trend,
-        "dimension_charts": dimension_charts,
-        "ratings_chart": ratings,
+        "charts": drawn,
+        "dimension_charts": [drawn[name] for name in charts.DIMENSIONS],
         "query": query.urlencode(),
         "kpi_query": urlencode(report.scope.kpi_filters(report.period).query()),
     }
