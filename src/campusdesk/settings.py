@@ -96,7 +96,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "csp",
-    "axes",
+    "campusdesk.accounts.lockout_app.LockoutConfig",  # django-axes, named in Chinese
     "huey.contrib.djhuey",
     "campusdesk.core",
     "campusdesk.accounts",
@@ -111,6 +111,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # first: every answer, even one made before the user is known, speaks a chosen language
+    "campusdesk.core.middleware.RequestLanguageMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # before WhiteNoise, so static files get the policy too
     "csp.middleware.CSPMiddleware",

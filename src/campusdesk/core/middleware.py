@@ -35,6 +35,21 @@ def _api_language(request: HttpRequest) -> str:
     return translation.get_language_from_request(request, check_path=False)
 
 
+class RequestLanguageMiddleware:
+    """The first middleware: the language known without the database (the API's
+    Accept-Language, else the cookie, else the site's). An answer made before
+    LanguageMiddleware runs (a bad Host header's 400, a session store that fails) or
+    without a request (the 500, 400 and CSRF pages) is then not in the language this
+    thread's previous request left active."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        translation.activate(failures.language_of(request))
+        return self.get_response(request)
+
+
 class LanguageMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
         self.get_response = get_response
