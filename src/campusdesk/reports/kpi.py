@@ -446,7 +446,7 @@ def _pairs(found: QuerySet[Ticket], filters: KpiFilters, by: str) -> QuerySet[Ti
     that ``key``: the earliest of their handling events joined to the problem."""
     field, _own = _KEYS[by]
     firsts = _handled(filters).values("ticket_id", field).annotate(first=Min("id")).values("first")
-    key = handling.person(filters.period, "events__") if by == "person" else F("events__tier")
+    key = handling.person("events__") if by == "person" else F("events__tier")
     return found.filter(events__in=firsts).annotate(key=key)
 
 
