@@ -26,7 +26,14 @@ from campusdesk.reports import api as reports
 from campusdesk.sla.api import CalendarDayView, PreviewView
 from campusdesk.tickets.api import TicketViewSet
 
-router = DefaultRouter()
+
+# No `.json` suffix routes: the format is chosen by the Accept header (the action methods
+# take no `format` argument, so those routes only ever answered 500).
+class Router(DefaultRouter):
+    include_format_suffixes = False
+
+
+router = Router()
 router.register("organisations", OrganisationViewSet, basename="organisation")
 router.register("products", ProductViewSet, basename="product")
 router.register("projects", ProjectViewSet, basename="project")

@@ -210,3 +210,13 @@ def test_imap_marks_poison_handled_and_never_reads_it_again(imap_server, project
 
     assert tasks._poll_mailboxes() == 0  # nothing fetched, so nothing parsed again
     assert InboundMessage.objects.count() == 3
+
+
+def test_retrying_a_quarantined_message_whose_file_is_gone_says_so(mailbox, people):
+    poison = inbound.mail_receive(raw=mails.nested(3000))
+    poison.raw.storage.delete(poison.raw.name)
+    api = api_client_for(people["agent"])
+    answer = api.post(f"/api/v1/mail/{poison.pk}/retry/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert answer.status_code == 200
+    assert answer.json()["outcome"] == "quarantined"
+    assert "原始邮件已不在存储中" in answer.json()["reason"]

@@ -318,8 +318,16 @@ def _lock_for_review(
 
 
 def _reparse(record: InboundMessage) -> mailparse.Mail:
-    with record.raw.open("rb") as handle:
-        return mailparse.parse(handle.read(), authserv_id=settings.MAIL_AUTHSERV_ID)
+    try:
+        with record.raw.open("rb") as handle:
+            raw = handle.read()
+    except (FileNotFoundError, ValueError) as exc:
+        # The stored original is gone (restored without media, removed by hand): nothing to
+        # process again, and no point retrying later either.
+        raise TransitionError(
+            _("The original message is no longer stored, so it cannot be processed again.")
+        ) from exc
+    return mailparse.parse(raw, authserv_id=settings.MAIL_AUTHSERV_ID)
 
 
 def _reviewed(
