@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -14,6 +16,36 @@ from campusdesk.catalog.models import Project
 from campusdesk.core import demo
 from campusdesk.tickets import services
 from campusdesk.tickets.models import Ticket
+
+_real_getaddrinfo = socket.getaddrinfo
+
+
+def _loopback_only_getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
+    """The tests talk to loopback only: a name other than localhost is never sent to the
+    machine's resolver (which is not on loopback), it simply does not resolve."""
+    name = host.decode() if isinstance(host, bytes) else str(host or "")
+    if name and name != "localhost" and not name.endswith(".localhost") and not _numeric(name):
+        raise socket.gaierror(socket.EAI_NONAME, f"{name}: not resolved in tests")
+    return _real_getaddrinfo(host, *args, **kwargs)
+
+
+def _numeric(name: str) -> bool:
+    """An address written as one (also the inet_aton forms such as 2130706433 or 0x7f.1)."""
+    try:
+        ipaddress.ip_address(name.strip("[]").split("%")[0])
+    except ValueError:
+        try:
+            socket.inet_aton(name)
+        except OSError:
+            return False
+    return True
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_dns_beyond_loopback() -> Iterator[None]:
+    socket.getaddrinfo = _loopback_only_getaddrinfo
+    yield
+    socket.getaddrinfo = _real_getaddrinfo
 
 
 @pytest.fixture(autouse=True)
