@@ -1,4 +1,4 @@
-"""Write the manifest of a database loaded by ``campusdesk gen``, for ../shared/bench/drive.py.
+"""Write the manifest of a database loaded by ``python -m bench.gen``, for ../shared/bench/drive.py.
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cd_bench_gen DATA_DIR=var/bench-gen \
         .venv/bin/python bench/manifest.py --out bench/results/manifest_campusdesk_100k.json
@@ -18,8 +18,8 @@ import sys
 import time
 from pathlib import Path
 
-SRC = Path(__file__).resolve().parents[1] / "src"
-sys.path.insert(0, str(SRC))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]  # campusdesk, and bench.gen
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campusdesk.settings")
 
 
@@ -32,10 +32,11 @@ def main() -> None:
     django.setup()
     from django.db.models import Count, Q
 
+    from bench.gen import words
+    from bench.gen.load import PASSWORD
     from campusdesk.accounts.models import User
     from campusdesk.catalog.models import Product, Project
     from campusdesk.core import paging
-    from campusdesk.core.gen import PASSWORD, words
     from campusdesk.tickets.models import Ticket
 
     parser = argparse.ArgumentParser()

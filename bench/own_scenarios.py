@@ -121,7 +121,7 @@ def report(repeat: int) -> dict[str, Any]:
     from campusdesk.tickets.models import Ticket
 
     hq = User.objects.filter(role=Role.HQ, is_active=True).order_by("pk").first()
-    assert hq is not None, "the database has no HQ user (campusdesk gen makes them)"
+    assert hq is not None, "the database has no HQ user (bench.gen makes them)"
     month = periods.previous_month(clock.now())
     in_month = Ticket.objects.filter(created_at__gte=month.start, created_at__lt=month.end)
     biggest = (

@@ -4,7 +4,7 @@
 #
 #   DB=cd_bench_gen SIZE=100k REPEATS=3 bash bench/run_campusdesk.sh
 #
-# Needs: the database DB loaded by `campusdesk gen` and its manifest
+# Needs: the database DB loaded by `bench.gen` and its manifest
 # (bench/manifest.py --out bench/results/manifest_campusdesk_$SIZE.json), and a virtualenv
 # with aiohttp for the driver (DRV, default var/bench-gen/driver/bin/python; `make bench`
 # passes /opt/bench-driver/bin/python, the one it drives django-helpdesk with). RAW: where the

@@ -5,7 +5,7 @@
 #   SIZE=100k CD_DB=cd_bench_gen bash bench/setup_campusdesk.sh   # an existing database
 #
 # Creates database CD_DB (default cd_bench_<SIZE>) on 127.0.0.1:5432 when missing, migrates
-# it, loads it with `campusdesk gen --tickets N --force` when it has no tickets, VACUUM
+# it, loads it with `python -m bench.gen --tickets N --force` when it has no tickets, VACUUM
 # ANALYZE, and writes bench/results/manifest_campusdesk_<SIZE>.json (bench/manifest.py)
 # unless that manifest was already written from CD_DB (recorded beside it in .db).
 # A database that already has tickets is only read, never generated into again.
@@ -36,7 +36,7 @@ have="$(psql -d "$CD_DB" -Atc "SELECT count(*) FROM tickets_ticket")"
 if [ "$have" -eq 0 ]; then
   say "generating $N tickets into $CD_DB"
   rm -f "$MAN.db"
-  .venv/bin/campusdesk gen --tickets "$N" --force
+  .venv/bin/python -m bench.gen --tickets "$N" --force
   psql -d "$CD_DB" -qc "VACUUM ANALYZE"
 elif [ "$have" -lt "$N" ] || [ "$have" -ge $((2 * N)) ]; then
   # (the create scenarios add a few hundred tickets a run, so a few more than N is fine)

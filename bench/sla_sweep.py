@@ -4,7 +4,7 @@
         .venv/bin/python bench/sla_sweep.py [--due 1000] [--repeat 3]
 
 Finds the instant at which ``--due`` tickets have their next deadline check due (the
-``next_deadline_at`` that ``campusdesk gen`` sets as the sweeper would), runs
+``next_deadline_at`` that ``bench.gen`` sets as the sweeper would), runs
 ``sla.services.sweep(now=that, limit=due)`` inside a transaction, and rolls it back.
 """
 

@@ -212,7 +212,7 @@ def section(args: argparse.Namespace, runs: dict[str, list[dict[str, Any]]]) -> 
         f"{vh.get('djangorestframework')} |",
         f"| gunicorn (2 sync workers) / psycopg | {vc.get('gunicorn')} / {vc.get('psycopg')} "
         f"| {vh.get('gunicorn')} / {vh.get('psycopg')} |",
-        f"| database | `{args.cd_db}`, {n_cd:,} tickets (`campusdesk gen`) "
+        f"| database | `{args.cd_db}`, {n_cd:,} tickets (`bench.gen`) "
         f"| `helpdesk_{size}`, {n_hd:,} tickets (`dataset.py`, `bench_load`) |",
         "| sessions | Redis on 127.0.0.1:6379, written through to the database "
         "(`REDIS_URL`, as deployed; also the Huey queue) | the database "
@@ -225,7 +225,7 @@ def section(args: argparse.Namespace, runs: dict[str, list[dict[str, Any]]]) -> 
         "",
         "```bash",
         f"SIZE={size} CD_DB={args.cd_db} bash bench/setup_campusdesk.sh  "
-        "# createdb, migrate, campusdesk gen, manifest",
+        "# createdb, migrate, bench.gen, manifest",
         f"SIZE={size} bash bench/setup_helpdesk.sh  # venvs, role, createdb, migrate, bench_load",
         f"DB={args.cd_db} SIZE={size} REPEATS={rep} PLAN={plan} "
         "DRV=/opt/bench-driver/bin/python bash bench/run_campusdesk.sh",

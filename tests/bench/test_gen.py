@@ -1,4 +1,4 @@
-"""``campusdesk gen``: counts, determinism, timelines that agree with the tickets' columns,
+"""``python -m bench.gen``: counts, determinism, timelines that agree with the tickets' columns,
 service-level columns as ``sla`` computes them, and generated tickets that render."""
 
 from __future__ import annotations
@@ -15,11 +15,13 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Count
 
+import bench.gen.load as gen
+from bench.gen import stories
+from bench.gen.clocks import WorkIndex
+from bench.gen.command import Command
 from campusdesk.accounts.models import Organisation, User
 from campusdesk.accounts.roles import Role
 from campusdesk.catalog.models import Project
-from campusdesk.core import gen
-from campusdesk.core.gen.clocks import WorkIndex
 from campusdesk.kb import search
 from campusdesk.kb.models import Article, Retrospective, Term
 from campusdesk.sla import deadlines
@@ -27,7 +29,8 @@ from campusdesk.sla import services as sla
 from campusdesk.sla.models import Calendar, SlaFiring
 from campusdesk.sla.worktime import add_working_time, working_time_between
 from campusdesk.tickets import services
-from campusdesk.tickets.models import Commitment, Ticket, TicketCounter, TicketEvent
+from campusdesk.tickets.models import Commitment, Status, Ticket, TicketCounter, TicketEvent
+from campusdesk.tickets.workflow import TRANSITIONS, Action
 from tests.helpers import web_client_for
 
 END = datetime(2026, 11, 1, tzinfo=UTC)
@@ -215,11 +218,37 @@ def test_case_library_is_searchable(loaded: gen.Report):
 def test_refuses_a_database_with_problems(loaded: gen.Report, settings: Any):
     settings.DEBUG = True
     with pytest.raises(CommandError, match="fresh database"):
-        call_command("gen", tickets=5, orgs=2)
+        call_command(Command(), tickets=5, orgs=2)
 
 
 def test_command_refuses_without_debug(db: None, settings: Any):
     settings.DEBUG = False
     with pytest.raises(CommandError, match="DEBUG is off"):
-        call_command("gen", tickets=5, orgs=2)
+        call_command(Command(), tickets=5, orgs=2)
     assert not Ticket.objects.exists()
+
+
+def test_every_step_is_one_the_transition_table_allows(loaded: gen.Report):
+    """Statuses come from ``workflow.TRANSITIONS``, not from a copy of the rules."""
+    steps = TicketEvent.objects.exclude(action="register").filter(actor__isnull=False)
+    seen = set()
+    for before, action, after in steps.values_list("status_before", "action", "status_after"):
+        assert TRANSITIONS[(Status(before), Action(action))] == after, (before, action)
+        seen.add(action)
+    assert {"accept", "escalate", "request_close", "reject_close", "close", "withdraw"} <= seen
+
+
+def test_a_plan_the_table_refuses_is_not_generated(db: None):
+    """Withdrawing an accepted problem is refused by the rule's condition; closing a new one
+    by the table: the generator stops instead of writing a timeline the product could not."""
+    t = stories.Ticket(
+        id=1, project=None, number="2026-00001", title="", description="", environment="",
+        urgency="low", service_type="bug", channel="web", reporter=1, created_by=1, created=0,
+        module="",
+    )  # fmt: skip
+    assert stories.Storyteller._allowed(t, "accept") == "in_progress"
+    with pytest.raises(stories.PlanError, match="close is not allowed from new"):
+        stories.Storyteller._allowed(t, "close")
+    t.accepted = 1
+    with pytest.raises(stories.PlanError, match="withdraw"):
+        stories.Storyteller._allowed(t, "withdraw")

@@ -12,8 +12,8 @@ import random
 from datetime import UTC, datetime
 from typing import Any
 
-from campusdesk.core.gen import words
-from campusdesk.core.gen.people import World
+from bench.gen import words
+from bench.gen.people import World
 from campusdesk.kb.models import Article, ArticleVersion, Term
 from campusdesk.kb.search import index_weights
 

@@ -12,10 +12,10 @@ from datetime import date, timedelta
 
 from django.contrib.auth.hashers import make_password
 
+from bench.gen import words
 from campusdesk.accounts.models import Organisation, Region, User
 from campusdesk.accounts.roles import Role
 from campusdesk.catalog.models import Product, ProductExpert, Project
-from campusdesk.core.gen import words
 
 VENDOR = "华信高校软件股份有限公司"
 

@@ -2,9 +2,11 @@
 
 1. ``plan`` draws what happens (accept, records, escalations, closure requests, rejections,
    urges, …) and the gaps between the steps, cut short where the ticket is still open.
-2. ``replay`` applies the steps in order the way ``tickets.services`` does: the status,
-   tier, handler, commitments, the SLA markers and the paused time follow from the steps,
-   so the ticket's columns always agree with its timeline.
+2. ``replay`` applies the steps in order the way ``tickets.services`` does: each step must be
+   allowed by the product's transition table (``tickets.workflow.RULES``: the status and
+   the rule's condition), which gives the new status; the tier, handler, commitments, the
+   SLA markers and the paused time follow from the steps, so the ticket's columns always
+   agree with its timeline.
 3. ``sla_firings`` adds the warnings and breaches the sweeper would have fired by the end
    (or by the closure), and ``next_check`` the sweeper's next look, as ``sla.services`` do.
 
@@ -21,11 +23,12 @@ from bisect import bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from campusdesk.core.gen import words
-from campusdesk.core.gen.clocks import KINDS, Policy, ServiceLevels
-from campusdesk.core.gen.people import ProjectInfo, World
+from bench.gen import words
+from bench.gen.clocks import KINDS, Policy, ServiceLevels
+from bench.gen.people import ProjectInfo, World
+from campusdesk.tickets.workflow import RULE_OF, TRANSITIONS
 
 MINUTE, HOUR, DAY = 60, 3600, 86400
 T = TypeVar("T")
@@ -43,6 +46,21 @@ SEVERITY_BY_URGENCY = {
 COMMIT_HOURS = {"SIS1": (4, 8), "SIS2": (8, 24), "SIS3": (24, 96)}
 RATINGS = ((5, 60), (4, 25), (3, 8), (2, 4), (1, 3))
 OUT_OF_SCOPE = ("redeploy", "network", "power_loss", "expansion", "verification", "customisation")
+
+
+#: The product's transition table on plain strings (status, action) → status, and the
+#: conditions beyond the status (withdraw before acceptance, escalate below the task force,
+#: one question at a time …), read once: the generator plans only what the services allow.
+NEXT_STATUS: dict[tuple[str, str], str] = {
+    (str(status), str(action)): str(target) for (status, action), target in TRANSITIONS.items()
+}
+GUARDS: dict[str, Callable[[Any], bool]] = {
+    str(action): rule.guard for action, rule in RULE_OF.items() if rule.guard is not None
+}
+
+
+class PlanError(Exception):
+    """A planned step the transition table refuses: a bug in the generator's plan."""
 
 
 def iso(moment: int) -> str:
@@ -138,6 +156,11 @@ class Ticket:
     commitments: list[tuple[int, int, int, str, int]] = field(default_factory=list)
     firings: list[tuple[str, str, int, int]] = field(default_factory=list)
     report: dict[str, Any] | None = None
+
+    @property
+    def accepted_at(self) -> int | None:
+        """The name the transition table's conditions read (``Ticket.accepted_at``)."""
+        return self.accepted
 
 
 class Storyteller:
@@ -328,6 +351,8 @@ class Storyteller:
     def replay(self, rng: random.Random, t: Ticket, steps: list[Step]) -> None:
         for step, at in zip(steps, self.fit(t, steps), strict=True):
             before, tier = t.status, t.tier
+            if step.action != "register":
+                t.status = self._allowed(t, step.action)
             data = getattr(self, f"_do_{step.action}")(rng, t, step, at)
             if step.action != "register":
                 t.updated = at
@@ -346,6 +371,15 @@ class Storyteller:
                     data,
                 )
             )
+
+    @staticmethod
+    def _allowed(t: Ticket, action: str) -> str:
+        """The status after ``action``, as ``workflow.check`` would give it, or PlanError."""
+        target = NEXT_STATUS.get((t.status, action))
+        guard = GUARDS.get(action)
+        if target is None or (guard is not None and not guard(cast(Any, t))):
+            raise PlanError(f"{t.number}: {action} is not allowed from {t.status}")
+        return target
 
     def _policy(self, t: Ticket) -> Policy:
         return self.levels.policy(t.severity, t.urgency)
@@ -379,7 +413,6 @@ class Storyteller:
         t.committed, t.assignee = due, s.actor
         t.accepted = t.accepted or at
         t.responded = t.responded or at
-        t.status = "in_progress"
         return {"severity": {"before": before, "after": t.severity},
                 "committed_resolution_at": iso(due), "assignee": s.actor}  # fmt: skip
 
@@ -401,7 +434,7 @@ class Storyteller:
 
     def _do_escalate(self, rng: random.Random, t: Ticket, s: Step, at: int) -> dict[str, Any]:
         data = {"reason": s.fields["reason"], "from_tier": t.tier, "to_tier": t.tier + 1}
-        t.tier, t.assignee, t.committed, t.status = t.tier + 1, None, None, "new"
+        t.tier, t.assignee, t.committed = t.tier + 1, None, None
         return data
 
     def _do_assign(self, rng: random.Random, t: Ticket, s: Step, at: int) -> dict[str, Any]:
@@ -410,13 +443,13 @@ class Storyteller:
 
     def _do_request_close(self, rng: random.Random, t: Ticket, s: Step, at: int
                           ) -> dict[str, Any]:  # fmt: skip
-        t.solution, t.resolved, t.status = s.fields["solution"], at, "pending_close"
+        t.solution, t.resolved = s.fields["solution"], at
         self._pause(t, "closure", at, self._policy(t).pause_closing)
         return {"solution": t.solution}
 
     def _do_reject_close(self, rng: random.Random, t: Ticket, s: Step, at: int
                          ) -> dict[str, Any]:  # fmt: skip
-        t.resolved, t.status = None, "in_progress"
+        t.resolved = None
         t.rejections += 1
         self._resume(t, at)
         return {"reason": s.fields["reason"]}
@@ -424,7 +457,7 @@ class Storyteller:
     def _do_close(self, rng: random.Random, t: Ticket, s: Step, at: int) -> dict[str, Any]:
         f = s.fields
         t.rating, t.rating_comment, t.workload = f["rating"], f["comment"], f["workload_hours"]
-        t.closed, t.status = at, "closed"
+        t.closed = at
         self._resume(t, at)
         return {"rating": t.rating, "comment": t.rating_comment, "workload_hours": t.workload}
 
@@ -433,7 +466,7 @@ class Storyteller:
         return {"message": s.fields["message"], "count": t.urge_count}
 
     def _do_withdraw(self, rng: random.Random, t: Ticket, s: Step, at: int) -> dict[str, Any]:
-        t.closed, t.status = at, "withdrawn"
+        t.closed = at
         self._resume(t, at)
         return {"reason": s.fields["reason"]}
 

@@ -1,4 +1,9 @@
-"""``campusdesk gen``: load a generated data set for benchmarks and demos (issue 9)."""
+"""``python -m bench.gen``: load a generated data set for benchmarks and demos (issue 9).
+
+A management command that is not registered in any app: the product does not ship the
+generator (issue 17), so ``__main__`` runs this class itself, with Django's argument
+handling, and the tests pass an instance to ``call_command``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from campusdesk.core import gen
+import bench.gen.load as gen
 
 
 def _end(value: str) -> datetime:

@@ -1,4 +1,4 @@
-"""``campusdesk gen``: a deterministic, realistic data set at any size (issue 9).
+"""The generator: a deterministic, realistic data set at any size (issue 9).
 
 Universities, people of every role, products with their experts, projects with their
 line-1 teams; tickets spread over the last years with full timelines (acceptances,
@@ -7,7 +7,11 @@ ratings, the sweeper's warnings and breaches), their commitments, retrospectives
 incident reports; case library entries with their search terms. The same seed gives the
 same data.
 
-It lives in ``core`` because it writes every app's tables and owns none: it has no models.
+A development tool, outside the product (issue 17): the wheel ships ``src/campusdesk``
+only, and the generator writes every app's tables without owning any. The rules stay the
+product's: statuses come from ``tickets.workflow.TRANSITIONS``, the yearly numbers are
+``tickets.services``' scheme, retrospectives are due as ``kb.services`` decides, and the
+service-level arithmetic is checked against ``sla`` by ``tests/bench/test_gen.py``.
 Reference data goes through the ORM; the tickets and everything hanging from them are
 written by ``sink``: COPY on PostgreSQL (a million tickets in a few minutes), bulk_create
 on SQLite.
@@ -31,10 +35,10 @@ from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
 
+from bench.gen import cases, people, sink
+from bench.gen.clocks import ServiceLevels
+from bench.gen.stories import Storyteller, Ticket
 from campusdesk.core import clock
-from campusdesk.core.gen import cases, people, sink
-from campusdesk.core.gen.clocks import ServiceLevels
-from campusdesk.core.gen.stories import Storyteller, Ticket
 from campusdesk.kb.models import Article, ArticleVersion, Retrospective, Term
 from campusdesk.sla import defaults as sla_defaults
 from campusdesk.sla.models import SlaFiring
