@@ -30,7 +30,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -40,6 +39,7 @@ from bench.gen.clocks import ServiceLevels
 from bench.gen.stories import Storyteller, Ticket
 from campusdesk.core import clock
 from campusdesk.kb.models import Article, ArticleVersion, Retrospective, Term
+from campusdesk.kb.services import retrospective_due
 from campusdesk.sla import defaults as sla_defaults
 from campusdesk.sla.models import SlaFiring
 from campusdesk.sla.worktime import WorkCalendar
@@ -146,7 +146,6 @@ class Maker:
 
     def __init__(self, teller: Storyteller, seed: int, encoder: sink.CopySink | None) -> None:
         self.teller, self.seed, self.encoder = teller, seed, encoder
-        self.retro_severities = set(settings.RETRO_SEVERITIES)
 
     def __call__(self, job: Job) -> Chunk:
         if job.cases:
@@ -243,14 +242,7 @@ class Maker:
             rows[Retrospective].append(self._retrospective(rng, t, t.closed))
 
     def _retrospective(self, rng: random.Random, t: Ticket, closed: int) -> dict[str, Any]:
-        due = t.severity in self.retro_severities or (
-            t.rating is not None and t.rating <= settings.RETRO_MAX_RATING
-        )
-        reason = (
-            t.severity
-            if t.severity in self.retro_severities
-            else (f"rating {t.rating}" if due else "")
-        )
+        due, reason = retrospective_due(t.severity, t.rating)
         row: dict[str, Any] = {
             "ticket_id": t.id, "status": "due" if due else "offered", "reason": reason,
             "findings": "", "root_cause": "", "tags": [], "case_needed": False,
@@ -277,6 +269,7 @@ def _make(job: Job) -> Chunk:
 def numbered(times: list[int], years: dict[int, int]) -> list[str]:
     """Numbers ``YYYY-NNNNN`` of tickets registered at ``times`` (ascending), counted per
     local year as ``tickets.services`` does; ``years`` holds each year's last number."""
+    number = tm.TicketCounter.number
     result: list[str] = []
     if not times:
         return result
@@ -287,7 +280,7 @@ def numbered(times: list[int], years: dict[int, int]) -> list[str]:
             year += 1
             next_year = _new_year(year + 1)
         years[year] = years.get(year, 0) + 1
-        result.append(f"{year}-{years[year]:05d}")
+        result.append(number(year, years[year]))
     return result
 
 

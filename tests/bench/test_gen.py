@@ -24,6 +24,7 @@ from campusdesk.accounts.roles import Role
 from campusdesk.catalog.models import Project
 from campusdesk.kb import search
 from campusdesk.kb.models import Article, Retrospective, Term
+from campusdesk.kb.services import retrospective_due
 from campusdesk.sla import deadlines
 from campusdesk.sla import services as sla
 from campusdesk.sla.models import Calendar, SlaFiring
@@ -252,3 +253,16 @@ def test_a_plan_the_table_refuses_is_not_generated(db: None):
     t.accepted = 1
     with pytest.raises(stories.PlanError, match="withdraw"):
         stories.Storyteller._allowed(t, "withdraw")
+
+
+def test_numbers_and_retrospectives_as_the_services_write_them(loaded: gen.Report):
+    """The yearly number is ``TicketCounter.number``'s; a retrospective is due exactly when
+    ``kb.services.retrospective_due`` says so, with its reason."""
+    for ticket in Ticket.objects.all():
+        year, serial = ticket.number.split("-")
+        assert ticket.number == TicketCounter.number(int(year), int(serial))
+    retros = Retrospective.objects.select_related("ticket")
+    assert retros.filter(status="offered").exists() and retros.exclude(status="offered").exists()
+    for retro in retros:
+        due, reason = retrospective_due(retro.ticket.severity, retro.ticket.rating)
+        assert (retro.status != "offered", retro.reason) == (due, reason), retro.ticket.number

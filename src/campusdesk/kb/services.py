@@ -200,16 +200,19 @@ def _retro_tags(ticket: Ticket) -> list[str]:
 
 
 # --- retrospectives ------------------------------------------------------------------------------
+def retrospective_due(severity: str, rating: int | None) -> tuple[bool, str]:
+    """Whether a closed problem's retrospective is due (SIS1, low ratings), and why; the
+    others are offered. Shared with the bench's data generator, which writes them in bulk."""
+    if severity in settings.RETRO_SEVERITIES:
+        return True, severity
+    if rating is not None and rating <= settings.RETRO_MAX_RATING:
+        return True, f"rating {rating}"
+    return False, ""
+
+
 def on_ticket_closed(ticket: Ticket, now: datetime) -> Retrospective:
     """After closure: a retrospective is due for SIS1 and for low ratings, offered otherwise."""
-    due = ticket.severity in settings.RETRO_SEVERITIES or (
-        ticket.rating is not None and ticket.rating <= settings.RETRO_MAX_RATING
-    )
-    reason = ""
-    if ticket.severity in settings.RETRO_SEVERITIES:
-        reason = ticket.severity
-    elif due:
-        reason = f"rating {ticket.rating}"
+    due, reason = retrospective_due(ticket.severity, ticket.rating)
     retro, _created = Retrospective.objects.get_or_create(
         ticket=ticket,
         defaults={"status": Retrospective.Status.DUE if due else Retrospective.Status.OFFERED,

@@ -222,6 +222,12 @@ class TicketCounter(models.Model):
     def __str__(self) -> str:
         return f"{self.year}: {self.last}"
 
+    @staticmethod
+    def number(year: int, serial: int) -> str:
+        """The ticket number of ``serial`` in ``year``: registration and the bench's data
+        generator both write it so."""
+        return f"{year}-{serial:05d}"
+
 
 class AppendOnlyError(Exception):
     pass

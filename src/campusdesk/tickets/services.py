@@ -97,11 +97,11 @@ def _next_number(now: datetime) -> str:
             cursor.execute(increment, [year])
             row = cursor.fetchone()
         if row is not None:
-            return f"{year}-{row[0]:05d}"
+            return TicketCounter.number(year, row[0])
         try:
             with transaction.atomic():
                 TicketCounter.objects.create(year=year, last=1)
-            return f"{year}-00001"
+            return TicketCounter.number(year, 1)
         except IntegrityError:  # another registration created the year's counter first
             continue
     raise TransitionError(_("Could not give the problem a number; please try again."))
