@@ -284,9 +284,9 @@ def main() -> None:
 
     from campusdesk.accounts.models import User
     from campusdesk.catalog.models import Product
-    from campusdesk.core import demo
     from campusdesk.kb.models import Article
     from campusdesk.kb.search import suggest, terms
+    from campusdesk.site import demo
 
     call_command("migrate", verbosity=0)
     if Article.objects.exists():

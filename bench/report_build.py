@@ -169,9 +169,10 @@ def main() -> None:
     from django.db import connection
 
     from campusdesk.accounts.models import User
-    from campusdesk.core import clock, demo
+    from campusdesk.core import clock
     from campusdesk.reports import exports, kpi, periods
     from campusdesk.reports import report as reports
+    from campusdesk.site import demo
 
     call_command("migrate", verbosity=0)
     demo.load(tickets=False)

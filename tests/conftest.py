@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from campusdesk.accounts.models import User
 from campusdesk.catalog.models import Project
-from campusdesk.core import demo
+from campusdesk.site import demo
 from campusdesk.tickets import services
 from campusdesk.tickets.models import Ticket
 

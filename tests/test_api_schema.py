@@ -33,10 +33,10 @@ from hypothesis import strategies as st
 
 from campusdesk.accounts.models import Organisation, User
 from campusdesk.catalog.models import Product, Project
-from campusdesk.core import demo
 from campusdesk.kb.models import Article
 from campusdesk.notify.models import Announcement, Notification
 from campusdesk.ops.models import Complaint, CorrectiveAction
+from campusdesk.site import demo
 from campusdesk.sla.models import Calendar
 from campusdesk.tickets.models import Ticket
 from campusdesk.wsgi import application

@@ -40,13 +40,13 @@ from django.utils.text import capfirst
 
 from campusdesk.accounts.models import User
 from campusdesk.catalog.models import Project
-from campusdesk.core import demo
 from campusdesk.intake.models import InboundMessage
 from campusdesk.kb.models import Article
 from campusdesk.notify.models import Announcement
 from campusdesk.ops.models import Complaint
 from campusdesk.ops.selectors import LISTS
 from campusdesk.reports import kpi
+from campusdesk.site import demo
 from campusdesk.tickets.models import ServiceType, Ticket
 from campusdesk.tickets.selectors import QUEUES
 from tests.helpers import web_client_for

@@ -9,10 +9,9 @@ from campusdesk.accounts.api import (
     MeTokensView,
     MeTokenView,
     MeView,
-    OrganisationViewSet,
     TokenView,
 )
-from campusdesk.catalog.api import ProductViewSet, ProjectViewSet
+from campusdesk.catalog.api import OrganisationViewSet, ProductViewSet, ProjectViewSet
 from campusdesk.intake import api as intake
 from campusdesk.kb import api as kb
 from campusdesk.notify.api import (

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "campusdesk.kb",
     "campusdesk.intake",
     "campusdesk.reports",
+    "campusdesk.site",  # the top-level wiring: the demo command
 ]
 
 MIDDLEWARE = [
@@ -145,7 +146,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "campusdesk.core.context_processors.navigation",
+                "campusdesk.site.context_processors.navigation",
                 "campusdesk.notify.context_processors.unread",
             ],
         },

@@ -11,7 +11,7 @@ admin.site.site_title = _("campusdesk")
 admin.site.index_title = _("Administration")
 
 urlpatterns = [
-    path("", include("campusdesk.core.urls")),
+    path("", include("campusdesk.site.urls")),
     path("", include("campusdesk.catalog.urls")),
     path("", include("campusdesk.tickets.urls")),
     path("", include("campusdesk.ops.urls")),

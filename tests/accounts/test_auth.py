@@ -8,7 +8,7 @@ from django.urls import reverse
 from rest_framework.test import APIClient
 
 from campusdesk.accounts.models import User
-from campusdesk.core.demo import PASSWORD
+from campusdesk.site.demo import PASSWORD
 from tests.helpers import web_login
 
 TOKEN_URL = "/api/v1/auth/token/"

@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from campusdesk.accounts.models import User
-from campusdesk.core.demo import PASSWORD
+from campusdesk.site.demo import PASSWORD
 from tests.helpers import PYTHON, subprocess_env, web_client_for, web_login
 
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

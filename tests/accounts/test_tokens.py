@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from campusdesk.accounts import services
 from campusdesk.accounts.models import ApiToken, User
-from campusdesk.core.demo import PASSWORD
+from campusdesk.site.demo import PASSWORD
 from tests.helpers import api_token_with_secret, web_client_for, web_login
 
 TOKEN_URL = "/api/v1/auth/token/"

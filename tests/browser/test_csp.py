@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from campusdesk.accounts.models import User
 from campusdesk.catalog.models import Project
-from campusdesk.core import demo
-from campusdesk.core.demo import PASSWORD
 from campusdesk.kb import services as kb
+from campusdesk.site import demo
+from campusdesk.site.demo import PASSWORD
 from campusdesk.tickets.models import Ticket
 from tests.browser.test_login import login
 from tests.browser.test_ticket_flow import open_action

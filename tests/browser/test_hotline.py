@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import time_machine
 
-from campusdesk.core import demo
-from campusdesk.core.demo import PASSWORD
+from campusdesk.site import demo
+from campusdesk.site.demo import PASSWORD
 from campusdesk.tickets.models import Ticket
 from tests.browser.test_login import login
 

@@ -8,8 +8,8 @@ import pytest
 
 from campusdesk.accounts.models import User
 from campusdesk.catalog.models import Project
-from campusdesk.core import demo
-from campusdesk.core.demo import PASSWORD
+from campusdesk.site import demo
+from campusdesk.site.demo import PASSWORD
 from tests.browser.test_login import login
 from tests.tickets.conftest import new_ticket
 

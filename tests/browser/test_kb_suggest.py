@@ -8,9 +8,9 @@ import pytest
 
 from campusdesk.accounts.models import User
 from campusdesk.catalog.models import Project
-from campusdesk.core import demo
-from campusdesk.core.demo import PASSWORD
 from campusdesk.kb import services
+from campusdesk.site import demo
+from campusdesk.site.demo import PASSWORD
 from tests.browser.test_login import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

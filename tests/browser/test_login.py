@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from campusdesk.core import demo
-from campusdesk.core.demo import PASSWORD
+from campusdesk.site import demo
+from campusdesk.site.demo import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from campusdesk.core import demo
-from campusdesk.core.demo import PASSWORD
+from campusdesk.site import demo
+from campusdesk.site.demo import PASSWORD
 from campusdesk.tickets.models import Ticket
 from tests.browser.test_login import login
 

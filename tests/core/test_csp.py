@@ -15,12 +15,12 @@ from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, reso
 
 from campusdesk.accounts.models import User
 from campusdesk.catalog.models import Product
-from campusdesk.core import demo
 from campusdesk.intake.models import InboundMessage
 from campusdesk.kb.models import Article
 from campusdesk.notify import announcements
 from campusdesk.notify.models import Announcement, Notification
 from campusdesk.ops.models import Complaint
+from campusdesk.site import demo
 from campusdesk.tickets.models import Attachment
 
 #: ``<int:pk>`` of a path() route, ``(?P<pk>[^/.]+)`` of a router's regex.

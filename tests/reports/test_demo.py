@@ -8,9 +8,9 @@ import pytest
 import time_machine
 
 from campusdesk.accounts.models import User
-from campusdesk.core import demo
 from campusdesk.reports import periods
 from campusdesk.reports import report as reports
+from campusdesk.site import demo
 from campusdesk.tickets.models import Ticket
 from tests.helpers import web_client_for
 

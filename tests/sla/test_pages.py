@@ -7,8 +7,9 @@ import time_machine
 from django.urls import reverse
 
 from campusdesk.accounts.models import User
-from campusdesk.core import clock, demo
+from campusdesk.core import clock
 from campusdesk.ops.models import Dispatch
+from campusdesk.site import demo
 from campusdesk.tickets import services
 from campusdesk.tickets.models import Ticket
 from tests.helpers import web_client_for

@@ -162,8 +162,8 @@ def test_a_batch_reaches_the_experts_of_an_escalated_tickets_product(
     people: dict[str, User], project: Project
 ) -> None:
     """Experts read in bulk for the batch are the same people ``tier_staff`` names."""
+    from campusdesk.catalog.tiers import tier_staff
     from campusdesk.tickets.models import Ticket
-    from campusdesk.tickets.workflow import tier_staff
 
     line1 = new_ticket(project, people["user"], urgency="critical", title="一线", now=REGISTERED)
     line2 = new_ticket(project, people["user"], urgency="critical", title="二线", now=REGISTERED)

@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from campusdesk.accounts.models import User
+from campusdesk.catalog import scoping
 from campusdesk.catalog.models import Project
-from campusdesk.core import scoping
 from tests.helpers import web_client_for
 from tests.tickets.conftest import new_ticket
 

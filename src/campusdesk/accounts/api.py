@@ -3,10 +3,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import authenticate, logout
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import serializers, status, viewsets
+from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -15,7 +14,6 @@ from rest_framework.views import APIView
 from campusdesk.accounts import selectors, services
 from campusdesk.accounts.lockout import LOCKED_OUT_MESSAGE
 from campusdesk.accounts.models import ApiToken, Organisation, User
-from campusdesk.core import scoping
 from campusdesk.core.api import path_id
 from campusdesk.core.http import current_user
 
@@ -172,18 +170,3 @@ class MeLogoutView(APIView):
         else:
             logout(request._request)
         return Response(status=status.HTTP_204_NO_CONTENT)
-
-
-class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
-    class Meta:
-        model = Organisation
-        fields = ["id", "name", "short_name", "kind", "is_active"]
-
-
-class OrganisationViewSet(viewsets.ReadOnlyModelViewSet[Organisation]):
-    """Organisations the user may see: their own, and those of the projects they serve."""
-
-    serializer_class = OrganisationSerializer
-
-    def get_queryset(self) -> QuerySet[Organisation]:
-        return scoping.visible_organisations(self.request.user).order_by("id")

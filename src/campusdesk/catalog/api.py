@@ -3,8 +3,9 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from rest_framework import serializers, viewsets
 
+from campusdesk.accounts.models import Organisation
+from campusdesk.catalog import scoping
 from campusdesk.catalog.models import Product, Project
-from campusdesk.core import scoping
 
 
 class ProductSerializer(serializers.ModelSerializer[Product]):
@@ -50,3 +51,19 @@ class ProjectViewSet(viewsets.ReadOnlyModelViewSet[Project]):
     def get_queryset(self) -> QuerySet[Project]:
         projects = scoping.visible_projects(self.request.user)
         return projects.select_related("organisation", "product").order_by("id")
+
+
+# Organisations as seen through projects: the scoping of projects decides them.
+class OrganisationSerializer(serializers.ModelSerializer[Organisation]):
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "short_name", "kind", "is_active"]
+
+
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet[Organisation]):
+    """Organisations the user may see: their own, and those of the projects they serve."""
+
+    serializer_class = OrganisationSerializer
+
+    def get_queryset(self) -> QuerySet[Organisation]:
+        return scoping.visible_organisations(self.request.user).order_by("id")

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
-from campusdesk.core import scoping
+from campusdesk.catalog import scoping
 from campusdesk.core.http import current_user
 
 

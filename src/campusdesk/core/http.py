@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from rest_framework.request import Request
 
-from campusdesk.accounts.models import User
 from campusdesk.core.errors import DomainError
+
+if TYPE_CHECKING:  # core imports no domain app at run time: the user model comes from settings
+    from campusdesk.accounts.models import User
 
 
 def current_user(request: HttpRequest | Request) -> User:
     """The logged-in user of a view (web or API) that requires one, typed as our User."""
     user = request.user
-    if not isinstance(user, User) or not user.is_authenticated:
+    if not isinstance(user, get_user_model()) or not user.is_authenticated:
         raise PermissionDenied
     return user
 

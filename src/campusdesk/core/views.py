@@ -5,19 +5,8 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from campusdesk.core import scoping, selectors
+from campusdesk.core import selectors
 from campusdesk.core.http import current_user
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = current_user(request)
-    projects = (
-        scoping.visible_projects(user)
-        .select_related("organisation", "product")
-        .order_by("organisation__name", "name")[:20]
-    )
-    return render(request, "core/home.html", {"projects": projects})
 
 
 @login_required

@@ -39,7 +39,8 @@ from django.utils.translation import gettext as _
 
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
-from campusdesk.core import clock, scoping
+from campusdesk.catalog import scoping
+from campusdesk.core import clock
 from campusdesk.core.errors import DomainError, NotFound, PermissionDenied, TransitionError
 from campusdesk.core.text import one_line
 from campusdesk.intake import mail as mailparse

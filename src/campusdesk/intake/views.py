@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from campusdesk.accounts.models import User
-from campusdesk.core import scoping
+from campusdesk.catalog import scoping
 from campusdesk.core.errors import DomainError
 from campusdesk.core.http import current_user, show_errors
 from campusdesk.intake import forms, inbound

@@ -163,7 +163,7 @@ class RetrospectiveListView(APIView):
     @extend_schema(parameters=[OpenApiParameter("status", str)],
                    responses=RetrospectiveSerializer(many=True))  # fmt: skip
     def get(self, request: Request) -> Response:
-        from campusdesk.core import scoping
+        from campusdesk.catalog import scoping
 
         user = current_user(request)
         retros = scoping.scope(Retrospective.objects.select_related("ticket"), user,

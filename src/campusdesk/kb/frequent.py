@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from campusdesk.accounts.models import User
+from campusdesk.catalog import scoping
 from campusdesk.catalog.models import ProductExpert
-from campusdesk.core import clock, scoping
+from campusdesk.core import clock
 from campusdesk.kb import search
 from campusdesk.kb.models import Article
 from campusdesk.tickets.models import Status, Ticket

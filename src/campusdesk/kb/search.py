@@ -35,7 +35,7 @@ from django.db.models import (
     When,
 )
 
-from campusdesk.core import scoping
+from campusdesk.catalog import scoping
 from campusdesk.kb.models import Article, Term
 
 if TYPE_CHECKING:

@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
+from campusdesk.catalog import scoping
 from campusdesk.catalog.models import ProductExpert
-from campusdesk.core import clock, scoping
+from campusdesk.core import clock
 from campusdesk.core.errors import NotFound, PermissionDenied, TransitionError, ValidationError
 from campusdesk.kb import search
 from campusdesk.kb.models import Article, ArticleVersion, Retrospective, SuggestionOpen

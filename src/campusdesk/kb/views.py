@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from campusdesk.catalog import scoping
 from campusdesk.catalog.models import Product
-from campusdesk.core import scoping
 from campusdesk.core.errors import DomainError
 from campusdesk.core.http import current_user, is_htmx, show_errors
 from campusdesk.core.text import validate_one_line

@@ -9,10 +9,7 @@ department. Customers never hear of internal notes or vendor-only events.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterable
 
 from django.conf import settings
 from django.db.models import Q
@@ -20,44 +17,15 @@ from django.utils.translation import gettext_lazy as _
 
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
+from campusdesk.catalog.tiers import tier_people
+
+# re-exported: notify.services remembers channels and subscriptions in the same batch
+from campusdesk.core.batch import memo as memo
+from campusdesk.core.batch import shared as shared
 from campusdesk.notify.models import Kind
 from campusdesk.tickets.models import Ticket, TicketEvent
-from campusdesk.tickets.workflow import tier_staff
 
 Audience = Callable[[Ticket, TicketEvent], Iterable[User]]
-T = TypeVar("T")
-
-_shared: ContextVar[dict[tuple[Any, ...], Any] | None] = ContextVar("notify_shared", default=None)
-
-
-@contextmanager
-def shared_lookups() -> Iterator[None]:
-    """Inside the block, what does not depend on the ticket (rules, robots, webhooks, the
-    operations and customer service people) is read once, not once per event.
-
-    For a batch of events such as one sweep: the memo ends with the block, so an
-    administrator's change is seen by the next batch.
-    """
-    token = _shared.set({})
-    try:
-        yield
-    finally:
-        _shared.reset(token)
-
-
-def memo() -> dict[tuple[Any, ...], Any] | None:
-    """The memo of the current ``shared_lookups`` block (None outside one), to fill in bulk."""
-    return _shared.get()
-
-
-def shared(key: tuple[Any, ...], read: Callable[[], T]) -> T:
-    """``read()``, remembered under ``key`` inside ``shared_lookups``."""
-    memo = _shared.get()
-    if memo is None:
-        return read()
-    if key not in memo:
-        memo[key] = read()
-    return memo[key]  # type: ignore[no-any-return]
 
 
 def reporter(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
@@ -68,59 +36,15 @@ def followers(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
     return User.objects.filter(id__in=ticket.followers.values("user_id"))
 
 
-def _tier_people(ticket: Ticket, tier: int | None = None) -> list[User]:
-    """``tier_staff``, read once per project (line 1) or product (experts) in a batch."""
-    tier = tier or ticket.tier
-    key = ("tier", tier, ticket.project_id if tier == 1 else ticket.product_id)
-    return shared(key, lambda: list(tier_staff(ticket, tier)))
-
-
-def prime_tier_people(tickets: Iterable[Ticket]) -> None:
-    """Inside ``shared_lookups``, read the people of the current tiers of ``tickets`` at once
-    (two queries), not one query per project or product as their events come."""
-    from collections import defaultdict
-
-    from campusdesk.catalog.models import ProductExpert, Project
-
-    memo = _shared.get()
-    if memo is None:
-        return
-    tickets = list(tickets)  # read twice below (a generator would be empty the second time)
-    projects = {t.project_id for t in tickets if t.tier == 1} - {
-        key[2] for key in memo if key[:2] == ("tier", 1)
-    }
-    experts = {(t.tier, t.product_id) for t in tickets if t.tier != 1} - {
-        key[1:] for key in memo if key[0] == "tier"
-    }
-    found: dict[tuple[Any, ...], list[User]] = defaultdict(list)
-    if projects:
-        team = Project.line1_team.through.objects.filter(
-            project_id__in=projects, user__is_active=True
-        ).select_related("user")
-        for member in team.order_by("user_id"):
-            found[("tier", 1, member.project_id)].append(member.user)
-        memo.update({("tier", 1, pk): found[("tier", 1, pk)] for pk in projects})
-    if experts:
-        rows = ProductExpert.objects.filter(
-            product_id__in={product for _tier, product in experts},
-            tier__in={tier for tier, _product in experts}, user__is_active=True,
-        ).select_related("user")  # fmt: skip
-        for row in rows.order_by("user_id"):
-            people = found[("tier", row.tier, row.product_id)]
-            if all(user.pk != row.user_id for user in people):
-                people.append(row.user)
-        memo.update({("tier", *key): found[("tier", *key)] for key in experts})
-
-
 def line1(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
-    return _tier_people(ticket, 1)
+    return tier_people(ticket, 1)
 
 
 def current_tier(ticket: Ticket, event: TicketEvent) -> Iterable[User]:
     """The assignee, or the whole tier while nobody has taken it."""
     if ticket.assignee_id is not None and ticket.assignee is not None:
         return [ticket.assignee]
-    return _tier_people(ticket)
+    return tier_people(ticket)
 
 
 def handlers(ticket: Ticket, event: TicketEvent) -> Iterable[User]:

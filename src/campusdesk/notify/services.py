@@ -482,7 +482,7 @@ def on_complaint(complaint: Any, now: datetime) -> int:
 def ticket_follow(*, ticket_id: int, actor: User, follow: bool, now: datetime | None = None
                   ) -> bool:  # fmt: skip
     """Follow (关注) or stop following a problem the user may see; whether they follow now."""
-    from campusdesk.core import scoping
+    from campusdesk.catalog import scoping
     from campusdesk.core.errors import NotFound
     from campusdesk.notify.models import Follower
 

@@ -9,7 +9,8 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from campusdesk.accounts.models import User
-from campusdesk.core import clock, scoping
+from campusdesk.catalog import scoping
+from campusdesk.core import clock
 from campusdesk.notify.models import Delivery
 from campusdesk.ops.models import Complaint, CorrectiveAction
 from campusdesk.ops.services import visible_complaints

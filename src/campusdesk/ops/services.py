@@ -10,7 +10,8 @@ from django.utils.translation import gettext as _
 
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
-from campusdesk.core import clock, scoping
+from campusdesk.catalog import scoping
+from campusdesk.core import clock
 from campusdesk.core.errors import NotFound, PermissionDenied, TransitionError, ValidationError
 from campusdesk.notify import services as notify
 from campusdesk.ops.models import Complaint, ComplaintNote, CorrectiveAction, Dispatch

@@ -78,7 +78,7 @@ class KpiFilterForm(forms.Form):
                                  label=_("Severity"))  # fmt: skip
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
-        from campusdesk.core import scoping
+        from campusdesk.catalog import scoping
 
         super().__init__(*args, **kwargs)
         self.fields["from"] = self.fields.pop("from_")

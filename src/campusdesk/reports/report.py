@@ -23,8 +23,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from campusdesk.accounts.models import Organisation, User
+from campusdesk.catalog import scoping
 from campusdesk.catalog.models import Project
-from campusdesk.core import clock, scoping
+from campusdesk.core import clock
 from campusdesk.core.errors import NotFound
 from campusdesk.kb import search
 from campusdesk.kb.models import Retrospective

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
-from campusdesk.core import scoping
+from campusdesk.catalog import scoping
 from campusdesk.reports import kpi, periods
 from campusdesk.tickets import selectors as tickets
 from campusdesk.tickets.models import OPEN_STATUSES, Status, TicketEvent, Tier

@@ -13,7 +13,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from campusdesk.accounts.models import User
-from campusdesk.core import clock, scoping
+from campusdesk.catalog import scoping
+from campusdesk.core import clock
 from campusdesk.core.errors import NotFound, ValidationError
 from campusdesk.core.http import current_user
 from campusdesk.reports import charts, exports, forms, kpi, periods, selectors

@@ -14,7 +14,9 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils.translation import gettext as _
 
+from campusdesk.catalog.tiers import prime_tier_people
 from campusdesk.core import clock
+from campusdesk.core.batch import shared_lookups
 from campusdesk.sla import deadlines
 from campusdesk.sla.deadlines import KINDS
 from campusdesk.sla.models import Calendar, CalendarDay, SlaFiring, SlaPolicy
@@ -292,12 +294,10 @@ def sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
     a fixed number of queries (the tickets locked, their firings, the firing rows, the
     events, the notifications and deliveries, the new next checks).
     """
-    from campusdesk.notify.rules import shared_lookups
-
     now = now or clock.now()
     lookups = Lookups()
     fired = looked = 0
-    with shared_lookups():  # the notification rules, robots, … once per sweep
+    with shared_lookups():  # the notification rules, robots, tier people … once per sweep
         while looked < limit:
             size = min(SWEEP_BATCH, limit - looked)
             batch_fired, batch_size = _sweep_batch(now, size, lookups)
@@ -310,7 +310,6 @@ def sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
 @transaction.atomic
 def _sweep_batch(now: datetime, size: int, lookups: Lookups) -> tuple[int, int]:
     """One batch of due tickets: (firings, tickets looked at)."""
-    from campusdesk.notify.rules import prime_tier_people
     from campusdesk.tickets import workflow
     from campusdesk.tickets.models import Ticket
 

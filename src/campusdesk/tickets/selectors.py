@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from django.db.models import Q, QuerySet
 
 from campusdesk.accounts.models import User
+from campusdesk.catalog import scoping
 from campusdesk.catalog.models import ProductExpert, Project
-from campusdesk.core import scoping
 from campusdesk.tickets.models import Commitment, Status, Ticket, TicketEvent
 
 LIST_RELATED = ("project__organisation", "product", "assignee", "reporter")

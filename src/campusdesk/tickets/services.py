@@ -18,7 +18,9 @@ from django.utils.translation import gettext as _
 
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
-from campusdesk.core import clock, scoping
+from campusdesk.catalog import scoping
+from campusdesk.catalog.tiers import tier_staff
+from campusdesk.core import clock
 from campusdesk.core.errors import PermissionDenied, TooSoon, TransitionError, ValidationError
 from campusdesk.core.storage import refusing_full_disk
 from campusdesk.kb import services as kb
@@ -252,7 +254,7 @@ def ticket_accept(
     Commitment.objects.create(ticket=ticket, tier=ticket.tier, due_at=due, set_by=actor,
                               created_at=now)  # fmt: skip
     assignee = ticket.assignee_id
-    if assignee is None or not workflow.tier_staff(ticket).filter(pk=assignee).exists():
+    if assignee is None or not tier_staff(ticket).filter(pk=assignee).exists():
         assignee = actor.pk
     workflow.transition(
         ticket=ticket, action=Action.ACCEPT, target=target, actor=actor, channel=channel, now=now,
@@ -369,7 +371,7 @@ def ticket_assign(
     """Give the problem to a handler of its current tier."""
     now = now or clock.now()
     ticket, target = begin_action(ticket_id, actor, Action.ASSIGN)
-    if user_id is None or not workflow.tier_staff(ticket).filter(pk=user_id).exists():
+    if user_id is None or not tier_staff(ticket).filter(pk=user_id).exists():
         raise ValidationError(fields={"user": [_("Choose a handler of the current line.")]})
     before = ticket.assignee_id
     workflow.transition(

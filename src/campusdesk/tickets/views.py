@@ -20,7 +20,8 @@ from django.views.decorators.http import require_POST
 
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
-from campusdesk.core import paging, scoping
+from campusdesk.catalog import scoping
+from campusdesk.core import paging
 from campusdesk.core.errors import DomainError
 from campusdesk.core.http import current_user, htmx_target, is_htmx, show_errors
 from campusdesk.core.widgets import LazySelect

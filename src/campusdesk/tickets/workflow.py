@@ -19,14 +19,14 @@ from enum import StrEnum
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
-from campusdesk.catalog.models import ProductExpert
-from campusdesk.core import bulk, clock, scoping
+from campusdesk.catalog import scoping
+from campusdesk.catalog.tiers import tier_staff as tier_staff  # re-exported: tickets.views
+from campusdesk.core import bulk, clock
 from campusdesk.core.errors import NotFound, PermissionDenied, TransitionError
 from campusdesk.sla import services as sla
 from campusdesk.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent
@@ -109,15 +109,6 @@ def is_ticket_customer(user: User, ticket: Ticket) -> bool:
 
 def is_reporter(user: User, ticket: Ticket) -> bool:
     return user.pk == ticket.reporter_id
-
-
-def tier_staff(ticket: Ticket, tier: int | None = None) -> QuerySet[User]:
-    """The people who handle ``ticket`` at ``tier`` (default: its current tier)."""
-    tier = tier or ticket.tier
-    if tier == 1:
-        return ticket.project.line1_team.filter(is_active=True)
-    experts = ProductExpert.objects.filter(product_id=ticket.product_id, tier=tier)
-    return User.objects.filter(is_active=True, id__in=experts.values("user_id"))
 
 
 def is_tier_staff(user: User, ticket: Ticket) -> bool:

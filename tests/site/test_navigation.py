@@ -7,7 +7,7 @@ import re
 from django.urls import reverse
 
 from campusdesk.accounts.models import User
-from campusdesk.core.navigation import items_for
+from campusdesk.site.navigation import items_for
 from tests.helpers import web_client_for
 
 

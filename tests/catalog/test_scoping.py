@@ -6,8 +6,8 @@ import pytest
 
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
+from campusdesk.catalog import scoping
 from campusdesk.catalog.models import Project
-from campusdesk.core import scoping
 from tests.factories import (
     OrganisationFactory,
     ProductExpertFactory,

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from campusdesk.accounts.models import Organisation, User
 from campusdesk.catalog.models import Product, ProductExpert, Project
-from campusdesk.core.demo import PASSWORD
+from campusdesk.site.demo import PASSWORD
 from tests.helpers import web_login
 
 LOGINS = ["user", "user2", "agent", "engineer", "expert2", "expert3", "taskforce", "ops",

@@ -7,7 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from campusdesk.core import demo
+from campusdesk.site import demo
 
 
 class Command(BaseCommand):

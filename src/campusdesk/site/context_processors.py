@@ -5,7 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 
 from campusdesk.accounts.models import User
-from campusdesk.core.navigation import items_for
+from campusdesk.site.navigation import items_for
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from campusdesk.catalog import scoping
+from campusdesk.core.http import current_user
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = current_user(request)
+    projects = (
+        scoping.visible_projects(user)
+        .select_related("organisation", "product")
+        .order_by("organisation__name", "name")[:20]
+    )
+    return render(request, "core/home.html", {"projects": projects})
