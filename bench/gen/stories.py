@@ -131,6 +131,7 @@ class Ticket:
     severity: str = ""
     assignee: int | None = None
     committed: int | None = None
+    exceeds: bool = False  # the commitment is later than the resolution target
     solution: str = ""
     urge_count: int = 0
     last_urged: int | None = None
@@ -408,13 +409,14 @@ class Storyteller:
     def _do_accept(self, rng: random.Random, t: Ticket, s: Step, at: int) -> dict[str, Any]:
         before = t.severity
         t.severity = t.severity or s.fields["severity"]
-        due = at + s.fields["hours"] * HOUR
+        due = self._within_target(t, at, at + s.fields["hours"] * HOUR)
         t.commitments.append((t.tier, due, at, "", s.actor))
         t.committed, t.assignee = due, s.actor
         t.accepted = t.accepted or at
         t.responded = t.responded or at
         return {"severity": {"before": before, "after": t.severity},
-                "committed_resolution_at": iso(due), "assignee": s.actor}  # fmt: skip
+                "committed_resolution_at": iso(due), "assignee": s.actor,
+                **self._against_target(t, due)}  # fmt: skip
 
     def _do_record(self, rng: random.Random, t: Ticket, s: Step, at: int) -> dict[str, Any]:
         staff = s.actor != t.reporter
@@ -430,11 +432,32 @@ class Storyteller:
         t.commitments.append((t.tier, due, at, s.fields["reason"], s.actor))
         t.committed = due
         return {"before": iso(before) if before else None, "after": iso(due),
-                "reason": s.fields["reason"]}  # fmt: skip
+                "reason": s.fields["reason"], **self._against_target(t, due)}  # fmt: skip
+
+    def _resolve_target(self, t: Ticket) -> int:
+        target = self.levels.deadlines(self._policy(t), t.created, t.paused_clock,
+                                       t.paused_working)["resolve"]  # fmt: skip
+        assert target is not None  # noqa: S101 - every policy has a resolution time
+        return target
+
+    def _within_target(self, t: Ticket, at: int, wished: int) -> int:
+        """The committed time an engineer enters: within the resolution target while it is
+        ahead (the form asks before accepting a later one), except for one problem in ten."""
+        target = self._resolve_target(t)
+        if t.id % 10 == 0 or target <= at:  # by the ticket's id: no draw, the same data
+            return wished
+        return min(wished, target)
+
+    def _against_target(self, t: Ticket, due: int) -> dict[str, Any]:
+        """``tickets.services._against_target``: the commitment against the resolution
+        deadline the ticket has now (``sla.services.resolve_target``)."""
+        resolve = self._resolve_target(t)
+        t.exceeds = due > resolve
+        return {"resolve_target": iso(resolve), "exceeds_target": t.exceeds}
 
     def _do_escalate(self, rng: random.Random, t: Ticket, s: Step, at: int) -> dict[str, Any]:
         data = {"reason": s.fields["reason"], "from_tier": t.tier, "to_tier": t.tier + 1}
-        t.tier, t.assignee, t.committed = t.tier + 1, None, None
+        t.tier, t.assignee, t.committed, t.exceeds = t.tier + 1, None, None, False
         return data
 
     def _do_assign(self, rng: random.Random, t: Ticket, s: Step, at: int) -> dict[str, Any]:

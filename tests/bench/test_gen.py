@@ -14,6 +14,7 @@ from django.core.management import CommandError, call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.db.models import Count
+from django.utils import timezone
 
 import bench.gen.load as gen
 from bench.gen import stories
@@ -33,6 +34,7 @@ from campusdesk.tickets import services
 from campusdesk.tickets.models import Commitment, Status, Ticket, TicketCounter, TicketEvent
 from campusdesk.tickets.workflow import TRANSITIONS, Action
 from tests.helpers import web_client_for
+from tests.tickets.conftest import new_ticket
 
 END = datetime(2026, 11, 1, tzinfo=UTC)
 N = 400
@@ -266,3 +268,66 @@ def test_numbers_and_retrospectives_as_the_services_write_them(loaded: gen.Repor
     for retro in retros:
         due, reason = retrospective_due(retro.ticket.severity, retro.ticket.rating)
         assert (retro.status != "offered", retro.reason) == (due, reason), retro.ticket.number
+
+
+def _payload_shapes() -> dict[str, set[frozenset[str]]]:
+    """Each action's event payloads (their keys) as the generator writes them, rolled back."""
+    shapes: dict[str, set[frozenset[str]]] = {}
+    with pytest.raises(Rollback), transaction.atomic():
+        _load(tickets=300)
+        for action, data in TicketEvent.objects.values_list("action", "data"):
+            shapes.setdefault(action, set()).add(frozenset(data))
+        raise Rollback
+    return shapes
+
+
+def test_payloads_are_those_the_services_write(db: None, request: pytest.FixtureRequest):
+    """The timeline rows a generated ticket carries read like those the services record:
+    for each action, the services' payload is one the generator writes."""
+    generated = _payload_shapes()
+    people = request.getfixturevalue("people")
+    project = request.getfixturevalue("project")
+    customer, engineer = people["user"], people["engineer"]
+    soon = timezone.now() + timedelta(hours=8)
+    t = new_ticket(project, customer).pk
+    services.ticket_accept(
+        ticket_id=t, actor=engineer, severity="SIS2", committed_resolution_at=soon
+    )
+    services.ticket_add_record(ticket_id=t, actor=engineer, body="查看日志。")
+    services.ticket_change_commitment(
+        ticket_id=t, actor=engineer, committed_resolution_at=soon, reason="需厂商配合。"
+    )
+    services.ticket_urge(ticket_id=t, actor=customer, message="请尽快处理。")
+    services.ticket_ask_info(ticket_id=t, actor=engineer, question="请提供截图。")
+    services.ticket_answer_info(ticket_id=t, actor=customer, answer="已上传。")
+    services.ticket_request_close(ticket_id=t, actor=engineer, solution="已修复。")
+    services.ticket_reject_close(ticket_id=t, actor=customer, reason="仍然报错。")
+    services.ticket_request_close(ticket_id=t, actor=engineer, solution="已修复。")
+    services.ticket_close(ticket_id=t, actor=customer, rating=5, workload_hours="2.00")
+    services.ticket_withdraw(ticket_id=new_ticket(project, customer).pk, actor=customer)
+    services.ticket_escalate(
+        ticket_id=new_ticket(project, customer).pk, actor=engineer, reason="需二线支持。"
+    )
+    written = {
+        (action, frozenset(data))
+        for action, data in TicketEvent.objects.filter(actor__isnull=False).values_list(
+            "action", "data"
+        )
+    }
+    assert len({action for action, _keys in written}) == 12
+    for action, keys in written:
+        assert keys in generated.get(action, set()), (action, sorted(keys))
+
+
+def test_commitment_beyond_target_as_the_timeline_says(loaded: gen.Report):
+    """``commitment_exceeds_target`` is the last acceptance's or change's flag, cleared by an
+    escalation, as the services set it; the operations list of such problems is not empty."""
+    last: dict[int, bool] = {}
+    moves = TicketEvent.objects.filter(action__in=["accept", "change_commitment", "escalate"])
+    for ticket_id, action, data in moves.order_by("at", "id").values_list(
+        "ticket_id", "action", "data"
+    ):
+        last[ticket_id] = action != "escalate" and data["exceeds_target"]
+    for ticket_id, flag in Ticket.objects.values_list("id", "commitment_exceeds_target"):
+        assert flag == last.get(ticket_id, False), ticket_id
+    assert any(last.values()) and not all(last.values())
