@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from campusdesk.core import clock
 from campusdesk.sla.deadlines import LABELS
 from campusdesk.tickets.models import Channel, OutOfScopeType, Status, Ticket, TicketEvent, Tier
-from campusdesk.tickets.workflow import ACTION_LABELS, Action
+from campusdesk.tickets.workflow import ACTION_LABELS
 
 
 def _when(raw: Any) -> str:
@@ -88,91 +88,16 @@ def _tier(number: Any) -> str:
         return "—"
 
 
-def _accept(data: dict[str, Any]) -> str:
-    severity = data.get("severity", {})
-    text = _("Accepted; committed resolution time %(due)s.") % {
-        "due": _when(data.get("committed_resolution_at"))
-    }
-    if severity.get("after") and severity.get("after") != severity.get("before"):
-        text += " " + _("Severity %(severity)s.") % {"severity": severity["after"]}
-    return text
-
-
 def summary(action: str, data: dict[str, Any]) -> str:
-    """One line saying what the event did; bodies of records and reasons are shown apart."""
-    writers: dict[str, Any] = {
-        Action.REGISTER: lambda d: (
-            (
-                _("Registered the problem from a call on the 7×24 duty line.")
-                if d.get("duty_line")
-                else _("Registered the problem from a phone call.")
-            )
-            if "call_notes" in d
-            else _("Registered the problem.")
-        ),
-        Action.ACCEPT: _accept,
-        Action.CHANGE_COMMITMENT: lambda d: (
-            _("Changed the committed resolution time from %(before)s to %(after)s.")
-            % {"before": _when(d.get("before")), "after": _when(d.get("after"))}
-        ),
-        Action.RECORD: lambda d: (
-            _("Investigation record") if d.get("kind") == "investigation" else _("Comment")
-        ),
-        Action.ESCALATE: lambda d: (
-            _("Escalated from %(from)s to %(to)s.")
-            % {"from": _tier(d.get("from_tier")), "to": _tier(d.get("to_tier"))}
-        ),
-        Action.ASSIGN: lambda d: _("Assigned a handler."),
-        Action.REQUEST_CLOSE: lambda d: _("Requested closure with the solution."),
-        Action.REJECT_CLOSE: lambda d: _("Rejected the closure request."),
-        Action.CLOSE: lambda d: (
-            _("Closed the problem: rating %(rating)s/5, workload %(hours)s h.")
-            % {"rating": d.get("rating", "—"), "hours": d.get("workload_hours", "—")}
-        ),
-        Action.URGE: lambda d: _("Urged (%(count)s).") % {"count": d.get("count", 1)},
-        Action.WITHDRAW: lambda d: _("Withdrew the problem."),
-        Action.OUT_OF_SCOPE: lambda d: (
-            _("Marked as out-of-scope work: %(type)s, %(hours)s h.")
-            % {"type": _out_of_scope(d.get("change_type")), "hours": d.get("workload_hours", "")}
-        ),
-        Action.INCIDENT_REPORT: lambda d: (
-            _("Updated the incident analysis report (complete).")
-            if d.get("complete")
-            else _("Updated the incident analysis report (incomplete).")
-        ),
-        Action.ATTACH: lambda d: _("Attached %(name)s.") % {"name": d.get("name", "")},
-        Action.OPS_RECORD: lambda d: _("Operations record"),
-        Action.CORRECTIVE_ACTION: lambda d: _("Filed a corrective action for the delay."),
-        Action.CORRECTIVE_DONE: lambda d: _("The corrective action is done."),
-        Action.DISPATCH: lambda d: (
-            _("%(engineer)s arrived on site at %(at)s.")
-            % {"engineer": d.get("engineer_name", ""), "at": _when(d.get("arrived_at"))}
-        ),
-        Action.DISPATCH_REQUIRED: lambda d: (
-            _("Not solved in time: engineers must be on site by %(due)s; %(group)s is informed.")
-            % {"due": _when(d.get("onsite_by")), "group": d.get("inform_group", "")}
-        ),
-        Action.ALERT_FIRED: lambda d: (
-            _("The monitoring alert fired again (%(count)s times).") % {"count": d.get("count", "")}
-        ),
-        Action.ALERT_RESOLVED: lambda d: _(
-            "The monitoring reports the alert resolved; the customer confirms and closes."
-        ),
-        Action.ASK_INFO: lambda d: _("Asked the customer for information; the clocks stand still."),
-        Action.ANSWER_INFO: lambda d: _("Answered; the clocks run again."),
-        Action.SLA_WARNING: lambda d: (
-            _("%(deadline)s deadline near: %(due)s.")
-            % {"deadline": _deadline(d.get("deadline")), "due": _when(d.get("due_at"))}
-        ),
-        Action.SLA_BREACHED: lambda d: (
-            _("%(deadline)s deadline missed: %(due)s.")
-            % {"deadline": _deadline(d.get("deadline")), "due": _when(d.get("due_at"))}
-        ),
-    }
-    writer = writers.get(action)
-    if writer is None:
-        return str(ACTION_LABELS.get(Action(action), action)) if action in Action else action
-    return str(writer(data))
+    """One line saying what the event did (its declaration's ``summary``: ``tickets.actions``);
+    bodies of records and reasons are shown apart."""
+    # imported here: the declarations use this module's formatting helpers
+    from campusdesk.tickets.actions import ACTIONS
+
+    spec = ACTIONS.get(action)  # type: ignore[call-overload]
+    if spec is None or spec.summary is None:
+        return str(ACTION_LABELS.get(action, action))  # type: ignore[call-overload]
+    return str(spec.summary(data))
 
 
 def _deadline(kind: Any) -> str:

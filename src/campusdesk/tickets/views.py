@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from django import forms as djforms
@@ -25,9 +24,8 @@ from campusdesk.core import paging
 from campusdesk.core.errors import DomainError
 from campusdesk.core.http import current_user, htmx_target, is_htmx, show_errors
 from campusdesk.core.widgets import LazySelect
-from campusdesk.ops import services as ops
 from campusdesk.sla import services as sla
-from campusdesk.tickets import downloads, forms, presenters, selectors, services, workflow
+from campusdesk.tickets import actions, downloads, forms, presenters, selectors, services, workflow
 from campusdesk.tickets.models import Channel, IncidentReport, Ticket
 from campusdesk.tickets.workflow import ACTION_LABELS, Action
 
@@ -190,32 +188,11 @@ def _action_forms(ticket: Ticket, user: User, bound: dict[Action, djforms.BaseFo
     result = []
     base = reverse("tickets:act", args=[ticket.pk, "-"]).removesuffix("-/")
     for action in workflow.allowed_actions(user, ticket):
-        form = bound.get(action) or _blank_form(action, ticket, user)
+        spec = actions.ACTIONS.get(action)
+        form = bound.get(action) or (spec.blank_form(ticket, user) if spec else None)
         if form is not None:
             result.append((action, ACTION_LABELS[action], form, f"{base}{action.value}/"))
     return result
-
-
-def _vendor_staff() -> Any:
-    return User.objects.filter(role__in=HANDLER_ROLES, is_active=True).order_by("username")
-
-
-def _blank_form(action: Action, ticket: Ticket, user: User) -> djforms.BaseForm | None:
-    if action == Action.ASSIGN:
-        return forms.AssignForm(staff=workflow.tier_staff(ticket))
-    if action == Action.DISPATCH:
-        return forms.DispatchForm(staff=_vendor_staff())
-    if action == Action.INCIDENT_REPORT:
-        if ticket.service_type != "incident":
-            return None
-        report = IncidentReport.objects.filter(ticket=ticket).first()
-        return forms.IncidentReportForm(instance=report)
-    if action == Action.RECORD and not user.is_vendor_staff:
-        form = forms.RecordForm()
-        del form.fields["internal"]
-        return form
-    form_class = FORMS.get(action)
-    return form_class() if form_class else None
 
 
 def _context(ticket: Ticket, user: User, bound: dict[Action, djforms.BaseForm] | None = None
@@ -253,15 +230,15 @@ def ticket_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """Carry out one workflow action from the ticket page (htmx swaps the ticket panel)."""
     user = current_user(request)
     ticket = _visible(user, pk)
-    try:
-        chosen = Action(action)
-    except ValueError:
-        raise Http404 from None
-    form = _bound_form(chosen, ticket, user, request)
+    spec = actions.ACTIONS.get(action)  # type: ignore[call-overload]
+    form = spec.bound_form(ticket, request.POST, request.FILES) if spec else None
+    if spec is None or spec.run is None or form is None:
+        raise Http404
+    chosen = spec.action
     status = 200
     if form.is_valid():
         try:
-            HANDLERS[chosen](ticket, user, form.cleaned_data)
+            spec.run(ticket, user, form.cleaned_data, WEB)
         except DomainError as error:
             show_errors(form, error)
             status = 422 if error.status_code == 400 else error.status_code
@@ -282,23 +259,6 @@ def ticket_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     return render(request, "tickets/detail.html", context, status=status)
 
 
-def _bound_form(
-    action: Action, ticket: Ticket, user: User, request: HttpRequest
-) -> djforms.BaseForm:
-    if action == Action.ASSIGN:
-        return forms.AssignForm(request.POST, staff=workflow.tier_staff(ticket))
-    if action == Action.DISPATCH:
-        return forms.DispatchForm(request.POST, staff=_vendor_staff())
-    if action == Action.INCIDENT_REPORT:
-        return forms.IncidentReportForm(request.POST)
-    if action == Action.ATTACH:
-        return forms.AttachForm(request.POST, request.FILES)
-    form_class = FORMS.get(action)
-    if form_class is None:
-        raise Http404
-    return form_class(request.POST)
-
-
 @login_required
 def attachment_download(request: HttpRequest, pk: int, attachment_id: int) -> FileResponse:
     return downloads.attachment(_visible(current_user(request), pk), attachment_id)
@@ -311,71 +271,12 @@ def incident_report_download(request: HttpRequest, pk: int, kind: str) -> HttpRe
     return downloads.incident_report(_visible(current_user(request), pk), kind)
 
 
-# --- action table for the pages: form to parse with, service to call -----------------------------
-FORMS: dict[Action, type[djforms.Form]] = {
-    Action.ACCEPT: forms.AcceptForm,
-    Action.CHANGE_COMMITMENT: forms.CommitmentForm,
-    Action.RECORD: forms.RecordForm,
-    Action.ESCALATE: forms.ReasonForm,
-    Action.REQUEST_CLOSE: forms.SolutionForm,
-    Action.REJECT_CLOSE: forms.ReasonForm,
-    Action.CLOSE: forms.CloseForm,
-    Action.URGE: forms.UrgeForm,
-    Action.WITHDRAW: forms.OptionalReasonForm,
-    Action.OUT_OF_SCOPE: forms.OutOfScopeForm,
-    Action.ATTACH: forms.AttachForm,
-    Action.ASK_INFO: forms.QuestionForm,
-    Action.ANSWER_INFO: forms.AnswerForm,
-    Action.OPS_RECORD: forms.OpsRecordForm,
-    Action.CORRECTIVE_ACTION: forms.CorrectiveActionForm,
+#: the form of each action that has one with no choices to make (``tickets.actions``)
+FORMS: dict[Action, type[djforms.BaseForm]] = {
+    spec.action: spec.form
+    for spec in actions.ACTIONS.values()
+    if spec.form is not None and spec.form_kwargs is None
 }
-
-Handler = Callable[[Ticket, User, dict[str, Any]], Any]
-HANDLERS: dict[Action, Handler] = {
-    Action.ACCEPT: lambda t, u, d: services.ticket_accept(
-        ticket_id=t.pk, actor=u, severity=d["severity"] or None,
-        committed_resolution_at=d["committed_resolution_at"],
-        beyond_target_acknowledged=d.get(forms.TargetCheckForm.ACK, False), channel=WEB),
-    Action.CHANGE_COMMITMENT: lambda t, u, d: services.ticket_change_commitment(
-        ticket_id=t.pk, actor=u, committed_resolution_at=d["committed_resolution_at"],
-        reason=d["reason"], beyond_target_acknowledged=d.get(forms.TargetCheckForm.ACK, False),
-        channel=WEB),
-    Action.RECORD: lambda t, u, d: services.ticket_add_record(
-        ticket_id=t.pk, actor=u, body=d["body"], internal=d.get("internal", False), channel=WEB),
-    Action.ESCALATE: lambda t, u, d: services.ticket_escalate(
-        ticket_id=t.pk, actor=u, reason=d["reason"], channel=WEB),
-    Action.ASSIGN: lambda t, u, d: services.ticket_assign(
-        ticket_id=t.pk, actor=u, user_id=d["user"].pk, channel=WEB),
-    Action.REQUEST_CLOSE: lambda t, u, d: services.ticket_request_close(
-        ticket_id=t.pk, actor=u, solution=d["solution"], channel=WEB),
-    Action.REJECT_CLOSE: lambda t, u, d: services.ticket_reject_close(
-        ticket_id=t.pk, actor=u, reason=d["reason"], channel=WEB),
-    Action.CLOSE: lambda t, u, d: services.ticket_close(
-        ticket_id=t.pk, actor=u, rating=d["rating"], comment=d["comment"],
-        workload_hours=d["workload_hours"], channel=WEB),
-    Action.URGE: lambda t, u, d: services.ticket_urge(
-        ticket_id=t.pk, actor=u, message=d["message"], channel=WEB),
-    Action.WITHDRAW: lambda t, u, d: services.ticket_withdraw(
-        ticket_id=t.pk, actor=u, reason=d["reason"], channel=WEB),
-    Action.OUT_OF_SCOPE: lambda t, u, d: services.ticket_mark_out_of_scope(
-        ticket_id=t.pk, actor=u, change_type=d["change_type"],
-        workload_hours=d["workload_hours"], channel=WEB),
-    Action.INCIDENT_REPORT: lambda t, u, d: services.incident_report_save(
-        ticket_id=t.pk, actor=u, fields=d, channel=WEB),
-    Action.ATTACH: lambda t, u, d: services.attachment_add(
-        ticket_id=t.pk, actor=u, upload=d["file"], channel=WEB),
-    Action.ASK_INFO: lambda t, u, d: services.ticket_ask_info(
-        ticket_id=t.pk, actor=u, question=d["question"], channel=WEB),
-    Action.ANSWER_INFO: lambda t, u, d: services.ticket_answer_info(
-        ticket_id=t.pk, actor=u, answer=d["answer"], channel=WEB),
-    Action.OPS_RECORD: lambda t, u, d: ops.ops_record_add(
-        ticket_id=t.pk, actor=u, body=d["body"], channel=WEB),
-    Action.CORRECTIVE_ACTION: lambda t, u, d: ops.corrective_action_file(
-        ticket_id=t.pk, actor=u, cause=d["cause"], plan=d["plan"], channel=WEB),
-    Action.DISPATCH: lambda t, u, d: ops.dispatch_record(
-        ticket_id=t.pk, actor=u, engineer_id=d["engineer"].pk, arrived_at=d["arrived_at"],
-        note=d["note"], channel=WEB),
-}  # fmt: skip
 
 
 @login_required

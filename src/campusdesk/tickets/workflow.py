@@ -213,6 +213,23 @@ TRANSITIONS: dict[tuple[Status, Action], Status] = {
 RULE_OF: dict[Action, Rule] = {rule.action: rule for rule in RULES}
 
 
+def add_rule(rule: Rule, label: str | Promise) -> None:
+    """Add the row of an action declared elsewhere (``tickets.actions.register``)."""
+    if rule.action in RULE_OF:
+        raise ValueError(f"{rule.action} already has a row")
+    RULE_OF[rule.action] = rule
+    ACTION_LABELS[rule.action] = label
+    TRANSITIONS.update({(source, rule.action): rule.target or source for source in rule.sources})
+
+
+def remove_rule(action: Action) -> None:
+    """Take an added row out again (``tickets.actions.unregister``)."""
+    RULE_OF.pop(action, None)
+    ACTION_LABELS.pop(action, None)
+    for key in [key for key in TRANSITIONS if key[1] == action]:
+        del TRANSITIONS[key]
+
+
 def may(user: User, ticket: Ticket, action: Action) -> bool:
     """Whether ``user``'s role allows ``action`` on ``ticket`` (whatever its status)."""
     return user.is_active and RULE_OF[action].who(user, ticket)
@@ -222,7 +239,7 @@ def allowed_actions(user: User, ticket: Ticket) -> list[Action]:
     """The actions ``user`` can take on ``ticket`` now: role and status both allow them."""
     return [
         rule.action
-        for rule in RULES
+        for rule in RULE_OF.values()
         if (ticket.status, rule.action) in TRANSITIONS
         and (rule.guard is None or rule.guard(ticket))
         and may(user, ticket, rule.action)
@@ -276,7 +293,7 @@ def record(
 ) -> TicketEvent:
     """Append one event to the ticket's timeline (``tier``: where it happened; default current),
     with the notifications it causes (same transaction: the outbox)."""
-    from campusdesk.notify.services import on_event
+    from campusdesk.notify.fanout import on_event
 
     event = new_event(
         ticket=ticket, action=action, actor=actor, channel=channel, now=now,
@@ -317,7 +334,7 @@ def new_event(
 def record_many(events: list[TicketEvent]) -> list[TicketEvent]:
     """Append many events (from ``new_event``) at once, with their notifications: a fixed
     number of queries for the whole batch (the SLA sweeper's firings)."""
-    from campusdesk.notify.services import on_events
+    from campusdesk.notify.fanout import on_events
 
     if not events:
         return []
