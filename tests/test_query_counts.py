@@ -20,7 +20,7 @@ from campusdesk.catalog.models import Project
 from campusdesk.intake import inbound
 from campusdesk.kb import services as kb
 from campusdesk.notify import announcements
-from campusdesk.notify import services as notify
+from campusdesk.notify import outbox as notify
 from campusdesk.notify.models import Delivery, WebhookSubscription
 from campusdesk.ops import services as ops
 from campusdesk.tickets import services

@@ -127,7 +127,7 @@ def test_reply_found_by_the_number_in_the_subject(mailbox, accepted):
 
 def test_reply_to_an_outgoing_notification_threads(mailbox, accepted, settings, smtp_server):
     """The Message-ID/References we send are the ones a reply brings back."""
-    from campusdesk.notify.services import deliver_due
+    from campusdesk.notify.outbox import deliver_due
     from campusdesk.tickets import services
 
     services.ticket_add_record(

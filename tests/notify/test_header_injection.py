@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.utils import translation
 
-from campusdesk.notify import services
+from campusdesk.notify import outbox as services
 from campusdesk.notify.models import Delivery
 from campusdesk.tickets.models import Ticket
 from tests.helpers import api_client_for, web_client_for

@@ -7,7 +7,7 @@ from datetime import timedelta
 import time_machine
 from django.utils import timezone
 
-from campusdesk.notify import services
+from campusdesk.notify import outbox as services
 from campusdesk.notify.channels.email import message_id
 from campusdesk.notify.models import Delivery, RobotChannel
 from tests.tickets.conftest import new_ticket

@@ -7,7 +7,7 @@ from datetime import timedelta
 import time_machine
 from django.utils import timezone
 
-from campusdesk.notify import services as notify
+from campusdesk.notify import outbox as notify
 from campusdesk.notify.models import Delivery, Notification, QuietHours, Rule
 from campusdesk.tickets import services
 from tests.factories import UserFactory

@@ -8,7 +8,7 @@ import hmac
 import time_machine
 from django.utils import translation
 
-from campusdesk.notify import services
+from campusdesk.notify import outbox as services
 from campusdesk.notify.models import Delivery, RobotChannel, WebhookSubscription
 from campusdesk.tickets import services as tickets
 from tests.helpers import api_client_for, web_client_for

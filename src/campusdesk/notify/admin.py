@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from campusdesk.core import outbound
 from campusdesk.core.text import ONE_LINE_FIELDS
-from campusdesk.notify import services
+from campusdesk.notify import outbox
 from campusdesk.notify.models import (
     Announcement,
     Delivery,
@@ -77,7 +77,7 @@ class DeliveryAdmin(admin.ModelAdmin[Delivery]):
     def retry(self, request: HttpRequest, queryset: QuerySet[Delivery]) -> None:
         count = 0
         for delivery in queryset.exclude(status=Delivery.Status.SENT):
-            services.delivery_retry(delivery_id=delivery.pk)
+            outbox.delivery_retry(delivery_id=delivery.pk)
             count += 1
         messages.success(request, _("%(count)d deliveries queued again.") % {"count": count})
 

@@ -22,7 +22,7 @@ from campusdesk.catalog.models import Product, Project
 from campusdesk.core import clock
 from campusdesk.core.errors import PermissionDenied, ValidationError
 from campusdesk.notify.models import Announcement, Kind, Notification, Preference
-from campusdesk.notify.services import queue_delivery
+from campusdesk.notify.outbox import queue_delivery
 from campusdesk.tickets.attachments import validate_upload
 
 PUBLISHERS = frozenset({Role.EXPERT2, Role.EXPERT3, Role.OPS, Role.MANAGER, Role.HQ, Role.ADMIN})

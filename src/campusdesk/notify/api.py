@@ -17,8 +17,9 @@ from campusdesk.catalog.models import Product
 from campusdesk.core.api import IdField, path_id, query_text
 from campusdesk.core.http import current_user
 from campusdesk.core.text import validate_one_line
-from campusdesk.notify import announcements, services
+from campusdesk.notify import announcements, inbox
 from campusdesk.notify.models import Announcement, Kind, Notification
+from campusdesk.notify.subscriptions import ticket_follow, webhook_create
 
 
 class NotificationSerializer(serializers.ModelSerializer[Notification]):
@@ -57,7 +58,7 @@ class NotificationViewSet(viewsets.GenericViewSet[Notification]):
     @extend_schema(request=None, responses={204: None})
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str | None = None) -> Response:
-        found = services.notification_read(user=current_user(request), notification_id=path_id(pk))
+        found = inbox.notification_read(user=current_user(request), notification_id=path_id(pk))
         return Response(status=status.HTTP_204_NO_CONTENT if found else status.HTTP_404_NOT_FOUND)
 
     @extend_schema(
@@ -65,7 +66,7 @@ class NotificationViewSet(viewsets.GenericViewSet[Notification]):
     )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request: Request) -> Response:
-        marked: Any = services.notification_read_all(user=current_user(request))
+        marked: Any = inbox.notification_read_all(user=current_user(request))
         return Response({"marked": marked})
 
 
@@ -137,13 +138,13 @@ class FollowView(APIView):
     @extend_schema(request=None, responses={200: inline_serializer(
         "Following", {"following": serializers.BooleanField()})})  # fmt: skip
     def post(self, request: Request, pk: int) -> Response:
-        following = services.ticket_follow(ticket_id=pk, actor=current_user(request), follow=True)
+        following = ticket_follow(ticket_id=pk, actor=current_user(request), follow=True)
         return Response({"following": following})
 
     @extend_schema(request=None, responses={200: inline_serializer(
         "NotFollowing", {"following": serializers.BooleanField()})})  # fmt: skip
     def delete(self, request: Request, pk: int) -> Response:
-        following = services.ticket_follow(ticket_id=pk, actor=current_user(request), follow=False)
+        following = ticket_follow(ticket_id=pk, actor=current_user(request), follow=False)
         return Response({"following": following})
 
 
@@ -163,7 +164,7 @@ class WebhooksView(APIView):
         given = WebhookInput(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
-        sub, secret = services.webhook_create(
+        sub, secret = webhook_create(
             actor=current_user(request), name=data["name"], project_id=data["project"],
             url=data["url"], events=data.get("events", []),
         )  # fmt: skip

@@ -19,7 +19,7 @@ from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.catalog.tiers import tier_people
 
-# re-exported: notify.services remembers channels and subscriptions in the same batch
+# re-exported: notify.fanout remembers channels and subscriptions in the same batch
 from campusdesk.core.batch import memo as memo
 from campusdesk.core.batch import shared as shared
 from campusdesk.notify.models import Kind

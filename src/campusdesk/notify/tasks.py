@@ -5,15 +5,15 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from campusdesk.notify import services
+from campusdesk.notify import outbox
 
 
 def _deliver(delivery_id: int) -> str:
-    return services.deliver(delivery_id)
+    return outbox.deliver(delivery_id)
 
 
 def _deliver_due() -> int:
-    return services.deliver_due()
+    return outbox.deliver_due()
 
 
 deliver = db_task(name="notify.deliver")(_deliver)

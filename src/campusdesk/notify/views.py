@@ -20,7 +20,8 @@ from campusdesk.catalog.models import Product
 from campusdesk.core.errors import DomainError
 from campusdesk.core.http import current_user, is_htmx, show_errors
 from campusdesk.core.text import validate_one_line
-from campusdesk.notify import announcements, services
+from campusdesk.notify import announcements, subscriptions
+from campusdesk.notify.inbox import notification_read, notification_read_all, preference_set
 from campusdesk.notify.models import (
     MANDATORY,
     Announcement,
@@ -45,7 +46,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @login_required
 def read(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
-    if not services.notification_read(user=user, notification_id=pk):
+    if not notification_read(user=user, notification_id=pk):
         raise Http404
     note = Notification.objects.get(pk=pk)
     if is_htmx(request):
@@ -56,7 +57,7 @@ def read(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @login_required
 def read_all(request: HttpRequest) -> HttpResponse:
-    services.notification_read_all(user=current_user(request))
+    notification_read_all(user=current_user(request))
     return redirect("notify:inbox")
 
 
@@ -68,7 +69,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     quiet = QuietHours.objects.filter(user=user).first() or QuietHours(user=user)
     if request.method == "POST":
         for kind in Kind:
-            services.preference_set(
+            preference_set(
                 user=user, kind=kind,
                 inbox=request.POST.get(f"{kind}-inbox") == "on",
                 email=request.POST.get(f"{kind}-email") == "on",
@@ -163,7 +164,7 @@ class AnnouncementForm(forms.Form):
 @login_required
 def follow(request: HttpRequest, ticket_id: int) -> HttpResponse:
     wanted = request.POST.get("follow") == "1"
-    services.ticket_follow(ticket_id=ticket_id, actor=current_user(request), follow=wanted)
+    subscriptions.ticket_follow(ticket_id=ticket_id, actor=current_user(request), follow=wanted)
     if is_htmx(request):
         return render(request, "notify/_follow.html", {"ticket_id": ticket_id, "following": wanted})
     return redirect("tickets:detail", pk=ticket_id)

@@ -13,7 +13,7 @@ from campusdesk.accounts.roles import Role
 from campusdesk.catalog import scoping
 from campusdesk.core import clock
 from campusdesk.core.errors import NotFound, PermissionDenied, TransitionError, ValidationError
-from campusdesk.notify import services as notify
+from campusdesk.notify import inbox as notify
 from campusdesk.ops.models import Complaint, ComplaintNote, CorrectiveAction, Dispatch
 from campusdesk.tickets import workflow
 from campusdesk.tickets.models import Channel, Ticket

@@ -1,0 +1,114 @@
+"""The inbox (站内消息): reading and choosing messages, quiet hours and the daily digest.
+
+Which channels a person hears a message type on (``channels_for``) and when their e-mail
+goes (``send_time``) are decided here; ``fanout`` writes the rows, ``outbox`` sends.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import translation
+
+from campusdesk.accounts.models import User
+from campusdesk.core import clock
+from campusdesk.notify import outbox
+from campusdesk.notify.models import MANDATORY, Kind, Notification, Preference, QuietHours
+
+
+def channels_for(
+    user: User, kind: Kind, prefs: dict[tuple[int, str], Preference], critical: bool
+) -> set[str]:
+    """The channels ``user`` hears ``kind`` on: their preference, with the inbox kept for
+    mandatory and critical messages."""
+    pref = prefs.get((user.pk, kind))
+    chosen = {"inbox", "email"}
+    if pref is not None:
+        chosen = {channel for channel in ("inbox", "email") if getattr(pref, channel)}
+    if kind in MANDATORY or critical:
+        chosen.add("inbox")  # breaches and SIS1 problems are never switched off entirely
+    return chosen
+
+
+def quiet_hours(people: list[User]) -> dict[int, QuietHours]:
+    """The quiet hours of ``people`` (those who set any), by user id: one query."""
+    if not people:
+        return {}
+    return {quiet.user_id: quiet for quiet in QuietHours.objects.filter(user__in=people)}
+
+
+def send_time(quiet: QuietHours | None, urgent: bool, now: datetime) -> tuple[datetime, bool]:
+    """When a message's e-mail goes, and whether it joins the daily digest.
+
+    Urgent messages go at once; others wait out the user's quiet hours, or, with the
+    digest on, are gathered into one e-mail at the end of the quiet hours.
+    """
+    if urgent or quiet is None or not (quiet.enabled or quiet.digest):
+        return now, False
+    local = clock.local(now)
+    if quiet.digest:
+        return _next_at(local, quiet.end), True
+    if _within(local.time(), quiet.start, quiet.end):
+        return _next_at(local, quiet.end), False
+    return now, False
+
+
+def _within(moment: time, start: time, end: time) -> bool:
+    return start <= moment < end if start < end else moment >= start or moment < end
+
+
+def _next_at(local: datetime, at: time) -> datetime:
+    candidate = local.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
+    return candidate if candidate > local else candidate + timedelta(days=1)
+
+
+# --- the inbox -----------------------------------------------------------------------------
+def notification_read(*, user: User, notification_id: int, now: datetime | None = None) -> bool:
+    now = now or clock.now()
+    mine = Notification.objects.filter(recipient=user, pk=notification_id)
+    if not mine.exists():
+        return False
+    mine.filter(read_at__isnull=True).update(read_at=now)
+    return True
+
+
+def notification_read_all(*, user: User, now: datetime | None = None) -> int:
+    now = now or clock.now()
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=now)
+
+
+def preference_set(*, user: User, kind: str, inbox: bool, email: bool) -> Preference:
+    """Choose the channels of one message type; mandatory types keep the inbox."""
+    if kind in MANDATORY:
+        inbox = True
+    pref, _created = Preference.objects.update_or_create(
+        user=user, kind=kind, defaults={"inbox": inbox, "email": email}
+    )
+    return pref
+
+
+def on_complaint(complaint: Any, now: datetime) -> int:
+    """A complaint reaches the operations specialists and the customer's service managers."""
+    from campusdesk.accounts.roles import Role
+    from campusdesk.catalog.models import Project
+
+    managers = Project.objects.filter(organisation=complaint.organisation_id).values(
+        "service_manager"
+    )
+    people = User.objects.filter(Q(role=Role.OPS) | Q(id__in=managers), is_active=True)
+    path = f"/complaints/{complaint.pk}/"
+    for user in people:
+        with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
+            title = f"[{complaint.number}] {Kind.COMPLAINT.label}: {complaint.subject}"
+        Notification.objects.create(
+            recipient=user, kind=Kind.COMPLAINT, title=str(title), body=complaint.body, url=path,
+            urgent=True, created_at=now,
+        )  # fmt: skip
+        if user.email:
+            url = f"{settings.SITE_URL}{path}"
+            payload = {"subject": str(title), "text": f"{complaint.body}\n\n{url}", "url": url}
+            outbox.queue_delivery("email", user.email, Kind.COMPLAINT, payload, now, recipient=user)
+    return len(people)
