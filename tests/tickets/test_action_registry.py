@@ -1,0 +1,171 @@
+"""One declaration per action (issue 17, item 1): an action declared only through
+``tickets.actions.register`` is offered, enforced, on the timeline and in the API schema."""
+
+from __future__ import annotations
+
+import sys
+import types
+from collections.abc import Iterator
+from enum import StrEnum
+from typing import Any
+
+import pytest
+import yaml
+from django import forms
+from django.db import transaction
+from django.urls import include, path, reverse
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.renderers import OpenApiYamlRenderer
+from rest_framework import serializers
+
+from campusdesk import urls as root_urls
+from campusdesk.accounts.models import User
+from campusdesk.api_urls import Router
+from campusdesk.catalog.models import Project
+from campusdesk.core import clock
+from campusdesk.tickets import actions, workflow
+from campusdesk.tickets.api import TicketViewSet, add_action_endpoints
+from campusdesk.tickets.models import Status, Ticket, TicketEvent
+from campusdesk.tickets.services import begin_action
+from tests.helpers import api_client_for, web_client_for
+from tests.tickets.conftest import later, new_ticket
+
+HTMX = {"HTTP_HX_REQUEST": "true"}
+STAMP_URLS = "tests.tickets.stamp_urls"  # the site's URLs while the action is declared
+
+
+class Extra(StrEnum):
+    STAMP = "stamp"
+
+
+class StampForm(forms.Form):
+    note = forms.CharField(max_length=100)
+
+
+class StampSerializer(serializers.Serializer[Any]):
+    note = serializers.CharField(max_length=100)
+
+
+@transaction.atomic
+def ticket_stamp(*, ticket_id: int, actor: User, note: str, channel: str) -> Ticket:
+    """The throw-away action's service: the same shape as every ticket service."""
+    ticket, target = begin_action(ticket_id, actor, Extra.STAMP)
+    workflow.transition(
+        ticket=ticket, action=Extra.STAMP, target=target, actor=actor, channel=channel,
+        now=clock.now(), data={"note": note},
+    )  # fmt: skip
+    return ticket
+
+
+def _urlconf() -> types.ModuleType:
+    """The site's URLs with a router whose ticket viewset has every declared action now."""
+    router = Router()
+    viewset = add_action_endpoints(type("StampTicketViewSet", (TicketViewSet,), {}))
+    router.register("tickets", viewset, basename="ticket")
+    module = types.ModuleType(STAMP_URLS)
+    module.urlpatterns = [
+        path("api/v1/", include(router.urls)),
+        *root_urls.urlpatterns,
+    ]
+    return module
+
+
+@pytest.fixture
+def stamp(settings: Any) -> Iterator[None]:
+    actions.register(actions.ActionSpec(
+        Extra.STAMP,
+        label="Stamp",
+        rule=workflow.Rule(Extra.STAMP, (Status.IN_PROGRESS,), None, workflow.is_tier_staff),
+        form=StampForm,
+        run=lambda t, u, d, channel: ticket_stamp(
+            ticket_id=t.pk, actor=u, note=d["note"], channel=channel
+        ),
+        api=actions.ApiSpec("stamp", StampSerializer),
+        summary=lambda d: f"Stamped: {d.get('note')}",
+    ))  # fmt: skip
+    urlconf = _urlconf()
+    sys.modules[urlconf.__name__] = urlconf
+    settings.ROOT_URLCONF = urlconf.__name__
+    try:
+        yield
+    finally:
+        actions.unregister(Extra.STAMP)
+        del sys.modules[urlconf.__name__]
+
+
+def _offered(client: Any, ticket: Ticket) -> bool:
+    page = client.get(reverse("tickets:detail", args=[ticket.pk])).content.decode()
+    return 'data-action="stamp"' in page
+
+
+def test_a_declared_action_is_offered_enforced_on_the_timeline_and_in_the_schema(
+    stamp: None, people: dict[str, User], project: Project, customer: User
+) -> None:
+    ticket = new_ticket(project, customer)
+    engineer = people["engineer"]
+    api = api_client_for(engineer)
+    url = f"/api/v1/tickets/{ticket.pk}/stamp/"
+
+    # a new problem: not offered, and the API answers 409 (the status does not allow it)
+    assert not _offered(web_client_for(engineer), ticket)
+    refused = api.post(url, {"note": "x"}, format="json")
+    assert refused.status_code == 409, refused.content
+
+    accepted = api.post(
+        f"/api/v1/tickets/{ticket.pk}/accept/",
+        {"severity": "SIS1", "committed_resolution_at": later(4)},
+        format="json",
+    )
+    assert accepted.status_code == 200, accepted.content
+    assert "stamp" in accepted.json()["allowed_actions"]
+
+    # in progress: offered to the handler, not to the customer; the customer gets 403
+    assert _offered(web_client_for(engineer), ticket)
+    assert not _offered(web_client_for(customer), ticket)
+    forbidden = api_client_for(customer).post(url, {"note": "x"}, format="json")
+    assert forbidden.status_code == 403, forbidden.content
+
+    # the page: a bad form says why; a good one carries it out and shows it on the timeline
+    web = web_client_for(engineer)
+    act = reverse("tickets:act", args=[ticket.pk, "stamp"])
+    assert web.post(act, {"note": ""}).status_code == 422
+    done = web.post(act, {"note": "第一次"}, **HTMX)
+    assert done.status_code == 200
+    assert "Stamped: 第一次" in done.content.decode()
+
+    # the API: 400 on bad input, then the ticket as it is now
+    assert api.post(url, {}, format="json").status_code == 400
+    answered = api.post(url, {"note": "second"}, format="json")
+    assert answered.status_code == 200, answered.content
+    assert answered.json()["id"] == ticket.pk
+    stamps = TicketEvent.objects.filter(ticket=ticket, action="stamp")
+    assert [(e.channel, e.data["note"]) for e in stamps.order_by("id")] == [
+        ("web", "第一次"), ("api", "second"),
+    ]  # fmt: skip
+    timeline = api.get(f"/api/v1/tickets/{ticket.pk}/timeline/").json()
+    assert [e["action"] for e in timeline].count("stamp") == 2
+
+    # the OpenAPI schema, generated fresh, has its endpoint with its input
+    schema = SchemaGenerator(urlconf=STAMP_URLS).get_schema(request=None, public=True)
+    operation = schema["paths"]["/api/v1/tickets/{id}/stamp/"]["post"]
+    assert operation["operationId"] == "v1_tickets_stamp_create"
+    body = yaml.safe_load(OpenApiYamlRenderer().render(schema))
+    assert "Stamp" in body["components"]["schemas"]
+
+
+def test_unregistering_leaves_the_table_and_the_api_as_they_were() -> None:
+    assert "stamp" not in actions.ACTIONS
+    assert all(action != "stamp" for (_status, action) in workflow.TRANSITIONS)
+    assert not hasattr(TicketViewSet, "stamp")
+    before = dict(workflow.TRANSITIONS)
+    actions.register(actions.ActionSpec(
+        Extra.STAMP,
+        rule=workflow.Rule(Extra.STAMP, (Status.NEW,), None, workflow.anyone),
+    ))  # fmt: skip
+    assert workflow.TRANSITIONS[(Status.NEW, Extra.STAMP)] == Status.NEW
+    with pytest.raises(ValueError, match="declared twice"):
+        actions.register(actions.ActionSpec(Extra.STAMP))
+    actions.unregister(Extra.STAMP)
+    assert dict(workflow.TRANSITIONS) == before
+    assert "stamp" not in workflow.RULE_OF
+    assert "stamp" not in workflow.ACTION_LABELS
