@@ -6,3 +6,6 @@ class OpsConfig(AppConfig):
     name = "campusdesk.ops"
     label = "ops"
     verbose_name = _("Operations supervision")
+
+    def ready(self) -> None:
+        from campusdesk.ops import actions  # noqa: F401 -- declares the operations actions

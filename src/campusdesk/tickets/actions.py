@@ -26,8 +26,6 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers as drf
 
 from campusdesk.accounts.models import User
-from campusdesk.accounts.roles import Role
-from campusdesk.ops import services as ops
 from campusdesk.tickets import forms, serializers, services, workflow
 from campusdesk.tickets.models import IncidentReport, Ticket
 from campusdesk.tickets.presenters import _deadline, _out_of_scope, _tier, _when
@@ -109,11 +107,6 @@ def with_api() -> list[ActionSpec]:
 
 
 # --- the declarations -----------------------------------------------------------------------
-def _vendor_staff(ticket: Ticket) -> dict[str, Any]:
-    handlers = [Role.ENGINEER, Role.EXPERT2, Role.EXPERT3, Role.TASKFORCE]
-    return {"staff": User.objects.filter(role__in=handlers, is_active=True).order_by("username")}
-
-
 def _tier_staff(ticket: Ticket) -> dict[str, Any]:
     return {"staff": workflow.tier_staff(ticket)}
 
@@ -149,7 +142,7 @@ def _accepted(d: dict[str, Any]) -> str:
     return text
 
 
-def _passing(service: Callable[..., Any], *names: str) -> Run:
+def passing(service: Callable[..., Any], *names: str) -> Run:
     """A ``run`` that hands the input's fields ``names`` to ``service`` as they are."""
 
     def run(ticket: Ticket, actor: User, data: dict[str, Any], channel: str) -> Any:
@@ -199,7 +192,7 @@ register(ActionSpec(
     Action.ESCALATE, form=forms.ReasonForm,
     summary=lambda d: _("Escalated from %(from)s to %(to)s.")
     % {"from": _tier(d.get("from_tier")), "to": _tier(d.get("to_tier"))},
-    run=_passing(services.ticket_escalate, "reason"),
+    run=passing(services.ticket_escalate, "reason"),
     api=ApiSpec("escalate", S.ReasonSerializer),
 ))
 register(ActionSpec(
@@ -213,39 +206,39 @@ register(ActionSpec(
 register(ActionSpec(
     Action.REQUEST_CLOSE, form=forms.SolutionForm,
     summary=lambda d: _("Requested closure with the solution."),
-    run=_passing(services.ticket_request_close, "solution"),
+    run=passing(services.ticket_request_close, "solution"),
     api=ApiSpec("request_close", S.SolutionSerializer),
 ))
 register(ActionSpec(
     Action.REJECT_CLOSE, form=forms.ReasonForm,
     summary=lambda d: _("Rejected the closure request."),
-    run=_passing(services.ticket_reject_close, "reason"),
+    run=passing(services.ticket_reject_close, "reason"),
     api=ApiSpec("reject_close", S.ReasonSerializer),
 ))
 register(ActionSpec(
     Action.CLOSE, form=forms.CloseForm,
     summary=lambda d: _("Closed the problem: rating %(rating)s/5, workload %(hours)s h.")
     % {"rating": d.get("rating", "—"), "hours": d.get("workload_hours", "—")},
-    run=_passing(services.ticket_close, "rating", "comment", "workload_hours"),
+    run=passing(services.ticket_close, "rating", "comment", "workload_hours"),
     api=ApiSpec("close", S.CloseSerializer),
 ))
 register(ActionSpec(
     Action.URGE, form=forms.UrgeForm,
     summary=lambda d: _("Urged (%(count)s).") % {"count": d.get("count", 1)},
-    run=_passing(services.ticket_urge, "message"),
+    run=passing(services.ticket_urge, "message"),
     api=ApiSpec("urge", S.UrgeSerializer),
 ))
 register(ActionSpec(
     Action.WITHDRAW, form=forms.OptionalReasonForm,
     summary=lambda d: _("Withdrew the problem."),
-    run=_passing(services.ticket_withdraw, "reason"),
+    run=passing(services.ticket_withdraw, "reason"),
     api=ApiSpec("withdraw", S.OptionalReasonSerializer),
 ))
 register(ActionSpec(
     Action.OUT_OF_SCOPE, form=forms.OutOfScopeForm,
     summary=lambda d: _("Marked as out-of-scope work: %(type)s, %(hours)s h.")
     % {"type": _out_of_scope(d.get("change_type")), "hours": d.get("workload_hours", "")},
-    run=_passing(services.ticket_mark_out_of_scope, "change_type", "workload_hours"),
+    run=passing(services.ticket_mark_out_of_scope, "change_type", "workload_hours"),
     api=ApiSpec("out_of_scope", S.OutOfScopeSerializer),
 ))
 # the API's incident-report and attachments endpoints also read (GET): ``tickets.api``
@@ -265,31 +258,14 @@ register(ActionSpec(
 register(ActionSpec(
     Action.ASK_INFO, form=forms.QuestionForm,
     summary=lambda d: _("Asked the customer for information; the clocks stand still."),
-    run=_passing(services.ticket_ask_info, "question"),
+    run=passing(services.ticket_ask_info, "question"),
     api=ApiSpec("ask_info", S.QuestionSerializer),
 ))
 register(ActionSpec(
     Action.ANSWER_INFO, form=forms.AnswerForm,
     summary=lambda d: _("Answered; the clocks run again."),
-    run=_passing(services.ticket_answer_info, "answer"),
+    run=passing(services.ticket_answer_info, "answer"),
     api=ApiSpec("answer_info", S.AnswerSerializer),
-))
-register(ActionSpec(
-    Action.OPS_RECORD, form=forms.OpsRecordForm, summary=lambda d: _("Operations record"),
-    run=_passing(ops.ops_record_add, "body"),
-))
-register(ActionSpec(
-    Action.CORRECTIVE_ACTION, form=forms.CorrectiveActionForm,
-    summary=lambda d: _("Filed a corrective action for the delay."),
-    run=_passing(ops.corrective_action_file, "cause", "plan"),
-))
-register(ActionSpec(
-    Action.DISPATCH, form=forms.DispatchForm, form_kwargs=_vendor_staff,
-    summary=lambda d: _("%(engineer)s arrived on site at %(at)s.")
-    % {"engineer": d.get("engineer_name", ""), "at": _when(d.get("arrived_at"))},
-    run=lambda t, u, d, channel: ops.dispatch_record(
-        ticket_id=t.pk, actor=u, engineer_id=d["engineer"].pk, arrived_at=d["arrived_at"],
-        note=d["note"], channel=channel),
 ))
 # recorded by the system (the SLA sweeper, the monitoring, operations), never taken by a person
 register(ActionSpec(

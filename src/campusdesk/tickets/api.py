@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from campusdesk.core.api import path_id, query_int, query_text
 from campusdesk.core.http import current_user
+from campusdesk.sla import services as sla
 from campusdesk.tickets import actions, downloads, selectors, services, workflow
 from campusdesk.tickets.models import Channel, Commitment, IncidentReport, Severity, Status, Ticket
 from campusdesk.tickets.serializers import (
@@ -24,14 +25,68 @@ from campusdesk.tickets.serializers import (
     EventSerializer,
     IncidentReportSerializer,
     TicketCreateSerializer,
-    TicketDetailSerializer,
-    TicketSerializer,
     UploadSerializer,
 )
 from campusdesk.tickets.serializers import PersonSerializer as PersonSerializer  # ops.api
+from campusdesk.tickets.serializers import TicketSerializer as TicketSerializer  # ops.api
 from campusdesk.tickets.workflow import Action
 
 API = Channel.API
+
+
+class DeadlineSerializer(serializers.Serializer[Any]):
+    kind = serializers.CharField()
+    name = serializers.CharField(source="label")
+    due_at = serializers.DateTimeField()
+    met_at = serializers.DateTimeField(allow_null=True)
+    state = serializers.ChoiceField(choices=list(sla.STATES))
+    seconds_left = serializers.SerializerMethodField()
+
+    def get_seconds_left(self, state: sla.DeadlineState) -> int | None:
+        return int(state.remaining.total_seconds()) if state.remaining is not None else None
+
+
+class CommitmentOutSerializer(serializers.ModelSerializer[Commitment]):
+    set_by = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = Commitment
+        fields = ["tier", "due_at", "reason", "set_by", "created_at"]
+
+
+class TicketDetailSerializer(TicketSerializer):
+    allowed_actions = serializers.SerializerMethodField()
+    deadlines = serializers.SerializerMethodField()
+    commitment = serializers.SerializerMethodField()
+    commitments = CommitmentOutSerializer(many=True, read_only=True)
+    commitment_exceeds_target = serializers.SerializerMethodField(
+        help_text="The current committed time is later than the resolution target "
+        "(an operations flag: null for customers)."
+    )
+
+    class Meta(TicketSerializer.Meta):
+        fields = [*TicketSerializer.Meta.fields, "allowed_actions", "deadlines", "commitment",
+                  "commitments", "commitment_exceeds_target"]  # fmt: skip
+        read_only_fields = fields
+
+    def get_allowed_actions(self, ticket: Ticket) -> list[str]:
+        user = current_user(self.context["request"])
+        return [a.value for a in workflow.allowed_actions(user, ticket)]
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_commitment_exceeds_target(self, ticket: Ticket) -> bool | None:
+        if not current_user(self.context["request"]).is_vendor_staff:
+            return None
+        return ticket.commitment_exceeds_target
+
+    @extend_schema_field(DeadlineSerializer(allow_null=True))
+    def get_commitment(self, ticket: Ticket) -> dict[str, Any] | None:
+        state = sla.commitment_state(ticket)
+        return DeadlineSerializer(state).data if state is not None else None
+
+    @extend_schema_field(DeadlineSerializer(many=True))
+    def get_deadlines(self, ticket: Ticket) -> list[dict[str, Any]]:
+        return DeadlineSerializer(sla.states(ticket), many=True).data  # type: ignore[return-value]
 
 
 def _valid(serializer_class: type[serializers.Serializer[Any]], request: Request) -> Any:
