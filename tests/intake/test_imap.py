@@ -6,7 +6,7 @@ import pytest
 
 from campusdesk.intake import inbound, tasks
 from campusdesk.intake.models import InboundMessage, Mailbox
-from campusdesk.notify.channels.email import thread_id
+from campusdesk.notify.channels.email.ids import thread_id
 from campusdesk.tickets.models import Ticket, TicketEvent
 from tests.intake import mails
 

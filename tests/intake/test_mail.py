@@ -10,7 +10,7 @@ from campusdesk.core.errors import PermissionDenied, TransitionError
 from campusdesk.intake import inbound
 from campusdesk.intake.mail import parse, trim_quote
 from campusdesk.intake.models import InboundMessage, Mailbox
-from campusdesk.notify.channels.email import thread_id
+from campusdesk.notify.channels.email.ids import thread_id
 from campusdesk.tickets.models import Channel, Status, Ticket, TicketEvent
 from tests.intake import mails
 

@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from campusdesk.notify.channels.email import EmailTransport, message_id, thread_id, thread_of
+from campusdesk.notify.channels.email.ids import message_id, thread_id, thread_of
+from campusdesk.notify.channels.email.transport import EmailTransport
 from campusdesk.notify.transports import REGISTRY, Message, TransportError
 from tests.notify.conftest import SmtpServer
 

@@ -8,7 +8,7 @@ import time_machine
 from django.utils import timezone
 
 from campusdesk.notify import outbox as services
-from campusdesk.notify.channels.email import message_id
+from campusdesk.notify.channels.email.ids import message_id
 from campusdesk.notify.models import Delivery, RobotChannel
 from tests.tickets.conftest import new_ticket
 

@@ -27,7 +27,10 @@ import time_machine
 from django.utils import translation
 from django.utils.translation import gettext
 
-from campusdesk.notify.channels import robots
+from campusdesk.notify.channels import robot as robots
+from campusdesk.notify.channels.dingtalk.transport import DingTalkRobot
+from campusdesk.notify.channels.feishu.transport import FeishuRobot
+from campusdesk.notify.channels.wecom.transport import WeComRobot
 from campusdesk.notify.transports import REGISTRY, Message, TransportError
 
 HOST = "127.0.0.1"
@@ -192,9 +195,9 @@ def feishu_sign(timestamp: str, secret: str) -> str:
 def test_the_three_robots_are_registered_by_kind() -> None:
     for kind in KINDS:
         assert REGISTRY[kind].kind == kind
-    assert isinstance(REGISTRY["wecom"], robots.WeComRobot)
-    assert isinstance(REGISTRY["dingtalk"], robots.DingTalkRobot)
-    assert isinstance(REGISTRY["feishu"], robots.FeishuRobot)
+    assert isinstance(REGISTRY["wecom"], WeComRobot)
+    assert isinstance(REGISTRY["dingtalk"], DingTalkRobot)
+    assert isinstance(REGISTRY["feishu"], FeishuRobot)
 
 
 @pytest.mark.parametrize("kind", KINDS)

@@ -45,7 +45,7 @@ from campusdesk.core.errors import DomainError, NotFound, PermissionDenied, Tran
 from campusdesk.core.text import one_line
 from campusdesk.intake import mail as mailparse
 from campusdesk.intake.models import InboundMessage, Mailbox
-from campusdesk.notify.channels.email import mail_domain, thread_of
+from campusdesk.notify.channels.email.ids import mail_domain, thread_of
 from campusdesk.tickets import services as tickets
 from campusdesk.tickets.models import Channel, Ticket
 

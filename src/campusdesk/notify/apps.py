@@ -1,5 +1,10 @@
+from importlib import import_module
+
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
+
+# the packages under notify/channels/: one transport (and its texts) per kind
+CHANNELS = ("email", "wecom", "dingtalk", "feishu", "webhook")
 
 
 class NotifyConfig(AppConfig):
@@ -8,5 +13,6 @@ class NotifyConfig(AppConfig):
     verbose_name = _("Notifications")
 
     def ready(self) -> None:
-        # the transports register themselves when imported
-        from campusdesk.notify.channels import email, robots, webhook  # noqa: F401
+        # each channel's transport registers itself when imported
+        for kind in CHANNELS:
+            import_module(f"campusdesk.notify.channels.{kind}.transport")

@@ -65,7 +65,7 @@ def webhook_create(
 
 def webhook_deliveries(ticket: Ticket, event: TicketEvent) -> list[Delivery]:
     """The signed JSON for each subscriber of the ticket's project that wants this event."""
-    from campusdesk.notify.channels.webhook import document
+    from campusdesk.notify.channels.webhook.transport import document
 
     subscriptions = rules.shared(
         ("webhooks", ticket.project_id),

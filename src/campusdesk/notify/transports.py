@@ -1,4 +1,4 @@
-"""One transport class per channel (e-mail, WeCom, DingTalk, Feishu), registered by kind.
+"""The channel registry: one transport per kind, each in its package notify/channels/<kind>/.
 
 A transport sends one ``Message`` to one address, or raises ``TransportError`` saying
 whether trying again could help (the outbox retries the others with backoff).

@@ -1,0 +1,1 @@
+"""DingTalk (钉钉) custom robots: the transport (``transport``)."""

@@ -1,0 +1,1 @@
+"""E-mail: the SMTP transport (``transport``), its ids (``ids``) and its texts (``templates``)."""

@@ -1,0 +1,1 @@
+"""Feishu (飞书) custom bots: the transport (``transport``)."""

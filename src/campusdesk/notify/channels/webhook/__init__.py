@@ -1,0 +1,1 @@
+"""Outgoing webhooks: signed JSON documents of ticket events (``transport``)."""
