@@ -21,6 +21,7 @@ from campusdesk.accounts.roles import Role
 from campusdesk.catalog.models import Product, Project
 from campusdesk.core import clock
 from campusdesk.core.errors import PermissionDenied, ValidationError
+from campusdesk.notify.channels.email.message import text as email_text
 from campusdesk.notify.models import Announcement, Kind, Notification, Preference
 from campusdesk.notify.outbox import queue_delivery
 from campusdesk.tickets.attachments import validate_upload
@@ -100,5 +101,6 @@ def _notify(announcement: Announcement, now: datetime) -> None:
             )  # fmt: skip
         if (pref is None or pref.email) and reader.email:
             url = f"{settings.SITE_URL}{path}"
-            payload = {"subject": title, "text": f"{announcement.body}\n\n{url}", "url": url}
+            text = email_text(body=announcement.body, url=url)
+            payload = {"subject": title, "text": text, "url": url}
             queue_delivery("email", reader.email, Kind.ANNOUNCEMENT, payload, now, recipient=reader)

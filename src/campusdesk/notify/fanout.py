@@ -19,6 +19,8 @@ from django.utils.translation import gettext as _
 from campusdesk.accounts.models import User
 from campusdesk.core import bulk, clock
 from campusdesk.notify import rules, subscriptions
+from campusdesk.notify.channels.email.message import parts as email_parts
+from campusdesk.notify.channels.robot import parts as robot_parts
 from campusdesk.notify.inbox import channels_for, quiet_hours, send_time
 from campusdesk.notify.models import (
     Delivery,
@@ -49,9 +51,7 @@ class _Mail(NamedTuple):
 
     user: User
     note: Notification | None
-    title: str
-    body: str
-    html: str
+    parts: dict[str, str]  # subject, text, html (channels/email/message.py)
 
 
 def on_event(event: TicketEvent, ticket: Ticket | None = None) -> int:
@@ -116,7 +116,8 @@ def _inbox(ticket: Ticket, event: TicketEvent, kind: Kind, people: list[User], u
            prefs: dict[tuple[int, str], Preference]
            ) -> tuple[list[Notification], list[_Mail]]:  # fmt: skip
     """The unsaved inbox rows of ``event`` and who gets an e-mail (with its inbox row)."""
-    texts: dict[str, tuple[str, str, str]] = {}  # per language: the same words for everyone
+    # per language: the same words for everyone
+    texts: dict[str, tuple[str, str, dict[str, str]]] = {}
     inbox: list[Notification] = []
     mails: list[_Mail] = []
     url = f"{settings.SITE_URL}/tickets/{ticket.pk}/"
@@ -125,8 +126,8 @@ def _inbox(ticket: Ticket, event: TicketEvent, kind: Kind, people: list[User], u
         if language not in texts:
             with translation.override(language):  # the e-mail's link words too
                 title, body = _text(ticket, event, kind)
-                texts[language] = (title, body, _html(body, url))
-        title, body, html = texts[language]
+                texts[language] = (title, body, email_parts(title=title, body=body, url=url))
+        title, body, parts = texts[language]
         channels = channels_for(user, kind, prefs, critical=ticket.severity == "SIS1")
         note = None
         if "inbox" in channels:
@@ -137,16 +138,16 @@ def _inbox(ticket: Ticket, event: TicketEvent, kind: Kind, people: list[User], u
             )  # fmt: skip
             inbox.append(note)
         if "email" in channels and user.email:
-            mails.append(_Mail(user, note, title, body, html))
+            mails.append(_Mail(user, note, parts))
     return inbox, mails
 
 
 def _email(mail: _Mail, kind: Kind, url: str, send: tuple[datetime, bool], ticket: Ticket,
            event: TicketEvent) -> Delivery:  # fmt: skip
-    user, note, title, body, html = mail
+    user, note, parts = mail
     when, digest = send
-    payload = {"subject": title, "text": f"{body}\n\n{url}", "url": url,
-               "html": html, "thread": f"ticket-{ticket.pk}",
+    payload = {"subject": parts["subject"], "text": parts["text"], "url": url,
+               "html": parts["html"], "thread": f"ticket-{ticket.pk}",
                "digest": digest}  # fmt: skip
     return new_delivery("email", user.email, kind, payload, event.at, when=when, recipient=user,
                      notification=note)  # fmt: skip
@@ -158,7 +159,7 @@ def _robot_deliveries(ticket: Ticket, event: TicketEvent, kind: Kind, url: str) 
         if robot.kinds and kind not in robot.kinds:
             continue
         title, body = _text(ticket, event, kind)
-        payload = {"subject": title, "text": f"{body}\n{url}", "url": url}
+        payload = robot_parts(title=title, body=body, url=url) | {"url": url}
         found.append(new_delivery(robot.platform, robot.webhook_url, kind, payload, event.at,
                                robot=robot))  # fmt: skip
     return found
@@ -199,10 +200,3 @@ def _robots(ticket: Ticket, event: TicketEvent) -> list[RobotChannel]:
         return list(robots.filter(internal=True) if event.internal else robots)
 
     return rules.shared(("robots", ticket.project_id, event.internal), read)
-
-
-def _html(body: str, url: str) -> str:
-    from django.utils.html import escape, linebreaks
-
-    link = _("Open the problem")
-    return f'{linebreaks(escape(body))}<p><a href="{escape(url)}">{escape(link)}</a></p>'

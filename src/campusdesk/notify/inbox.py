@@ -16,6 +16,7 @@ from django.utils import translation
 from campusdesk.accounts.models import User
 from campusdesk.core import clock
 from campusdesk.notify import outbox
+from campusdesk.notify.channels.email.message import text as email_text
 from campusdesk.notify.models import MANDATORY, Kind, Notification, Preference, QuietHours
 
 
@@ -109,6 +110,7 @@ def on_complaint(complaint: Any, now: datetime) -> int:
         )  # fmt: skip
         if user.email:
             url = f"{settings.SITE_URL}{path}"
-            payload = {"subject": str(title), "text": f"{complaint.body}\n\n{url}", "url": url}
+            text = email_text(body=complaint.body, url=url)
+            payload = {"subject": str(title), "text": text, "url": url}
             outbox.queue_delivery("email", user.email, Kind.COMPLAINT, payload, now, recipient=user)
     return len(people)

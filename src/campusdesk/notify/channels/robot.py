@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.template.loader import render_to_string
 from django.utils.translation import gettext
 
 from campusdesk.core import outbound
@@ -137,3 +138,13 @@ class RobotTransport(ABC):
             "",
         )
         return code, text
+
+
+def parts(*, title: str, body: str, url: str) -> dict[str, str]:
+    """The ``subject`` and ``text`` of a robot message about ``url`` (all three platforms),
+    from the templates ``notify/channels/robot/{subject.txt,text.txt}``."""
+    context = {"title": title, "body": body, "url": url}
+    return {
+        "subject": render_to_string("notify/channels/robot/subject.txt", context),
+        "text": render_to_string("notify/channels/robot/text.txt", context),
+    }
