@@ -6,3 +6,9 @@ class KbConfig(AppConfig):
     name = "campusdesk.kb"
     label = "kb"
     verbose_name = _("Case library")
+
+    def ready(self) -> None:
+        from campusdesk.kb.services import on_ticket_events
+        from campusdesk.tickets import events
+
+        events.subscribe(on_ticket_events, phase="transaction")

@@ -21,7 +21,7 @@ from campusdesk.core.errors import NotFound, PermissionDenied, TransitionError, 
 from campusdesk.kb import search
 from campusdesk.kb.models import Article, ArticleVersion, Retrospective, SuggestionOpen
 from campusdesk.tickets.attachments import validate_upload
-from campusdesk.tickets.models import Ticket
+from campusdesk.tickets.models import Ticket, TicketEvent
 
 EDITABLE = ("title", "symptoms", "cause", "solution", "tags", "visibility", "versions_from",
             "versions_to")  # fmt: skip
@@ -209,6 +209,15 @@ def retrospective_due(severity: str, rating: int | None) -> tuple[bool, str]:
     if rating is not None and rating <= settings.RETRO_MAX_RATING:
         return True, f"rating {rating}"
     return False, ""
+
+
+def on_ticket_events(events: list[TicketEvent]) -> None:
+    """kb's subscriber to ticket events (in their transaction): registration and closure."""
+    for event in events:
+        if event.action == "register":
+            on_ticket_registered(event.ticket, event.at)
+        elif event.action == "close":
+            on_ticket_closed(event.ticket, event.at)
 
 
 def on_ticket_closed(ticket: Ticket, now: datetime) -> Retrospective:

@@ -16,3 +16,8 @@ class NotifyConfig(AppConfig):
         # each channel's transport registers itself when imported
         for kind in CHANNELS:
             import_module(f"campusdesk.notify.channels.{kind}.transport")
+        from campusdesk.notify.fanout import on_events
+        from campusdesk.tickets import events
+
+        # in the event's transaction: the outbox rows commit or roll back with the event
+        events.subscribe(on_events, phase="transaction")

@@ -6,3 +6,10 @@ class SlaConfig(AppConfig):
     name = "campusdesk.sla"
     label = "sla"
     verbose_name = _("Service levels")
+
+    def ready(self) -> None:
+        from campusdesk.sla.keeper import SlaKeeper
+        from campusdesk.tickets import deadlines
+
+        # tickets asks sla for deadlines through this keeper (it may not import sla)
+        deadlines.register(SlaKeeper())

@@ -21,6 +21,8 @@ from campusdesk.sla import deadlines
 from campusdesk.sla.deadlines import KINDS
 from campusdesk.sla.models import Calendar, CalendarDay, SlaFiring, SlaPolicy
 from campusdesk.sla.worktime import WorkCalendar, working_time_between
+from campusdesk.tickets.deadlines import STATES as STATES
+from campusdesk.tickets.deadlines import DeadlineState as DeadlineState
 
 if TYPE_CHECKING:
     from campusdesk.accounts.models import User
@@ -378,21 +380,7 @@ def _save_next_checks(tickets: list[Ticket]) -> None:
 
 
 # --- state for the pages and the API -------------------------------------------------------------
-@dataclass(frozen=True)
-class DeadlineState:
-    kind: str
-    label: str
-    due_at: datetime
-    met_at: datetime | None  # when the stage's own event happened; None: it has not
-    state: str  # one of STATES
-    remaining: timedelta | None
-
-
-#: A stage is ``met`` only by its own event on time, ``breached`` by it coming late
-#: (``met_at`` set) or by the deadline passing without it; without the event it is
-#: pending (``running``, ``at_risk``, ``paused``), ``stopped`` (the ticket ended first)
-#: or ``not_applicable`` (a solution came before the engineers had to be on site).
-STATES = ("met", "breached", "at_risk", "running", "paused", "stopped", "not_applicable")
+# DeadlineState and STATES are tickets' (tickets.deadlines): the page and API show them
 
 
 def states(ticket: Ticket, now: datetime | None = None) -> list[DeadlineState]:

@@ -17,8 +17,7 @@ from rest_framework.response import Response
 
 from campusdesk.core.api import path_id, query_int, query_text
 from campusdesk.core.http import current_user
-from campusdesk.sla import services as sla
-from campusdesk.tickets import actions, downloads, selectors, services, workflow
+from campusdesk.tickets import actions, deadlines, downloads, selectors, services, workflow
 from campusdesk.tickets.models import Channel, Commitment, IncidentReport, Severity, Status, Ticket
 from campusdesk.tickets.serializers import (
     AttachmentSerializer,
@@ -39,10 +38,10 @@ class DeadlineSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(source="label")
     due_at = serializers.DateTimeField()
     met_at = serializers.DateTimeField(allow_null=True)
-    state = serializers.ChoiceField(choices=list(sla.STATES))
+    state = serializers.ChoiceField(choices=list(deadlines.STATES))
     seconds_left = serializers.SerializerMethodField()
 
-    def get_seconds_left(self, state: sla.DeadlineState) -> int | None:
+    def get_seconds_left(self, state: deadlines.DeadlineState) -> int | None:
         return int(state.remaining.total_seconds()) if state.remaining is not None else None
 
 
@@ -81,12 +80,12 @@ class TicketDetailSerializer(TicketSerializer):
 
     @extend_schema_field(DeadlineSerializer(allow_null=True))
     def get_commitment(self, ticket: Ticket) -> dict[str, Any] | None:
-        state = sla.commitment_state(ticket)
+        state = deadlines.keeper().commitment_state(ticket)
         return DeadlineSerializer(state).data if state is not None else None
 
     @extend_schema_field(DeadlineSerializer(many=True))
     def get_deadlines(self, ticket: Ticket) -> list[dict[str, Any]]:
-        return DeadlineSerializer(sla.states(ticket), many=True).data  # type: ignore[return-value]
+        return DeadlineSerializer(deadlines.keeper().states(ticket), many=True).data  # type: ignore[return-value]
 
 
 def _valid(serializer_class: type[serializers.Serializer[Any]], request: Request) -> Any:

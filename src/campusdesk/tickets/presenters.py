@@ -11,7 +11,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from campusdesk.core import clock
-from campusdesk.sla.deadlines import LABELS
+from campusdesk.tickets import deadlines
 from campusdesk.tickets.models import Channel, OutOfScopeType, Status, Ticket, TicketEvent, Tier
 from campusdesk.tickets.workflow import ACTION_LABELS
 
@@ -101,7 +101,7 @@ def summary(action: str, data: dict[str, Any]) -> str:
 
 
 def _deadline(kind: Any) -> str:
-    return str(LABELS.get(str(kind), kind))
+    return deadlines.keeper().label(str(kind))
 
 
 def _out_of_scope(value: Any) -> str:

@@ -23,9 +23,7 @@ from campusdesk.catalog.tiers import tier_staff
 from campusdesk.core import clock
 from campusdesk.core.errors import PermissionDenied, TooSoon, TransitionError, ValidationError
 from campusdesk.core.storage import refusing_full_disk
-from campusdesk.kb import services as kb
-from campusdesk.sla import services as sla
-from campusdesk.tickets import workflow
+from campusdesk.tickets import deadlines, workflow
 from campusdesk.tickets.attachments import validate_upload
 from campusdesk.tickets.models import (
     Attachment,
@@ -180,7 +178,7 @@ def ticket_register(
         updated_at=now,
     )
     ticket.number = _next_number(now)
-    sla.on_register(ticket, now)
+    deadlines.keeper().on_register(ticket, now)
     ticket.save()
     data: dict[str, Any] = {
         "title": ticket.title,
@@ -191,11 +189,11 @@ def ticket_register(
         data["on_behalf_of"] = ticket.reporter_id
     if channel == Channel.PHONE:
         data["call_notes"] = clean_text(call_notes, "call_notes", required=False, limit=5000)
-        data["duty_line"] = not sla.in_business_hours(now)
+        data["duty_line"] = not deadlines.keeper().in_business_hours(now)
     workflow.record(
         ticket=ticket, action=Action.REGISTER, actor=actor, channel=channel, now=now, data=data
     )
-    kb.on_ticket_registered(ticket, now)
+    # kb marks the case suggestions it had offered: a subscriber to the register event
     return ticket
 
 
@@ -213,7 +211,7 @@ def _against_target(ticket: Ticket, due: datetime, severity: str | None, acknowl
     A later time is allowed (the engineer knows the problem), but a person entering it
     confirms once (``acknowledged``); the ticket and the event keep the flag for operations.
     """
-    target = sla.resolve_target(ticket, severity)
+    target = deadlines.keeper().resolve_target(ticket, severity)
     if due > target and not acknowledged:
         message = _(
             "The committed time is later than the resolution target of %(severity)s "
@@ -453,7 +451,7 @@ def ticket_close(
                  "closed_at": now},
         data={"rating": rating, "comment": comment, "workload_hours": str(hours)},
     )  # fmt: skip
-    kb.on_ticket_closed(ticket, now)
+    # kb opens the retrospective: a subscriber to the close event
     return ticket
 
 

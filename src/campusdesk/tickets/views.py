@@ -24,8 +24,16 @@ from campusdesk.core import paging
 from campusdesk.core.errors import DomainError
 from campusdesk.core.http import current_user, htmx_target, is_htmx, show_errors
 from campusdesk.core.widgets import LazySelect
-from campusdesk.sla import services as sla
-from campusdesk.tickets import actions, downloads, forms, presenters, selectors, services, workflow
+from campusdesk.tickets import (
+    actions,
+    deadlines,
+    downloads,
+    forms,
+    presenters,
+    selectors,
+    services,
+    workflow,
+)
 from campusdesk.tickets.models import Channel, IncidentReport, Ticket
 from campusdesk.tickets.workflow import ACTION_LABELS, Action
 
@@ -210,8 +218,8 @@ def _context(ticket: Ticket, user: User, bound: dict[Action, djforms.BaseForm] |
             else None
         ),
         "action_forms": _action_forms(ticket, user, bound),
-        "deadlines": sla.states(ticket),
-        "commitment": sla.commitment_state(ticket),
+        "deadlines": deadlines.keeper().states(ticket),
+        "commitment": deadlines.keeper().commitment_state(ticket),
         "is_staff": user.is_vendor_staff,
         "following": ticket.followers.filter(user=user).exists(),
     }

@@ -28,7 +28,8 @@ from campusdesk.catalog import scoping
 from campusdesk.catalog.tiers import tier_staff as tier_staff  # re-exported: tickets.views
 from campusdesk.core import bulk, clock
 from campusdesk.core.errors import NotFound, PermissionDenied, TransitionError
-from campusdesk.sla import services as sla
+from campusdesk.tickets import deadlines
+from campusdesk.tickets.events import publish
 from campusdesk.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent
 
 
@@ -292,15 +293,13 @@ def record(
     tier: int | None = None,
 ) -> TicketEvent:
     """Append one event to the ticket's timeline (``tier``: where it happened; default current),
-    with the notifications it causes (same transaction: the outbox)."""
-    from campusdesk.notify.fanout import on_event
-
+    published to the subscribers (notify writes its outbox rows in this transaction)."""
     event = new_event(
         ticket=ticket, action=action, actor=actor, channel=channel, now=now,
         status_before=status_before, data=data, internal=internal, tier=tier,
     )  # fmt: skip
     event.save()
-    on_event(event, ticket)
+    publish([event])
     return event
 
 
@@ -334,12 +333,10 @@ def new_event(
 def record_many(events: list[TicketEvent]) -> list[TicketEvent]:
     """Append many events (from ``new_event``) at once, with their notifications: a fixed
     number of queries for the whole batch (the SLA sweeper's firings)."""
-    from campusdesk.notify.fanout import on_events
-
     if not events:
         return []
     bulk.insert(events)  # sets the pks
-    on_events(events)
+    publish(events)
     return events
 
 
@@ -367,7 +364,7 @@ def transition(
         setattr(ticket, field, value)
     ticket.status = target
     ticket.updated_at = now
-    sla.on_transition(ticket, action, actor, now, internal=internal)
+    deadlines.keeper().on_transition(ticket, action, actor, now, internal)
     ticket.save()
     return record(
         ticket=ticket,

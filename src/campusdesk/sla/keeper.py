@@ -1,0 +1,39 @@
+"""sla's side of ``tickets.deadlines``: the keeper tickets calls, registered at ready()."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from campusdesk.sla import services
+from campusdesk.sla.deadlines import LABELS
+from campusdesk.tickets.deadlines import DeadlineState
+
+if TYPE_CHECKING:
+    from campusdesk.accounts.models import User
+    from campusdesk.tickets.models import Ticket
+
+
+class SlaKeeper:
+    def on_register(self, ticket: Ticket, now: datetime) -> None:
+        services.on_register(ticket, now)
+
+    def on_transition(
+        self, ticket: Ticket, action: str, actor: User | None, now: datetime, internal: bool
+    ) -> None:
+        services.on_transition(ticket, action, actor, now, internal=internal)
+
+    def in_business_hours(self, moment: datetime) -> bool:
+        return services.in_business_hours(moment)
+
+    def resolve_target(self, ticket: Ticket, severity: str | None) -> datetime:
+        return services.resolve_target(ticket, severity)
+
+    def states(self, ticket: Ticket) -> list[DeadlineState]:
+        return services.states(ticket)
+
+    def commitment_state(self, ticket: Ticket) -> DeadlineState | None:
+        return services.commitment_state(ticket)
+
+    def label(self, kind: str) -> str:
+        return str(LABELS.get(kind, kind))
