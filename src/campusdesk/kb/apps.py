@@ -9,6 +9,8 @@ class KbConfig(AppConfig):
 
     def ready(self) -> None:
         from campusdesk.kb.services import on_ticket_events
-        from campusdesk.tickets import events
+        from campusdesk.tickets import events, panels
 
         events.subscribe(on_ticket_events, phase="transaction")
+        # "make a draft case" on a closed ticket's page
+        panels.register_panel("case_library", "kb/_panel_case_library.html", order=50)

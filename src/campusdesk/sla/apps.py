@@ -8,8 +8,9 @@ class SlaConfig(AppConfig):
     verbose_name = _("Service levels")
 
     def ready(self) -> None:
-        from campusdesk.sla.keeper import SlaKeeper
-        from campusdesk.tickets import deadlines
+        from campusdesk.sla.keeper import SlaKeeper, deadlines_panel
+        from campusdesk.tickets import deadlines, panels
 
         # tickets asks sla for deadlines through this keeper (it may not import sla)
         deadlines.register(SlaKeeper())
+        panels.register_panel("deadlines", "sla/_panel_deadlines.html", deadlines_panel, order=20)

@@ -1,9 +1,10 @@
-"""sla's side of ``tickets.deadlines``: the keeper tickets calls, registered at ready()."""
+"""sla's side of ``tickets.deadlines`` (the keeper tickets calls) and of ``tickets.panels``
+(the deadlines on the ticket page), registered in ``SlaConfig.ready()``."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from campusdesk.sla import services
 from campusdesk.sla.deadlines import LABELS
@@ -37,3 +38,8 @@ class SlaKeeper:
 
     def label(self, kind: str) -> str:
         return str(LABELS.get(kind, kind))
+
+
+def deadlines_panel(ticket: Ticket, user: User) -> dict[str, Any]:
+    """The ticket page's SLA panel: each deadline and the committed time, with their states."""
+    return {"deadlines": services.states(ticket), "commitment": services.commitment_state(ticket)}

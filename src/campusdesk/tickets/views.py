@@ -26,9 +26,9 @@ from campusdesk.core.http import current_user, htmx_target, is_htmx, show_errors
 from campusdesk.core.widgets import LazySelect
 from campusdesk.tickets import (
     actions,
-    deadlines,
     downloads,
     forms,
+    panels,
     presenters,
     selectors,
     services,
@@ -205,6 +205,7 @@ def _action_forms(ticket: Ticket, user: User, bound: dict[Action, djforms.BaseFo
 
 def _context(ticket: Ticket, user: User, bound: dict[Action, djforms.BaseForm] | None = None
              ) -> dict[str, Any]:  # fmt: skip
+    templates, added = panels.collect(ticket, user)  # the side panels, the apps above's too
     return {
         "ticket": ticket,
         "events": presenters.timeline_rows(
@@ -218,10 +219,10 @@ def _context(ticket: Ticket, user: User, bound: dict[Action, djforms.BaseForm] |
             else None
         ),
         "action_forms": _action_forms(ticket, user, bound),
-        "deadlines": deadlines.keeper().states(ticket),
-        "commitment": deadlines.keeper().commitment_state(ticket),
+        **added,
         "is_staff": user.is_vendor_staff,
         "following": ticket.followers.filter(user=user).exists(),
+        "panels": templates,
     }
 
 
