@@ -74,11 +74,17 @@ def main() -> None:
         if first_customer is not None:
             registrations.append([project.pk, first_customer.pk])
     manifest = {
-        "system": "campusdesk", "n_tickets": total, "seed": args.seed, "queues": queues,
-        "staff_user": ops.username if ops else "", "password": PASSWORD,
-        "ticket_ids": ticket_ids, "keywords": keywords, "registrations": registrations,
+        "system": "campusdesk",
+        "n_tickets": total,
+        "seed": args.seed,
+        "queues": queues,
+        "staff_user": ops.username if ops else "",
+        "password": PASSWORD,
+        "ticket_ids": ticket_ids,
+        "keywords": keywords,
+        "registrations": registrations,
         "seconds": round(time.perf_counter() - started, 1),
-    }  # fmt: skip
+    }
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     Path(args.out).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
     print(f"{args.out}: {total} tickets, {len(keywords)} keywords, queues {queues}")

@@ -62,8 +62,10 @@ def pages(manifest: dict[str, Any], runs: dict[str, int]) -> dict[str, list[floa
 
     requests = load_adapter()["requests"]
     client = Client()
-    client.force_login(User.objects.get(username=manifest["staff_user"]),
-                       backend="campusdesk.accounts.backends.UserBackend")  # fmt: skip
+    client.force_login(
+        User.objects.get(username=manifest["staff_user"]),
+        backend="campusdesk.accounts.backends.UserBackend",
+    )
     found: dict[str, list[float]] = {}
     for key, count in runs.items():
         sequence = iter(range(10**6))
@@ -87,8 +89,13 @@ def sweep(due: int, repeat: int) -> dict[str, Any]:
         # the HTTP runs' registrations and earlier rolled-back sweeps leave dead rows that
         # autovacuum may not have reached yet: a sweep would read past them (+30 %)
         with connection.cursor() as cursor:
-            for table in ("tickets_ticket", "tickets_ticketevent", "sla_slafiring",
-                          "notify_notification", "notify_delivery"):  # fmt: skip
+            for table in (
+                "tickets_ticket",
+                "tickets_ticketevent",
+                "sla_slafiring",
+                "notify_notification",
+                "notify_delivery",
+            ):
                 cursor.execute(f"VACUUM ANALYZE {table}")
     waiting = Ticket.objects.filter(next_deadline_at__isnull=False).order_by("next_deadline_at")
     due = min(due, waiting.count())  # a small database has fewer tickets waiting for a check
@@ -132,15 +139,28 @@ def report(repeat: int) -> dict[str, Any]:
     built = _timed(lambda: reports.as_dict(reports.build(scope, month)), repeat)
     chosen = kpi.KpiFilters(period=month)
     figures = _timed(lambda: kpi.compute(kpi.tickets(hq, chosen), chosen), repeat)
-    return {"month": month.key, "customer_tickets": biggest["n"], "report": built,
-            "kpi": figures, "all_tickets": in_month.count()}  # fmt: skip
+    return {
+        "month": month.key,
+        "customer_tickets": biggest["n"],
+        "report": built,
+        "kpi": figures,
+        "all_tickets": in_month.count(),
+    }
 
 
-def section(size: str, db: str, page: dict[str, list[float]], swept: dict[str, Any],
-            built: dict[str, Any], cases: int) -> str:  # fmt: skip
+def section(
+    size: str,
+    db: str,
+    page: dict[str, list[float]],
+    swept: dict[str, Any],
+    built: dict[str, Any],
+    cases: int,
+) -> str:
     def row(label: str, values: list[float], target: str) -> str:
-        return (f"| {label} | {len(values)} | {statistics.median(values):,.1f} | "
-                f"{_p(values, 0.95):,.1f} | {max(values):,.1f} | {target} |")  # fmt: skip
+        return (
+            f"| {label} | {len(values)} | {statistics.median(values):,.1f} | "
+            f"{_p(values, 0.95):,.1f} | {max(values):,.1f} | {target} |"
+        )
 
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     lines = [
@@ -149,20 +169,30 @@ def section(size: str, db: str, page: dict[str, list[float]], swept: dict[str, A
         "",
         "| scenario | runs | median ms | p95 ms | max ms | target |",
         "|---|---|---|---|---|---|",
-        row(f"`GET /api/v1/kb/suggest/?q=<word>页面报错` ({cases:,} cases)", page["kb_suggest"],
-            "p95 < 50 ms at 10,000"),
+        row(
+            f"`GET /api/v1/kb/suggest/?q=<word>页面报错` ({cases:,} cases)",
+            page["kb_suggest"],
+            "p95 < 50 ms at 10,000",
+        ),
         row("`GET /ops/overdue/` (operations watch list)", page["watch_overdue"], "–"),
         row("`GET /` (home: projects, inbox count)", page["home"], "–"),
-        row(f"SLA sweep, {swept['due']:,} due among {swept['open']:,} open "
-            f"({swept['fired']:,} firings, rolled back)", swept["timings"], "< 1,000 ms"),
-        row(f"monthly service report of the largest customer ({built['customer_tickets']:,} "
-            f"of {built['all_tickets']:,} tickets in {built['month']})", built["report"],
-            "< 10,000 ms"),
+        row(
+            f"SLA sweep, {swept['due']:,} due among {swept['open']:,} open "
+            f"({swept['fired']:,} firings, rolled back)",
+            swept["timings"],
+            "< 1,000 ms",
+        ),
+        row(
+            f"monthly service report of the largest customer ({built['customer_tickets']:,} "
+            f"of {built['all_tickets']:,} tickets in {built['month']})",
+            built["report"],
+            "< 10,000 ms",
+        ),
         row(f"KPI figures of {built['month']}, every customer (HQ's page)", built["kpi"], "–"),
         "",
         f"<!-- /own size={size} -->",
         "",
-    ]  # fmt: skip
+    ]
     return "\n".join(lines)
 
 
@@ -173,8 +203,9 @@ def write(results: Path, size: str, text: str) -> None:
         body = body.replace(anchor, f"{anchor}\n{BEGIN}\n{END}\n", 1)
     head, rest = body.split(BEGIN, 1)
     inner, tail = rest.split(END, 1)
-    pattern = re.compile(r"<!-- own size=(?P<size>\S+) -->\n.*?<!-- /own size=(?P=size) -->\n+",
-                         re.S)  # fmt: skip
+    pattern = re.compile(
+        r"<!-- own size=(?P<size>\S+) -->\n.*?<!-- /own size=(?P=size) -->\n+", re.S
+    )
     sections = {m["size"]: m[0].rstrip("\n") + "\n\n" for m in pattern.finditer(inner)}
     sections[size] = text
     order = sorted(sections, key=lambda s: float(s[:-1]) * (1000 if s[-1] in "mM" else 1))

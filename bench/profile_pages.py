@@ -58,8 +58,10 @@ def main() -> None:
     manifest = json.loads(Path(args.manifest).read_text())
     requests = load_adapter()["requests"]
     client = Client()
-    client.force_login(User.objects.get(username=manifest["staff_user"]),
-                       backend="campusdesk.accounts.backends.UserBackend")  # fmt: skip
+    client.force_login(
+        User.objects.get(username=manifest["staff_user"]),
+        backend="campusdesk.accounts.backends.UserBackend",
+    )
     for key in args.only.split(","):
         timings: list[float] = []
         last: Any = None
@@ -79,8 +81,10 @@ def main() -> None:
             last = queries
         sql = sorted(last.captured_queries, key=lambda q: -float(q["time"]))
         total_sql = sum(float(q["time"]) for q in sql) * 1000
-        print(f"\n== {key}: median {statistics.median(timings):.1f} ms, "
-              f"{len(sql)} queries, {total_sql:.1f} ms in SQL (last request)")  # fmt: skip
+        print(
+            f"\n== {key}: median {statistics.median(timings):.1f} ms, "
+            f"{len(sql)} queries, {total_sql:.1f} ms in SQL (last request)"
+        )
         for q in sql[:4]:
             print(f"   {float(q['time']) * 1000:7.1f} ms  {q['sql'][:300]}")
         if args.profile:

@@ -35,10 +35,19 @@ sys.path.insert(0, str(SRC))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campusdesk.settings")
 
 TITLES = [
-    "成绩录入页面保存报错", "导师名单导出为空", "学位申请无法提交", "如何批量导入学生信息",
-    "选课系统加载很慢", "论文盲审结果不显示", "登录后页面空白", "奖助名单审核失败",
-    "培养方案无法修改", "毕业审核数据不同步", "如何设置答辩时间", "招生复试名单乱码",
-]  # fmt: skip
+    "成绩录入页面保存报错",
+    "导师名单导出为空",
+    "学位申请无法提交",
+    "如何批量导入学生信息",
+    "选课系统加载很慢",
+    "论文盲审结果不显示",
+    "登录后页面空白",
+    "奖助名单审核失败",
+    "培养方案无法修改",
+    "毕业审核数据不同步",
+    "如何设置答辩时间",
+    "招生复试名单乱码",
+]
 SERVICE_TYPES = ["fault"] * 4 + ["bug"] * 3 + ["consultation"] * 4 + ["support", "incident"]
 SEVERITY_HOURS = {"SIS1": (2, 4), "SIS2": (4, 8), "SIS3": (8, 24)}
 
@@ -59,8 +68,9 @@ def fresh_sqlite() -> None:
         (data_dir / f"campusdesk.sqlite3{suffix}").unlink(missing_ok=True)
 
 
-def _ticket(rng: random.Random, n: int, start: datetime, span: float, ctx: dict[str, Any]
-            ) -> tuple[Any, list[dict[str, Any]]]:  # fmt: skip
+def _ticket(
+    rng: random.Random, n: int, start: datetime, span: float, ctx: dict[str, Any]
+) -> tuple[Any, list[dict[str, Any]]]:
     from campusdesk.tickets.models import Ticket
 
     h = timedelta(hours=1)
@@ -76,23 +86,36 @@ def _ticket(rng: random.Random, n: int, start: datetime, span: float, ctx: dict[
     oos = rng.random() < 0.03
     ticket = Ticket(
         number=f"{created.year}-{ctx['seq'].setdefault(created.year, 0) + 1:05d}",
-        project=ctx["project"], product_id=ctx["project"].product_id,
-        title=rng.choice(TITLES), description="批量生成的问题。", urgency="medium",
-        service_type=rng.choice(SERVICE_TYPES), channel=rng.choice(["web", "web", "phone"]),
-        status=status, tier=2 if escalated else 1, severity=severity,
-        reporter=ctx["user"], created_by=ctx["user"], assignee=ctx["eng"],
+        project=ctx["project"],
+        product_id=ctx["project"].product_id,
+        title=rng.choice(TITLES),
+        description="批量生成的问题。",
+        urgency="medium",
+        service_type=rng.choice(SERVICE_TYPES),
+        channel=rng.choice(["web", "web", "phone"]),
+        status=status,
+        tier=2 if escalated else 1,
+        severity=severity,
+        reporter=ctx["user"],
+        created_by=ctx["user"],
+        assignee=ctx["eng"],
         committed_resolution_at=accepted + (24 if not changed else 48) * h,
-        urge_count=1 if rng.random() < 0.05 else 0, rejection_count=int(rejected),
+        urge_count=1 if rng.random() < 0.05 else 0,
+        rejection_count=int(rejected),
         rating=rng.choices([5, 4, 3, 2, 1], [60, 25, 8, 4, 3])[0] if status == "closed" else None,
         workload_hours=Decimal("2.00") if status == "closed" else None,
         out_of_scope_type=rng.choice(["network", "power_loss", "expansion"]) if oos else "",
         out_of_scope_hours=Decimal("4.00") if oos else None,
-        created_at=created, updated_at=resolved, accepted_at=accepted,
+        created_at=created,
+        updated_at=resolved,
+        accepted_at=accepted,
         closed_at=resolved + 3 * h if status == "closed" else None,
-        accept_by=created + 24 * h, respond_by=created + respond * h,
-        resolve_by=created + resolve * h, responded_at=accepted,
+        accept_by=created + 24 * h,
+        respond_by=created + respond * h,
+        resolve_by=created + resolve * h,
+        responded_at=accepted,
         resolved_at=resolved if status != "in_progress" else None,
-    )  # fmt: skip
+    )
     ctx["seq"][created.year] += 1
     events = [("register", created, 1), ("accept", accepted, 1)]
     if changed:
@@ -100,8 +123,10 @@ def _ticket(rng: random.Random, n: int, start: datetime, span: float, ctx: dict[
     if escalated:
         events += [("escalate", accepted + 2 * h, 1), ("accept", accepted + 3 * h, 2)]
     if rejected:
-        events += [("request_close", resolved - h, ticket.tier),
-                   ("reject_close", resolved - 0.5 * h, ticket.tier)]  # fmt: skip
+        events += [
+            ("request_close", resolved - h, ticket.tier),
+            ("reject_close", resolved - 0.5 * h, ticket.tier),
+        ]
     if status != "in_progress":
         events.append(("request_close", resolved, ticket.tier))
     if status == "closed":
@@ -121,28 +146,46 @@ def generate(count: int, seed: int) -> tuple[int, float]:
     rng = random.Random(seed)
     project = Project.objects.get(name="研究生管理系统运维服务")
     users = {u.username: u for u in User.objects.filter(username__in=["user", "engineer"])}
-    ctx: dict[str, Any] = {"project": project, "user": users["user"], "eng": users["engineer"],
-                           "seq": {}}  # fmt: skip
+    ctx: dict[str, Any] = {
+        "project": project,
+        "user": users["user"],
+        "eng": users["engineer"],
+        "seq": {},
+    }
     last = periods.previous_month(clock.now())
     start = last.end - timedelta(days=365)
     span = (last.end - start).total_seconds()
     written = 0
     for offset in range(0, count, 5000):
-        batch = [_ticket(rng, offset + i, start, span, ctx)
-                 for i in range(min(5000, count - offset))]  # fmt: skip
+        batch = [
+            _ticket(rng, offset + i, start, span, ctx) for i in range(min(5000, count - offset))
+        ]
         tickets = Ticket.objects.bulk_create([t for t, _e in batch])
         events = [
-            TicketEvent(ticket=t, action=e["action"], at=e["at"], tier=e["tier"], channel="web",
-                        actor=ctx["eng"] if e["action"] != "register" else ctx["user"])
-            for t, (_t, evs) in zip(tickets, batch, strict=True) for e in evs
-        ]  # fmt: skip
+            TicketEvent(
+                ticket=t,
+                action=e["action"],
+                at=e["at"],
+                tier=e["tier"],
+                channel="web",
+                actor=ctx["eng"] if e["action"] != "register" else ctx["user"],
+            )
+            for t, (_t, evs) in zip(tickets, batch, strict=True)
+            for e in evs
+        ]
         TicketEvent.objects.bulk_create(events, batch_size=2000)
         retros = [
-            Retrospective(ticket=t, status="done", root_cause=rng.choice(["usage", "product_bug",
-                          "environment"]), tags=[t.title[:4]], created_at=t.closed_at,
-                          done_at=t.closed_at)
-            for t in tickets if t.status == "closed" and rng.random() < 0.1
-        ]  # fmt: skip
+            Retrospective(
+                ticket=t,
+                status="done",
+                root_cause=rng.choice(["usage", "product_bug", "environment"]),
+                tags=[t.title[:4]],
+                created_at=t.closed_at,
+                done_at=t.closed_at,
+            )
+            for t in tickets
+            if t.status == "closed" and rng.random() < 0.1
+        ]
         Retrospective.objects.bulk_create(retros)
         written += len(events)
     return written, time.perf_counter() - began
@@ -182,16 +225,21 @@ def main() -> None:
         with connection.cursor() as cursor:
             cursor.execute("VACUUM ANALYZE")
     hq = User.objects.get(username="hq")
-    scope = reports.scope_for(hq, project_id=reports.Project.objects.get(
-        name="研究生管理系统运维服务").pk)  # fmt: skip
+    scope = reports.scope_for(
+        hq, project_id=reports.Project.objects.get(name="研究生管理系统运维服务").pk
+    )
     month = periods.previous_month(clock.now())
     year = periods.Period("year", month.end.date() - timedelta(days=365), month.last)
     in_month = scope.tickets().filter(created_at__gte=month.start, created_at__lt=month.end)
     print(f"last month {month.key}: {in_month.count()} tickets; year: {scope.tickets().count()}")
-    data = timed("service report, last month (build + JSON)",
-                 lambda: reports.as_dict(reports.build(scope, month)))  # fmt: skip
-    timed("service report, whole year (build + JSON)",
-          lambda: reports.as_dict(reports.build(scope, year)))  # fmt: skip
+    data = timed(
+        "service report, last month (build + JSON)",
+        lambda: reports.as_dict(reports.build(scope, month)),
+    )
+    timed(
+        "service report, whole year (build + JSON)",
+        lambda: reports.as_dict(reports.build(scope, year)),
+    )
     for label, period in (("KPI figures, last month", month), ("KPI figures, whole year", year)):
         chosen = kpi.KpiFilters(period=period)
         timed(label, lambda c=chosen: kpi.compute(kpi.tickets(hq, c), c))

@@ -53,8 +53,10 @@ def main() -> None:
                 raise Rollback
         except Rollback:
             pass
-    print(f"sweep: {fired} firings, median {statistics.median(timings):.2f} s "
-          f"({', '.join(f'{t:.2f}' for t in timings)})")  # fmt: skip
+    print(
+        f"sweep: {fired} firings, median {statistics.median(timings):.2f} s "
+        f"({', '.join(f'{t:.2f}' for t in timings)})"
+    )
 
 
 if __name__ == "__main__":

@@ -33,9 +33,19 @@ SECTION = re.compile(
 CD_PY = ROOT / ".venv/bin/python"
 HD_PY = Path("/opt/bench-helpdesk/bin/python")
 DRV_PY = Path("/opt/bench-driver/bin/python")
-ORDER = ["ceiling_c1", "ceiling_c16", "detail_c1", "detail_c16", "list_first_c1",
-         "list_first_c16", "list_deep_c1", "search_c1", "list_html_c1", "create_c1",
-         "create_c16"]  # fmt: skip
+ORDER = [
+    "ceiling_c1",
+    "ceiling_c16",
+    "detail_c1",
+    "detail_c16",
+    "list_first_c1",
+    "list_first_c16",
+    "list_deep_c1",
+    "search_c1",
+    "list_html_c1",
+    "create_c1",
+    "create_c16",
+]
 WHAT = {
     "ceiling": "bare view (ceiling)",
     "detail": "ticket page",
@@ -83,8 +93,9 @@ def versions(python: Path, packages: list[str]) -> dict[str, str]:
         "print(json.dumps(out))\n"
     )
     try:
-        done = subprocess.run([str(python), "-c", code, *packages], capture_output=True,
-                              text=True, check=True)  # fmt: skip
+        done = subprocess.run(
+            [str(python), "-c", code, *packages], capture_output=True, text=True, check=True
+        )
     except (OSError, subprocess.CalledProcessError):
         return {}
     return dict(json.loads(done.stdout))
@@ -140,8 +151,10 @@ def section(args: argparse.Namespace, runs: dict[str, list[dict[str, Any]]]) -> 
             return "–"
         star = "\\*" if f["capped"] else ""
         err = f" ({f['errors']} err)" if f["errors"] else ""
-        return (f"{fmt(f['rps'])}{star} · {fmt(f['p50_ms'])} / {fmt(f['p95_ms'])} / "
-                f"{fmt(f['p99_ms'])}{err}")  # fmt: skip
+        return (
+            f"{fmt(f['rps'])}{star} · {fmt(f['p50_ms'])} / {fmt(f['p95_ms'])} / "
+            f"{fmt(f['p99_ms'])}{err}"
+        )
 
     rows = []
     for name in names:
@@ -159,27 +172,46 @@ def section(args: argparse.Namespace, runs: dict[str, list[dict[str, Any]]]) -> 
     def mem(system: str) -> tuple[str, str, str]:
         hi, lo, drv = [], [], []
         for run in runs[system]:
-            workers = [p["peak_rss_mib"] for p in run.get("server_mem") or []
-                       if p["role"] == "worker"]  # fmt: skip
+            workers = [
+                p["peak_rss_mib"] for p in run.get("server_mem") or [] if p["role"] == "worker"
+            ]
             if workers:
                 hi.append(max(workers))
                 lo.append(min(workers))
-            drv += [s["driver_cpu_pct"] for s in run["scenarios"]
-                    if s["scenario"].startswith("ceiling")]  # fmt: skip
+            drv += [
+                s["driver_cpu_pct"] for s in run["scenarios"] if s["scenario"].startswith("ceiling")
+            ]
         return fmt(med(hi)), fmt(med(lo)), fmt(med(drv))
 
     vc = versions(CD_PY, ["campusdesk", "Django", "djangorestframework", "gunicorn", "psycopg"])
-    vh = versions(HD_PY, ["django-helpdesk", "Django", "djangorestframework", "gunicorn",
-                          "psycopg"])  # fmt: skip
+    vh = versions(
+        HD_PY, ["django-helpdesk", "Django", "djangorestframework", "gunicorn", "psycopg"]
+    )
     vd = versions(DRV_PY, ["aiohttp"])
     head = sh("git", "rev-parse", "--short", "HEAD")
     # changes to the code, not the figures this run writes (RESULTS.md, results/)
-    dirty = subprocess.run(["git", "diff-index", "--quiet", "HEAD", "--", ".",
-                            ":(exclude)bench/RESULTS.md", ":(exclude)bench/results"],
-                           cwd=ROOT).returncode  # fmt: skip
+    dirty = subprocess.run(
+        [
+            "git",
+            "diff-index",
+            "--quiet",
+            "HEAD",
+            "--",
+            ".",
+            ":(exclude)bench/RESULTS.md",
+            ":(exclude)bench/results",
+        ],
+        cwd=ROOT,
+    ).returncode
     pg = sh("psql", "-h", "127.0.0.1", "-U", "postgres", "-Atc", "SHOW server_version")
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text()
-                .splitlines() if ln.startswith("model name")), "?")  # fmt: skip
+    cpu = next(
+        (
+            ln.split(":", 1)[1].strip()
+            for ln in Path("/proc/cpuinfo").read_text().splitlines()
+            if ln.startswith("model name")
+        ),
+        "?",
+    )
     mem_gib = int(Path("/proc/meminfo").read_text().split()[1]) / 2**20
     n_cd = max((r.get("n_tickets") or 0 for r in runs["campusdesk"]), default=0)
     n_hd = max((r.get("n_tickets") or 0 for r in runs["helpdesk"]), default=0)

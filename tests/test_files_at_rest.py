@@ -61,9 +61,16 @@ def test_ticket_attachments_are_private(media, people, accepted, size):
 
 
 def test_case_library_attachments_are_private(media, people, project):
-    form = {"product": project.product_id, "title": "成绩导出脚本", "symptoms": "需要批量导出",
-            "cause": "", "solution": "运行附件中的脚本", "tags": "成绩", "visibility": "public",
-            "attachment": SimpleUploadedFile("导出.txt", b"select 1;")}  # fmt: skip
+    form = {
+        "product": project.product_id,
+        "title": "成绩导出脚本",
+        "symptoms": "需要批量导出",
+        "cause": "",
+        "solution": "运行附件中的脚本",
+        "tags": "成绩",
+        "visibility": "public",
+        "attachment": SimpleUploadedFile("导出.txt", b"select 1;"),
+    }
     assert web_client_for(people["expert2"]).post("/kb/new/", form).status_code == 302
     article = Article.objects.get(title="成绩导出脚本")
     assert_private(Path(article.attachment.path), media)

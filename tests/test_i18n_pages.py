@@ -54,8 +54,10 @@ from tests.test_i18n import LOCALE, parse_po
 
 # Codes that are the users' own words, shown as they are.
 ALLOWED_CODES = {
-    "SIS1", "SIS2", "SIS3",  # the severity levels' names in the contract (服务响应级别)
-}  # fmt: skip
+    "SIS1",
+    "SIS2",
+    "SIS3",  # the severity levels' names in the contract (服务响应级别)
+}
 
 # English that may stand on a Chinese page: the msgid is its own best Chinese.
 ALLOWED_ENGLISH = {

@@ -29,8 +29,17 @@ from tests.helpers import api_client_for, web_client_for
 from tests.intake import mails
 from tests.tickets.conftest import new_ticket
 
-WATCH_LISTS = ("unaccepted", "nearing", "overdue", "beyond_target", "urged", "dispatch",
-               "retrospectives", "complaints", "deliveries")  # fmt: skip
+WATCH_LISTS = (
+    "unaccepted",
+    "nearing",
+    "overdue",
+    "beyond_target",
+    "urged",
+    "dispatch",
+    "retrospectives",
+    "complaints",
+    "deliveries",
+)
 #: (who reads, path, most queries allowed)
 PAGES = [
     ("engineer", "/tickets/", 12),
@@ -69,9 +78,11 @@ def _grow(people, project: Project, n: int, start: int) -> None:
     for i in range(start, start + n):
         ticket = new_ticket(project, customer, title=f"成绩录入报错 {i}")
         services.ticket_accept(  # beyond SIS2's 8 h target: on the beyond-target list
-            ticket_id=ticket.pk, actor=engineer, severity="SIS2",
+            ticket_id=ticket.pk,
+            actor=engineer,
+            severity="SIS2",
             committed_resolution_at=timezone.now() + timedelta(hours=9),
-        )  # fmt: skip
+        )
         services.ticket_add_record(ticket_id=ticket.pk, actor=engineer, body=f"排查 {i}")
         services.ticket_urge(ticket_id=ticket.pk, actor=customer)
         # every watch list gets rows: past its resolution targets (overdue, on-site dispatch)
@@ -93,21 +104,31 @@ def _grow(people, project: Project, n: int, start: int) -> None:
         Ticket.objects.filter(pk=waiting.pk).update(accept_by=now - timedelta(hours=1))
         closed = new_ticket(project, customer, title=f"系统宕机 {i}")  # retrospective due
         services.ticket_accept(
-            ticket_id=closed.pk, actor=engineer, severity="SIS1",
+            ticket_id=closed.pk,
+            actor=engineer,
+            severity="SIS1",
             committed_resolution_at=timezone.now() + timedelta(hours=4),
-        )  # fmt: skip
+        )
         services.ticket_request_close(ticket_id=closed.pk, actor=engineer, solution="重启服务")
         services.ticket_close(ticket_id=closed.pk, actor=customer, rating=2, workload_hours=1)
         article = kb.article_create(
-            actor=people["expert3"], product_id=project.product_id,
-            fields={"title": f"成绩录入报错的处理 {i}", "symptoms": "保存报错",
-                    "solution": "清缓存", "tags": "成绩,录入"},
-        )  # fmt: skip
+            actor=people["expert3"],
+            product_id=project.product_id,
+            fields={
+                "title": f"成绩录入报错的处理 {i}",
+                "symptoms": "保存报错",
+                "solution": "清缓存",
+                "tags": "成绩,录入",
+            },
+        )
         kb.article_set_status(article_id=article.pk, actor=people["expert3"], status="published")
         announcements.announcement_publish(
-            actor=people["expert3"], category="notice", title=f"维护通知 {i}", body="今晚维护",
+            actor=people["expert3"],
+            category="notice",
+            title=f"维护通知 {i}",
+            body="今晚维护",
             products=[project.product],
-        )  # fmt: skip
+        )
         inbound.mail_receive(raw=mails.plain(sender=f"stranger{i}@gmail.example"))
     # the registrations' webhooks go to a refused address: failed for good, on their list
     for pk in Delivery.objects.filter(channel="webhook", status="pending").values_list("pk"):
@@ -125,9 +146,12 @@ def _count(client, path: str) -> int:
 def grown(people, project, settings):
     settings.URGE_INTERVAL_MINUTES = 0
     WebhookSubscription.objects.create(
-        name="元数据", project=project, secret="s", url="http://169.254.169.254/latest/",
+        name="元数据",
+        project=project,
+        secret="s",
+        url="http://169.254.169.254/latest/",
         events=["register"],
-    )  # fmt: skip
+    )
     _grow(people, project, 3, 0)  # three of a kind: the frequent-problem group is there
     return lambda: _grow(people, project, 9, 3)
 

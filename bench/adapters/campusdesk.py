@@ -60,12 +60,18 @@ def create(m, i):
     project, customer = m["registrations"][i % len(m["registrations"])]
     word = WORDS[i % len(WORDS)]
     return {
-        "method": "POST", "path": "/api/v1/tickets/",
-        "json": {"project": project, "reporter": customer, "title": f"压测 {i} {word}页面报错",
-                 "description": f"压测请求 {i}：{word}模块保存时提示系统异常，多名老师反馈。",
-                 "urgency": "medium", "service_type": "fault"},
+        "method": "POST",
+        "path": "/api/v1/tickets/",
+        "json": {
+            "project": project,
+            "reporter": customer,
+            "title": f"压测 {i} {word}页面报错",
+            "description": f"压测请求 {i}：{word}模块保存时提示系统异常，多名老师反馈。",
+            "urgency": "medium",
+            "service_type": "fault",
+        },
         "expect": (201,),
-    }  # fmt: skip
+    }
 
 
 # extra endpoints, for diagnosis
@@ -109,9 +115,15 @@ ADAPTER = {
         "check_path": "/",
     },
     "requests": {
-        "ceiling": ceiling, "create": create, "list_first": list_first, "list_deep": list_deep,
-        "search": search, "detail": detail,
-        "api_list": api_list, "watch_overdue": watch_overdue,
-        "kb_suggest": kb_suggest, "home": home,
+        "ceiling": ceiling,
+        "create": create,
+        "list_first": list_first,
+        "list_deep": list_deep,
+        "search": search,
+        "detail": detail,
+        "api_list": api_list,
+        "watch_overdue": watch_overdue,
+        "kb_suggest": kb_suggest,
+        "home": home,
     },
-}  # fmt: skip
+}

@@ -35,17 +35,25 @@ def _case(rng: random.Random, code: str) -> dict[str, Any]:
     cause, fix = rng.randrange(len(words.CAUSES)), rng.randrange(len(words.FIXES))
     return {
         "title": rng.choice((f"{module}{obj}{act}{prob}", f"{role}{act}{module}{obj}时{prob}")),
-        "symptoms": (f"{role}在“{module}”中{act}{obj}时{prob}，页面提示“{error}”。"
-                     f"常见于{rng.choice(words.BROWSERS)}或{rng.choice(words.ENVIRONMENTS)}。"),
+        "symptoms": (
+            f"{role}在“{module}”中{act}{obj}时{prob}，页面提示“{error}”。"
+            f"常见于{rng.choice(words.BROWSERS)}或{rng.choice(words.ENVIRONMENTS)}。"
+        ),
         "cause": f"{words.CAUSES[cause]}。",
         "solution": f"{words.FIXES[fix]}。如仍有问题，请登记问题并附上截图和日志。",
         "tags": [module, prob],
-    }  # fmt: skip
+    }
 
 
 def build(
-    rng: random.Random, world: World, *, count: int, first: int, end: int, first_id: int,
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:  # fmt: skip
+    rng: random.Random,
+    world: World,
+    *,
+    count: int,
+    first: int,
+    end: int,
+    first_id: int,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """Rows of ``count`` cases, their first versions, and their index terms (the caller links
     the cases that came from a problem)."""
     articles, versions, terms = [], [], []
@@ -61,22 +69,38 @@ def build(
         updated = min(updated, end - 60)
         author = rng.choice(experts)
         pk = first_id + n
-        articles.append({
-            "id": pk, **fields, "product_id": product,
-            "visibility": "internal" if rng.random() < 0.15 else "public", "status": status,
-            "author_id": author,
-            "reviewer_id": rng.choice(experts) if status in ("published", "archived") else None,
-            "source_ticket_id": None,
-            "attachment": "", "attachment_name": "", "version": 1,
-            "views": rng.randint(0, 500), "solved_count": rng.randint(0, 40),
-            "created_at": _when(created), "updated_at": _when(updated),
-            "published_at": _when(updated) if status in ("published", "archived") else None,
-            "versions_from": "", "versions_to": "",
-        })  # fmt: skip
-        versions.append({
-            "article_id": pk, "number": 1, "edited_by_id": author, "edited_at": _when(created),
-            "note": "", **fields,
-        })  # fmt: skip
+        articles.append(
+            {
+                "id": pk,
+                **fields,
+                "product_id": product,
+                "visibility": "internal" if rng.random() < 0.15 else "public",
+                "status": status,
+                "author_id": author,
+                "reviewer_id": rng.choice(experts) if status in ("published", "archived") else None,
+                "source_ticket_id": None,
+                "attachment": "",
+                "attachment_name": "",
+                "version": 1,
+                "views": rng.randint(0, 500),
+                "solved_count": rng.randint(0, 40),
+                "created_at": _when(created),
+                "updated_at": _when(updated),
+                "published_at": _when(updated) if status in ("published", "archived") else None,
+                "versions_from": "",
+                "versions_to": "",
+            }
+        )
+        versions.append(
+            {
+                "article_id": pk,
+                "number": 1,
+                "edited_by_id": author,
+                "edited_at": _when(created),
+                "note": "",
+                **fields,
+            }
+        )
         weights = index_weights(Article(**fields))
         terms += [{"article_id": pk, "term": term, "weight": w} for term, w in weights.items()]
     return articles, versions, terms

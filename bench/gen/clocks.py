@@ -148,5 +148,10 @@ class ServiceLevels:
 def _due(
     accept: int, respond: int, resolve: int, onsite: int | None, plan: int | None
 ) -> dict[str, int | None]:
-    return {"accept": accept, "respond": respond, "resolve": resolve, "onsite": onsite,
-            "plan": plan}  # fmt: skip
+    return {
+        "accept": accept,
+        "respond": respond,
+        "resolve": resolve,
+        "onsite": onsite,
+        "plan": plan,
+    }

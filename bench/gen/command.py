@@ -65,10 +65,15 @@ class Command(BaseCommand):
         if options["tickets"] < 0 or options["orgs"] < 1 or options["years"] < 1:
             raise CommandError("--tickets must be 0 or more, --orgs and --years at least 1")
         opts = gen.Options(
-            tickets=options["tickets"], orgs=options["orgs"], seed=options["seed"],
-            years=options["years"], end=options["end"], open_share=options["open_share"],
-            cases=options["cases"], workers=options["workers"],
-        )  # fmt: skip
+            tickets=options["tickets"],
+            orgs=options["orgs"],
+            seed=options["seed"],
+            years=options["years"],
+            end=options["end"],
+            open_share=options["open_share"],
+            cases=options["cases"],
+            workers=options["workers"],
+        )
         try:
             report = gen.generate(opts, log=self.stdout.write)
         except gen.GenError as error:

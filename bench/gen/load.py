@@ -47,8 +47,13 @@ from campusdesk.tickets import models as tm
 
 PASSWORD = "campusdesk"  # noqa: S105 - generated users share the demo's published password
 TICKET_MODELS: tuple[type[Model], ...] = (
-    tm.Ticket, tm.TicketEvent, tm.Commitment, SlaFiring, Retrospective, tm.IncidentReport,
-)  # fmt: skip
+    tm.Ticket,
+    tm.TicketEvent,
+    tm.Commitment,
+    SlaFiring,
+    Retrospective,
+    tm.IncidentReport,
+)
 
 
 class GenError(Exception):
@@ -109,8 +114,11 @@ def created_times(
         running += weight
         count = round(running * n / total) - given
         given += count
-        midnight = int(datetime.combine(first + timedelta(days=i), datetime.min.time(),
-                                        tzinfo=calendar.tz).timestamp())  # fmt: skip
+        midnight = int(
+            datetime.combine(
+                first + timedelta(days=i), datetime.min.time(), tzinfo=calendar.tz
+            ).timestamp()
+        )
         moments = []
         for _n in range(count):
             if rng.random() < 0.85:
@@ -164,20 +172,31 @@ class Maker:
         """The case library (the source problems are linked later, by the caller)."""
         teller = self.teller
         articles, versions, terms = cases.build(
-            random.Random(self.seed + 3), teller.world, count=job.cases, first=job.created[0],
-            end=teller.end, first_id=job.first_id,
-        )  # fmt: skip
+            random.Random(self.seed + 3),
+            teller.world,
+            count=job.cases,
+            first=job.created[0],
+            end=teller.end,
+            first_id=job.first_id,
+        )
         if self.encoder is None:
-            return Chunk({Article: articles, ArticleVersion: versions,
-                          Term: terms}, [], [])  # fmt: skip
+            return Chunk({Article: articles, ArticleVersion: versions, Term: terms}, [], [])
         pairs: list[tuple[type[Model], list[dict[str, Any]]]] = [
-            (ArticleVersion, versions), (Term, terms),
-        ]  # fmt: skip
+            (ArticleVersion, versions),
+            (Term, terms),
+        ]
         encoded = [(m, len(r), *self.encoder.encode(m, r)) for m, r in pairs]
         return Chunk({Article: articles}, encoded, [])
 
-    def add(self, rng: random.Random, rows: dict[type[Model], list[dict[str, Any]]],
-            closed: list[int], tid: int, created: int, number: str) -> None:  # fmt: skip
+    def add(
+        self,
+        rng: random.Random,
+        rows: dict[type[Model], list[dict[str, Any]]],
+        closed: list[int],
+        tid: int,
+        created: int,
+        number: str,
+    ) -> None:
         teller = self.teller
         t = teller.new_ticket(rng, tid, number, created)
         expected = None
@@ -194,48 +213,86 @@ class Maker:
     def _ticket_row(self, t: Ticket, expected: date | None) -> dict[str, Any]:
         due = t.due
         return {
-            "id": t.id, "number": t.number, "project_id": t.project.id,
-            "product_id": t.project.product_id, "title": t.title, "description": t.description,
-            "environment": t.environment, "urgency": t.urgency,
-            "expected_resolution_date": expected, "service_type": t.service_type,
-            "channel": t.channel, "status": t.status, "tier": t.tier, "severity": t.severity,
-            "reporter_id": t.reporter, "created_by_id": t.created_by, "assignee_id": t.assignee,
+            "id": t.id,
+            "number": t.number,
+            "project_id": t.project.id,
+            "product_id": t.project.product_id,
+            "title": t.title,
+            "description": t.description,
+            "environment": t.environment,
+            "urgency": t.urgency,
+            "expected_resolution_date": expected,
+            "service_type": t.service_type,
+            "channel": t.channel,
+            "status": t.status,
+            "tier": t.tier,
+            "severity": t.severity,
+            "reporter_id": t.reporter,
+            "created_by_id": t.created_by,
+            "assignee_id": t.assignee,
             "committed_resolution_at": _maybe(t.committed),
-            "commitment_exceeds_target": t.exceeds, "solution": t.solution,
-            "urge_count": t.urge_count, "last_urged_at": _maybe(t.last_urged),
-            "rejection_count": t.rejections, "rating": t.rating,
-            "rating_comment": t.rating_comment, "workload_hours": t.workload,
-            "out_of_scope_type": t.oos_type, "out_of_scope_hours": t.oos_hours,
-            "created_at": _at(t.created), "updated_at": _at(t.updated),
-            "accepted_at": _maybe(t.accepted), "closed_at": _maybe(t.closed),
-            "accept_by": _maybe(due["accept"]), "respond_by": _maybe(due["respond"]),
-            "resolve_by": _maybe(due["resolve"]), "onsite_by": _maybe(due["onsite"]),
-            "plan_by": _maybe(due["plan"]), "responded_at": _maybe(t.responded),
-            "resolved_at": _maybe(t.resolved), "onsite_at": None,
-            "waiting_since": _maybe(t.waiting_since), "waiting_for": t.waiting_for,
+            "commitment_exceeds_target": t.exceeds,
+            "solution": t.solution,
+            "urge_count": t.urge_count,
+            "last_urged_at": _maybe(t.last_urged),
+            "rejection_count": t.rejections,
+            "rating": t.rating,
+            "rating_comment": t.rating_comment,
+            "workload_hours": t.workload,
+            "out_of_scope_type": t.oos_type,
+            "out_of_scope_hours": t.oos_hours,
+            "created_at": _at(t.created),
+            "updated_at": _at(t.updated),
+            "accepted_at": _maybe(t.accepted),
+            "closed_at": _maybe(t.closed),
+            "accept_by": _maybe(due["accept"]),
+            "respond_by": _maybe(due["respond"]),
+            "resolve_by": _maybe(due["resolve"]),
+            "onsite_by": _maybe(due["onsite"]),
+            "plan_by": _maybe(due["plan"]),
+            "responded_at": _maybe(t.responded),
+            "resolved_at": _maybe(t.resolved),
+            "onsite_at": None,
+            "waiting_since": _maybe(t.waiting_since),
+            "waiting_for": t.waiting_for,
             "paused_clock": timedelta(seconds=t.paused_clock),
             "paused_working": timedelta(seconds=t.paused_working),
             "next_deadline_at": _maybe(t.next_check),
-        }  # fmt: skip
+        }
 
-    def _children(self, rng: random.Random, rows: dict[type[Model], list[dict[str, Any]]],
-                  t: Ticket) -> None:  # fmt: skip
+    def _children(
+        self, rng: random.Random, rows: dict[type[Model], list[dict[str, Any]]], t: Ticket
+    ) -> None:
         rows[tm.TicketEvent] += [
-            {"ticket_id": t.id, "action": action, "actor_id": actor, "channel": channel,
-             "at": _at(at), "tier": tier, "status_before": before, "status_after": after,
-             "internal": internal, "data": data}
+            {
+                "ticket_id": t.id,
+                "action": action,
+                "actor_id": actor,
+                "channel": channel,
+                "at": _at(at),
+                "tier": tier,
+                "status_before": before,
+                "status_after": after,
+                "internal": internal,
+                "data": data,
+            }
             for at, action, actor, channel, tier, before, after, internal, data in t.events
-        ]  # fmt: skip
+        ]
         rows[tm.Commitment] += [
-            {"ticket_id": t.id, "tier": tier, "due_at": _at(due), "reason": reason,
-             "set_by_id": by, "created_at": _at(at)}
+            {
+                "ticket_id": t.id,
+                "tier": tier,
+                "due_at": _at(due),
+                "reason": reason,
+                "set_by_id": by,
+                "created_at": _at(at),
+            }
             for tier, due, at, reason, by in t.commitments
-        ]  # fmt: skip
+        ]
         rows[SlaFiring] += [
-            {"ticket_id": t.id, "deadline": d, "kind": k, "due_at": _at(due),
-             "fired_at": _at(at)}
+            {"ticket_id": t.id, "deadline": d, "kind": k, "due_at": _at(due), "fired_at": _at(at)}
             for d, k, due, at in t.firings
-        ]  # fmt: skip
+        ]
         if t.report is not None:
             report = dict(t.report, ticket_id=t.id, updated_at=_at(t.report["updated_at"]))
             rows[tm.IncidentReport].append(report)
@@ -245,17 +302,31 @@ class Maker:
     def _retrospective(self, rng: random.Random, t: Ticket, closed: int) -> dict[str, Any]:
         due, reason = retrospective_due(t.severity, t.rating)
         row: dict[str, Any] = {
-            "ticket_id": t.id, "status": "due" if due else "offered", "reason": reason,
-            "findings": "", "root_cause": "", "tags": [], "case_needed": False,
-            "expert_id": None, "created_at": _at(closed), "done_at": None,
-        }  # fmt: skip
+            "ticket_id": t.id,
+            "status": "due" if due else "offered",
+            "reason": reason,
+            "findings": "",
+            "root_cause": "",
+            "tags": [],
+            "case_needed": False,
+            "expert_id": None,
+            "created_at": _at(closed),
+            "done_at": None,
+        }
         done_at = closed + rng.randint(86400, 14 * 86400)
         if due and done_at < self.teller.end and rng.random() < 0.8:
             experts = self.teller.world.experts[(t.project.product_id, 2)]
-            row.update(status="done", findings=f"复盘：{t.solution}", root_cause=rng.choice(
-                ("product_bug", "configuration", "environment", "data", "usage")),
-                tags=[t.module], case_needed=rng.random() < 0.3, expert_id=rng.choice(experts),
-                done_at=_at(done_at))  # fmt: skip
+            row.update(
+                status="done",
+                findings=f"复盘：{t.solution}",
+                root_cause=rng.choice(
+                    ("product_bug", "configuration", "environment", "data", "usage")
+                ),
+                tags=[t.module],
+                case_needed=rng.random() < 0.3,
+                expert_id=rng.choice(experts),
+                done_at=_at(done_at),
+            )
         return row
 
 
@@ -290,9 +361,14 @@ def _new_year(year: int) -> int:
 
 
 def load_tickets(
-    maker: Maker, out: sink.Sink, times: list[int], first_id: int, workers: int,
-    log: Callable[[str], None], library: Job,
-) -> tuple[dict[int, int], list[int], Chunk]:  # fmt: skip
+    maker: Maker,
+    out: sink.Sink,
+    times: list[int],
+    first_id: int,
+    workers: int,
+    log: Callable[[str], None],
+    library: Job,
+) -> tuple[dict[int, int], list[int], Chunk]:
     """Make and write every chunk of tickets, in order, and make the case library alongside.
 
     Returns the yearly counters, the closed tickets, and the library's rows (not written).
@@ -356,11 +432,16 @@ def _generate(options: Options, log: Callable[[str], None]) -> Report:
     end_s = int(end.timestamp())
     days = options.years * 365
     first_day = clock.local(end).date() - timedelta(days=days)
-    world = people.build(rng=random.Random(options.seed + 1), orgs=options.orgs,
-                         first=first_day, last=clock.local(end).date(),
-                         password=options.password)  # fmt: skip
-    levels = ServiceLevels(first_day - timedelta(days=2), clock.local(end).date()
-                           + timedelta(days=150))  # fmt: skip
+    world = people.build(
+        rng=random.Random(options.seed + 1),
+        orgs=options.orgs,
+        first=first_day,
+        last=clock.local(end).date(),
+        password=options.password,
+    )
+    levels = ServiceLevels(
+        first_day - timedelta(days=2), clock.local(end).date() + timedelta(days=150)
+    )
     report.seconds["reference_data"] = round(time.perf_counter() - started, 1)
     log(f"reference data: {len(world.projects)} projects, {len(world.names)} users")
 
@@ -371,8 +452,15 @@ def _generate(options: Options, log: Callable[[str], None]) -> Report:
     maker = Maker(teller, options.seed, encoder)
     first_id = (tm.Ticket.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
     report.first_ticket = first_id
-    times = list(created_times(random.Random(options.seed + 2), options.tickets, first_day,
-                               days, levels.default_work_calendar))  # fmt: skip
+    times = list(
+        created_times(
+            random.Random(options.seed + 2),
+            options.tickets,
+            first_day,
+            days,
+            levels.default_work_calendar,
+        )
+    )
     tick = time.perf_counter()
     workers = options.workers if encoder is not None else 1
     years, closed, library = load_tickets(

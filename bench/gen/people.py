@@ -21,9 +21,14 @@ VENDOR = "华信高校软件股份有限公司"
 
 #: vendor role → how many people per 100 customer organisations (at least the minimum)
 STAFF: dict[Role, tuple[float, int]] = {
-    Role.AGENT: (3, 2), Role.ENGINEER: (35, 2), Role.OPS: (2, 1), Role.MANAGER: (10, 1),
-    Role.SUPERVISOR: (0, 7), Role.HQ: (1, 1), Role.ADMIN: (0, 1),
-}  # fmt: skip
+    Role.AGENT: (3, 2),
+    Role.ENGINEER: (35, 2),
+    Role.OPS: (2, 1),
+    Role.MANAGER: (10, 1),
+    Role.SUPERVISOR: (0, 7),
+    Role.HQ: (1, 1),
+    Role.ADMIN: (0, 1),
+}
 CUSTOMERS_PER_ORG = (4, 12)
 
 
@@ -66,13 +71,20 @@ def _universities(rng: random.Random, count: int) -> list[tuple[str, str, str]]:
     return result
 
 
-def _user(username: str, role: Role, org: Organisation, display: str, password: str,
-          n: int) -> User:  # fmt: skip
+def _user(
+    username: str, role: Role, org: Organisation, display: str, password: str, n: int
+) -> User:
     return User(
-        username=username, role=role, organisation=org, display_name=display, password=password,
+        username=username,
+        role=role,
+        organisation=org,
+        display_name=display,
+        password=password,
         email=f"{username}@{'vendor' if role != Role.CUSTOMER else f'org{org.pk}'}.example",
-        phone=f"138{n:08d}", is_staff=role == Role.ADMIN, is_superuser=role == Role.ADMIN,
-    )  # fmt: skip
+        phone=f"138{n:08d}",
+        is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
+    )
 
 
 def build(*, rng: random.Random, orgs: int, first: date, last: date, password: str) -> World:
@@ -82,14 +94,23 @@ def build(*, rng: random.Random, orgs: int, first: date, last: date, password: s
         name: Region.objects.get_or_create(name=name)[0] for name in set(words.PLACES.values())
     }
     vendor, _ = Organisation.objects.get_or_create(
-        name=VENDOR, defaults={"short_name": "华信", "kind": Organisation.Kind.VENDOR,
-                               "email_domains": "vendor.example"},
-    )  # fmt: skip
+        name=VENDOR,
+        defaults={
+            "short_name": "华信",
+            "kind": Organisation.Kind.VENDOR,
+            "email_domains": "vendor.example",
+        },
+    )
     universities = Organisation.objects.bulk_create(
-        Organisation(name=name, short_name=short, region=regions[region],
-                     email_domains=f"org{i}.example", kind=Organisation.Kind.CUSTOMER)
+        Organisation(
+            name=name,
+            short_name=short,
+            region=regions[region],
+            email_domains=f"org{i}.example",
+            kind=Organisation.Kind.CUSTOMER,
+        )
         for i, (name, short, region) in enumerate(_universities(rng, orgs))
-    )  # fmt: skip
+    )
     staff = _vendor_staff(rng, orgs, vendor, regions, hashed)
     products = _products()
     experts = _experts(rng, products, vendor, hashed)
@@ -101,10 +122,15 @@ def build(*, rng: random.Random, orgs: int, first: date, last: date, password: s
     names = dict(User.objects.values_list("id", "display_name"))
     weights = [rng.paretovariate(2.5) for _ in projects]
     return World(
-        projects=projects, project_weights=weights, experts=experts,
-        agents=by_role[Role.AGENT], ops=by_role[Role.OPS], users_by_role=by_role,
-        products={p.code: p.pk for p in products}, names=names,
-    )  # fmt: skip
+        projects=projects,
+        project_weights=weights,
+        experts=experts,
+        agents=by_role[Role.AGENT],
+        ops=by_role[Role.OPS],
+        users_by_role=by_role,
+        products={p.code: p.pk for p in products},
+        names=names,
+    )
 
 
 def _vendor_staff(
@@ -137,14 +163,21 @@ def _experts(
 ) -> dict[tuple[int, int], list[int]]:
     """Two line-2 experts per product, one line-3 expert per product, one task force of 4."""
     rows, links = [], []
-    taskforce = [_user(f"taskforce{n:03d}", Role.TASKFORCE, vendor, "", hashed, 9000 + n)
-                 for n in range(4)]  # fmt: skip
+    taskforce = [
+        _user(f"taskforce{n:03d}", Role.TASKFORCE, vendor, "", hashed, 9000 + n) for n in range(4)
+    ]
     rows += taskforce
     for i, product in enumerate(products):
         for role, tier, count in ((Role.EXPERT2, 2, 2), (Role.EXPERT3, 3, 1)):
             for n in range(count):
-                user = _user(f"{role.value}_{product.code}{n}", role, vendor, "", hashed,
-                             9100 + i * 10 + tier * 3 + n)  # fmt: skip
+                user = _user(
+                    f"{role.value}_{product.code}{n}",
+                    role,
+                    vendor,
+                    "",
+                    hashed,
+                    9100 + i * 10 + tier * 3 + n,
+                )
                 rows.append(user)
                 links.append((product, user, tier))
         links += [(product, user, 4) for user in taskforce]
@@ -175,9 +208,14 @@ def _customers(
 
 
 def _projects(
-    rng: random.Random, universities: list[Organisation], products: list[Product],
-    staff: dict[Role, list[User]], customers: dict[int, list[int]], first: date, last: date,
-) -> list[ProjectInfo]:  # fmt: skip
+    rng: random.Random,
+    universities: list[Organisation],
+    products: list[Product],
+    staff: dict[Role, list[User]],
+    customers: dict[int, list[int]],
+    first: date,
+    last: date,
+) -> list[ProjectInfo]:
     """Each university runs one to three products; every project has a line-1 team of 1–2."""
     rows, teams = [], []
     engineers, managers = staff[Role.ENGINEER], staff[Role.MANAGER]
@@ -188,11 +226,16 @@ def _projects(
             chosen[0] = rng.choice(main)
         for product in chosen:
             start = first - timedelta(days=rng.randint(0, 400))
-            rows.append(Project(
-                name=f"{product.name}运维服务", organisation=org, product=product,
-                service_start=start, service_end=last + timedelta(days=rng.randint(200, 900)),
-                service_manager=rng.choice(managers),
-            ))  # fmt: skip
+            rows.append(
+                Project(
+                    name=f"{product.name}运维服务",
+                    organisation=org,
+                    product=product,
+                    service_start=start,
+                    service_end=last + timedelta(days=rng.randint(200, 900)),
+                    service_manager=rng.choice(managers),
+                )
+            )
             teams.append(rng.sample(engineers, min(len(engineers), rng.choice((1, 2, 2)))))
     Project.objects.bulk_create(rows)
     Project.line1_team.through.objects.bulk_create(
@@ -201,7 +244,12 @@ def _projects(
         for user in team
     )
     return [
-        ProjectInfo(project.pk, project.organisation_id, project.product_id,
-                    [u.pk for u in team], customers[project.organisation_id])
+        ProjectInfo(
+            project.pk,
+            project.organisation_id,
+            project.product_id,
+            [u.pk for u in team],
+            customers[project.organisation_id],
+        )
         for project, team in zip(rows, teams, strict=True)
-    ]  # fmt: skip
+    ]

@@ -136,8 +136,7 @@ class CopySink(Sink):
         if rows:
             self.write_encoded(model, len(rows), *self.encode(model, rows))
 
-    def write_encoded(self, model: type[Model], count: int, statement: str, data: bytes
-                      ) -> None:  # fmt: skip
+    def write_encoded(self, model: type[Model], count: int, statement: str, data: bytes) -> None:
         self.counts[model._meta.label] = self.counts.get(model._meta.label, 0) + count
         with self._cursor() as cursor, cursor.copy(statement) as copy:
             copy.write(data)

@@ -91,11 +91,16 @@ def _pick(rng: random.Random, table: tuple[tuple[Any, int | float], ...]) -> Any
 
 def _fill(rng: random.Random, template: str, module: str) -> str:
     return template.format(
-        error=_one(rng, words.ERRORS), role=_one(rng, words.ROLES),
-        action=_one(rng, words.ACTIONS), object=_one(rng, words.OBJECTS),
-        problem=_one(rng, words.PROBLEMS), module=module, cause=_one(rng, words.CAUSES),
-        since=_one(rng, words.SINCE), browser=_one(rng, words.BROWSERS),
-    )  # fmt: skip
+        error=_one(rng, words.ERRORS),
+        role=_one(rng, words.ROLES),
+        action=_one(rng, words.ACTIONS),
+        object=_one(rng, words.OBJECTS),
+        problem=_one(rng, words.PROBLEMS),
+        module=module,
+        cause=_one(rng, words.CAUSES),
+        since=_one(rng, words.SINCE),
+        browser=_one(rng, words.BROWSERS),
+    )
 
 
 @dataclass
@@ -191,10 +196,14 @@ class Storyteller:
             _one(rng, words.ACTIONS),
             _one(rng, words.PROBLEMS),
         )
-        title = _one(rng, 
-            (f"{module}{obj}{act}{prob}", f"{module}模块{act}{obj}时{prob}",
-             f"{_one(rng, words.ROLES)}{act}{module}{obj}{prob}")
-        )  # fmt: skip
+        title = _one(
+            rng,
+            (
+                f"{module}{obj}{act}{prob}",
+                f"{module}模块{act}{obj}时{prob}",
+                f"{_one(rng, words.ROLES)}{act}{module}{obj}{prob}",
+            ),
+        )
         description = (
             f"{_one(rng, words.SINCE)}，{_one(rng, words.ROLES)}在“{module}”中{act}{obj}时"
             f"{prob}，提示“{_one(rng, words.ERRORS)}”。使用{_one(rng, words.BROWSERS)}。"
@@ -208,11 +217,21 @@ class Storyteller:
             "incident" if urgency == "critical" and rng.random() < 0.3 else _pick(rng, SERVICE)
         )
         return Ticket(
-            id=tid, project=project, number=number, title=title, description=description,
-            environment=_one(rng, words.ENVIRONMENTS), urgency=urgency, service_type=service,
-            channel=channel, reporter=reporter, created_by=created_by, created=created,
-            module=module, pace=_pick(rng, ((0.25, 60), (1.0, 30), (3.0, 10))),
-        )  # fmt: skip
+            id=tid,
+            project=project,
+            number=number,
+            title=title,
+            description=description,
+            environment=_one(rng, words.ENVIRONMENTS),
+            urgency=urgency,
+            service_type=service,
+            channel=channel,
+            reporter=reporter,
+            created_by=created_by,
+            created=created,
+            module=module,
+            pace=_pick(rng, ((0.25, 60), (1.0, 30), (3.0, 10))),
+        )
 
     def plan(self, rng: random.Random, t: Ticket, final: str) -> list[Step]:
         """The steps of ``t``'s life up to ``final``; gaps in seconds."""
@@ -223,23 +242,41 @@ class Storyteller:
         steps = [Step(0, "register", t.created_by, channel=t.channel)]
         if final == "withdrawn":
             reason = _one(rng, ("已自行解决。", "重复登记。", ""))
-            steps.append(Step(_between(rng, 5 * MINUTE, 6 * HOUR), "withdraw", t.reporter,
-                              {"reason": reason}))  # fmt: skip
+            steps.append(
+                Step(
+                    _between(rng, 5 * MINUTE, 6 * HOUR), "withdraw", t.reporter, {"reason": reason}
+                )
+            )
             return steps
         if rng.random() < 0.1:
-            steps.append(Step(_between(rng, 10 * MINUTE, 3 * HOUR), "record", t.reporter,
-                              {"body": fill(_one(rng, words.COMMENTS))}))  # fmt: skip
+            steps.append(
+                Step(
+                    _between(rng, 10 * MINUTE, 3 * HOUR),
+                    "record",
+                    t.reporter,
+                    {"body": fill(_one(rng, words.COMMENTS))},
+                )
+            )
         escalations = _pick(rng, ((0, 80), (1, 13), (2, 5), (3, 2)))
         if final == "new" and (escalations == 0 or rng.random() < 0.7):
             if rng.random() < 0.3:
-                steps.append(Step(_between(rng, HOUR, DAY), "urge", t.reporter,
-                                  {"message": _one(rng, words.URGES)}))  # fmt: skip
+                steps.append(
+                    Step(
+                        _between(rng, HOUR, DAY),
+                        "urge",
+                        t.reporter,
+                        {"message": _one(rng, words.URGES)},
+                    )
+                )
             return steps
         engineer = _one(rng, t.project.line1)
         severity = _pick(rng, SEVERITY_BY_URGENCY[t.urgency])
         delay = _pick(rng, ((0, 85), (1, 10), (2, 5)))
-        gap = (_between(rng, 5 * MINUTE, 6 * HOUR), _between(rng, 6 * HOUR, 24 * HOUR),
-               _between(rng, 24 * HOUR, 72 * HOUR))[delay]  # fmt: skip
+        gap = (
+            _between(rng, 5 * MINUTE, 6 * HOUR),
+            _between(rng, 6 * HOUR, 24 * HOUR),
+            _between(rng, 24 * HOUR, 72 * HOUR),
+        )[delay]
         steps.append(
             Step(
                 gap,
@@ -254,30 +291,70 @@ class Storyteller:
             steps.append(Step(_between(rng, MINUTE, HOUR), "assign", engineer, {"user": handler}))
         steps += self._work(rng, t, handler, fill)
         if rng.random() < 0.12:
-            steps.append(Step(_between(rng, HOUR, DAY), "change_commitment", handler,
-                              {"hours": _between(rng, 24, 120),
-                               "reason": _one(rng, words.COMMITMENT_REASONS)}))  # fmt: skip
+            steps.append(
+                Step(
+                    _between(rng, HOUR, DAY),
+                    "change_commitment",
+                    handler,
+                    {
+                        "hours": _between(rng, 24, 120),
+                        "reason": _one(rng, words.COMMITMENT_REASONS),
+                    },
+                )
+            )
         if rng.random() < 0.1:
             for _n in range(_between(rng, 1, 2)):
-                steps.append(Step(_between(rng, 40 * MINUTE, DAY), "urge", t.reporter,
-                                  {"message": _one(rng, words.URGES)}))  # fmt: skip
+                steps.append(
+                    Step(
+                        _between(rng, 40 * MINUTE, DAY),
+                        "urge",
+                        t.reporter,
+                        {"message": _one(rng, words.URGES)},
+                    )
+                )
         for tier in range(2, 2 + escalations):
-            steps.append(Step(_between(rng, HOUR, 2 * DAY), "escalate", handler,
-                              {"reason": _one(rng, words.ESCALATIONS)}))  # fmt: skip
+            steps.append(
+                Step(
+                    _between(rng, HOUR, 2 * DAY),
+                    "escalate",
+                    handler,
+                    {"reason": _one(rng, words.ESCALATIONS)},
+                )
+            )
             if final == "new" and tier == 1 + escalations:
                 return steps
             handler = _one(rng, self.world.experts[(t.project.product_id, tier)])
-            steps.append(Step(_between(rng, 30 * MINUTE, DAY), "accept", handler,
-                              {"hours": _between(rng, 24, 120)}))  # fmt: skip
+            steps.append(
+                Step(
+                    _between(rng, 30 * MINUTE, DAY),
+                    "accept",
+                    handler,
+                    {"hours": _between(rng, 24, 120)},
+                )
+            )
             steps += self._work(rng, t, handler, fill)
         if rng.random() < 0.02:
-            steps.append(Step(_between(rng, HOUR, DAY), "out_of_scope", handler,
-                              {"change_type": _one(rng, OUT_OF_SCOPE),
-                               "workload_hours": f"{_between(rng, 1, 16)}.00"}))  # fmt: skip
+            steps.append(
+                Step(
+                    _between(rng, HOUR, DAY),
+                    "out_of_scope",
+                    handler,
+                    {
+                        "change_type": _one(rng, OUT_OF_SCOPE),
+                        "workload_hours": f"{_between(rng, 1, 16)}.00",
+                    },
+                )
+            )
         if final == "in_progress" and rng.random() < 0.85:
             if rng.random() < 0.1:
-                steps.append(Step(_between(rng, HOUR, DAY), "ask_info", handler,
-                                  {"question": fill(_one(rng, words.QUESTIONS))}))  # fmt: skip
+                steps.append(
+                    Step(
+                        _between(rng, HOUR, DAY),
+                        "ask_info",
+                        handler,
+                        {"question": fill(_one(rng, words.QUESTIONS))},
+                    )
+                )
             return steps
         steps += self._closing(rng, t, handler, fill, final)
         return steps
@@ -287,21 +364,46 @@ class Storyteller:
     ) -> list[Step]:
         steps = []
         for _n in range(_pick(rng, ((0, 20), (1, 45), (2, 25), (3, 10)))):
-            steps.append(Step(_between(rng, 20 * MINUTE, DAY), "record", handler,
-                              {"body": fill(_one(rng, words.INVESTIGATIONS))},
-                              internal=rng.random() < 0.2))  # fmt: skip
+            steps.append(
+                Step(
+                    _between(rng, 20 * MINUTE, DAY),
+                    "record",
+                    handler,
+                    {"body": fill(_one(rng, words.INVESTIGATIONS))},
+                    internal=rng.random() < 0.2,
+                )
+            )
         if rng.random() < 0.15:
-            steps.append(Step(_between(rng, 10 * MINUTE, DAY), "record", t.reporter,
-                              {"body": fill(_one(rng, words.COMMENTS))}))  # fmt: skip
+            steps.append(
+                Step(
+                    _between(rng, 10 * MINUTE, DAY),
+                    "record",
+                    t.reporter,
+                    {"body": fill(_one(rng, words.COMMENTS))},
+                )
+            )
         if rng.random() < 0.08:
-            steps.append(Step(_between(rng, 10 * MINUTE, 6 * HOUR), "ask_info", handler,
-                              {"question": fill(_one(rng, words.QUESTIONS))}))  # fmt: skip
-            steps.append(Step(_between(rng, 30 * MINUTE, 2 * DAY), "answer_info", t.reporter,
-                              {"answer": _one(rng, words.ANSWERS)}))  # fmt: skip
+            steps.append(
+                Step(
+                    _between(rng, 10 * MINUTE, 6 * HOUR),
+                    "ask_info",
+                    handler,
+                    {"question": fill(_one(rng, words.QUESTIONS))},
+                )
+            )
+            steps.append(
+                Step(
+                    _between(rng, 30 * MINUTE, 2 * DAY),
+                    "answer_info",
+                    t.reporter,
+                    {"answer": _one(rng, words.ANSWERS)},
+                )
+            )
         return steps
 
-    def _closing(self, rng: random.Random, t: Ticket, handler: int,
-                 fill: Callable[[str], str], final: str) -> list[Step]:  # fmt: skip
+    def _closing(
+        self, rng: random.Random, t: Ticket, handler: int, fill: Callable[[str], str], final: str
+    ) -> list[Step]:
         steps = []
         if t.service_type == "incident":
             steps.append(Step(_between(rng, HOUR, DAY), "incident_report", handler))
@@ -311,16 +413,29 @@ class Storyteller:
         for n in range(rejections + 1):
             cause, fix = rng.randrange(len(words.CAUSES)), rng.randrange(len(words.FIXES))
             solution = f"原因：{words.CAUSES[cause]}。处理：{words.FIXES[fix]}，请验证。"
-            steps.append(Step(_between(rng, HOUR, 2 * DAY), "request_close", handler,
-                              {"solution": solution}))  # fmt: skip
+            steps.append(
+                Step(_between(rng, HOUR, 2 * DAY), "request_close", handler, {"solution": solution})
+            )
             if n == rejections:
                 break
-            steps.append(Step(_between(rng, HOUR, DAY), "reject_close", t.reporter,
-                              {"reason": fill(_one(rng, words.REJECTS))}))  # fmt: skip
+            steps.append(
+                Step(
+                    _between(rng, HOUR, DAY),
+                    "reject_close",
+                    t.reporter,
+                    {"reason": fill(_one(rng, words.REJECTS))},
+                )
+            )
             if final == "in_progress" and n == rejections - 1:
                 return steps
-            steps.append(Step(_between(rng, HOUR, DAY), "record", handler,
-                              {"body": fill(_one(rng, words.INVESTIGATIONS))}))  # fmt: skip
+            steps.append(
+                Step(
+                    _between(rng, HOUR, DAY),
+                    "record",
+                    handler,
+                    {"body": fill(_one(rng, words.INVESTIGATIONS))},
+                )
+            )
         if final == "closed":
             rating = _pick(rng, RATINGS)
             steps.append(
@@ -335,7 +450,7 @@ class Storyteller:
                     },
                 )
             )
-        return steps  # fmt: skip
+        return steps
 
     # --- 2. doing it ---------------------------------------------------------------------------
     def fit(self, t: Ticket, steps: list[Step]) -> list[int]:
@@ -397,8 +512,11 @@ class Storyteller:
         t.waiting_since, t.waiting_for = None, ""
 
     def _do_register(self, rng: random.Random, t: Ticket, s: Step, at: int) -> dict[str, Any]:
-        data: dict[str, Any] = {"title": t.title, "urgency": t.urgency,
-                                "service_type": t.service_type}  # fmt: skip
+        data: dict[str, Any] = {
+            "title": t.title,
+            "urgency": t.urgency,
+            "service_type": t.service_type,
+        }
         if t.reporter != t.created_by:
             data["on_behalf_of"] = t.reporter
         if t.channel == "phone":
@@ -414,9 +532,12 @@ class Storyteller:
         t.committed, t.assignee = due, s.actor
         t.accepted = t.accepted or at
         t.responded = t.responded or at
-        return {"severity": {"before": before, "after": t.severity},
-                "committed_resolution_at": iso(due), "assignee": s.actor,
-                **self._against_target(t, due)}  # fmt: skip
+        return {
+            "severity": {"before": before, "after": t.severity},
+            "committed_resolution_at": iso(due),
+            "assignee": s.actor,
+            **self._against_target(t, due),
+        }
 
     def _do_record(self, rng: random.Random, t: Ticket, s: Step, at: int) -> dict[str, Any]:
         staff = s.actor != t.reporter
@@ -426,17 +547,23 @@ class Storyteller:
             self._resume(t, at)
         return {"body": s.fields["body"], "kind": "investigation" if staff else "comment"}
 
-    def _do_change_commitment(self, rng: random.Random, t: Ticket, s: Step, at: int
-                              ) -> dict[str, Any]:  # fmt: skip
+    def _do_change_commitment(
+        self, rng: random.Random, t: Ticket, s: Step, at: int
+    ) -> dict[str, Any]:
         before, due = t.committed, at + s.fields["hours"] * HOUR
         t.commitments.append((t.tier, due, at, s.fields["reason"], s.actor))
         t.committed = due
-        return {"before": iso(before) if before else None, "after": iso(due),
-                "reason": s.fields["reason"], **self._against_target(t, due)}  # fmt: skip
+        return {
+            "before": iso(before) if before else None,
+            "after": iso(due),
+            "reason": s.fields["reason"],
+            **self._against_target(t, due),
+        }
 
     def _resolve_target(self, t: Ticket) -> int:
-        target = self.levels.deadlines(self._policy(t), t.created, t.paused_clock,
-                                       t.paused_working)["resolve"]  # fmt: skip
+        target = self.levels.deadlines(
+            self._policy(t), t.created, t.paused_clock, t.paused_working
+        )["resolve"]
         assert target is not None  # noqa: S101 - every policy has a resolution time
         return target
 
@@ -464,14 +591,12 @@ class Storyteller:
         before, t.assignee = t.assignee, s.fields["user"]
         return {"before": before, "after": t.assignee}
 
-    def _do_request_close(self, rng: random.Random, t: Ticket, s: Step, at: int
-                          ) -> dict[str, Any]:  # fmt: skip
+    def _do_request_close(self, rng: random.Random, t: Ticket, s: Step, at: int) -> dict[str, Any]:
         t.solution, t.resolved = s.fields["solution"], at
         self._pause(t, "closure", at, self._policy(t).pause_closing)
         return {"solution": t.solution}
 
-    def _do_reject_close(self, rng: random.Random, t: Ticket, s: Step, at: int
-                         ) -> dict[str, Any]:  # fmt: skip
+    def _do_reject_close(self, rng: random.Random, t: Ticket, s: Step, at: int) -> dict[str, Any]:
         t.resolved = None
         t.rejections += 1
         self._resume(t, at)
@@ -493,35 +618,38 @@ class Storyteller:
         self._resume(t, at)
         return {"reason": s.fields["reason"]}
 
-    def _do_out_of_scope(self, rng: random.Random, t: Ticket, s: Step, at: int
-                         ) -> dict[str, Any]:  # fmt: skip
+    def _do_out_of_scope(self, rng: random.Random, t: Ticket, s: Step, at: int) -> dict[str, Any]:
         data = {
             "change_type": s.fields["change_type"],
             "workload_hours": s.fields["workload_hours"],
             "before": {"change_type": t.oos_type, "workload_hours": t.oos_hours or ""},
         }
         t.oos_type, t.oos_hours = s.fields["change_type"], s.fields["workload_hours"]
-        return data  # fmt: skip
+        return data
 
-    def _do_incident_report(self, rng: random.Random, t: Ticket, s: Step, at: int
-                            ) -> dict[str, Any]:  # fmt: skip
+    def _do_incident_report(
+        self, rng: random.Random, t: Ticket, s: Step, at: int
+    ) -> dict[str, Any]:
         cause = _one(rng, words.CAUSES)
         t.report = {
-            "what_happened": f"{t.module}服务中断，{_one(rng, words.IMPACT)}", "cause": cause,
+            "what_happened": f"{t.module}服务中断，{_one(rng, words.IMPACT)}",
+            "cause": cause,
             "solution": _one(rng, words.FIXES),
             "responsible_person": self.world.names.get(s.actor, "")[:100],
             "improvements": "增加监控告警，完善应急预案并组织演练。",
-            "updated_by_id": s.actor, "updated_at": at,
-        }  # fmt: skip
-        return {"changed": ["what_happened", "cause", "solution", "responsible_person",
-                            "improvements"], "complete": True}  # fmt: skip
+            "updated_by_id": s.actor,
+            "updated_at": at,
+        }
+        return {
+            "changed": ["what_happened", "cause", "solution", "responsible_person", "improvements"],
+            "complete": True,
+        }
 
     def _do_ask_info(self, rng: random.Random, t: Ticket, s: Step, at: int) -> dict[str, Any]:
         self._pause(t, "info", at, self._policy(t).pause_waiting)
         return {"question": s.fields["question"]}
 
-    def _do_answer_info(self, rng: random.Random, t: Ticket, s: Step, at: int
-                        ) -> dict[str, Any]:  # fmt: skip
+    def _do_answer_info(self, rng: random.Random, t: Ticket, s: Step, at: int) -> dict[str, Any]:
         self._resume(t, at)
         return {"answer": s.fields["answer"]}
 
@@ -543,8 +671,9 @@ class Storyteller:
             return t.responded
         return t.resolved  # resolve, plan, and on site (nobody went: a solution made it moot)
 
-    def _firings(self, rng: random.Random, t: Ticket, policy: Policy, until: int
-                 ) -> list[tuple[str, str, int, int]]:  # fmt: skip
+    def _firings(
+        self, rng: random.Random, t: Ticket, policy: Policy, until: int
+    ) -> list[tuple[str, str, int, int]]:
         """(deadline, kind, due, fired_at) that ``fire_due`` would have fired by ``until``."""
         fired = []
         for kind in KINDS:
@@ -574,8 +703,9 @@ class Storyteller:
             extra.append((at, action, None, "system", tier, status, status, False, data))
             if deadline == "resolve" and kind == "breached" and t.due["onsite"] is not None:
                 data = {"onsite_by": iso(t.due["onsite"]), "inform_group": "客户服务部"}
-                extra.append((at, "dispatch_required", None, "system", tier, status, status,
-                              True, data))  # fmt: skip
+                extra.append(
+                    (at, "dispatch_required", None, "system", tier, status, status, True, data)
+                )
         t.events = sorted(t.events + extra, key=lambda e: e[0])
 
     def _next_check(self, t: Ticket, policy: Policy) -> int | None:

@@ -27,10 +27,12 @@ def _settings_with(tmp_path: Path, redis_url: str) -> dict[str, object]:
         "print(json.dumps({'cache': s.CACHES['default']['BACKEND'], "
         "'sessions': s.SESSION_ENGINE}))"
     )
-    env = subprocess_env(tmp_path, REDIS_URL=redis_url,
-                         DJANGO_SETTINGS_MODULE="campusdesk.settings")  # fmt: skip
-    done = subprocess.run([PYTHON, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=60, check=True)  # fmt: skip
+    env = subprocess_env(
+        tmp_path, REDIS_URL=redis_url, DJANGO_SETTINGS_MODULE="campusdesk.settings"
+    )
+    done = subprocess.run(
+        [PYTHON, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=True
+    )
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
 
@@ -93,9 +95,10 @@ def test_the_signed_in_user_is_read_with_the_organisation(people: dict[str, User
     with CaptureQueriesContext(connection) as queries:
         assert client.get("/tickets/").status_code == 200
     organisation_reads = [
-        q["sql"] for q in queries
+        q["sql"]
+        for q in queries
         if 'FROM "accounts_organisation"' in q["sql"] and '"accounts_user"' not in q["sql"]
-    ]  # fmt: skip
+    ]
     assert organisation_reads == []
     organisation = people["user"].organisation
     assert organisation is not None

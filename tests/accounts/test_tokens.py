@@ -122,8 +122,14 @@ def test_the_list_shows_live_tokens_never_a_secret(customer: User, outsider: Use
     rows = response.json()
     assert len(rows) == 1
     assert set(rows[0]) == {
-        "id", "name", "prefix", "created_at", "last_used_at", "expires_at", "current",
-    }  # fmt: skip
+        "id",
+        "name",
+        "prefix",
+        "created_at",
+        "last_used_at",
+        "expires_at",
+        "current",
+    }
     assert rows[0]["id"] == ApiToken.objects.get(prefix=mine[:8]).pk
     assert rows[0]["current"] is True
     assert rows[0]["prefix"] == mine[:8]

@@ -53,10 +53,19 @@ def loaded(db: None) -> gen.Report:
 def _snapshot() -> list[tuple[Any, ...]]:
     tickets = list(
         Ticket.objects.order_by("id").values_list(
-            "number", "title", "status", "tier", "severity", "created_at", "closed_at",
-            "resolve_by", "next_deadline_at", "reporter__username", "project__name",
+            "number",
+            "title",
+            "status",
+            "tier",
+            "severity",
+            "created_at",
+            "closed_at",
+            "resolve_by",
+            "next_deadline_at",
+            "reporter__username",
+            "project__name",
         )
-    )  # fmt: skip
+    )
     events = list(
         TicketEvent.objects.order_by("id").values_list("ticket__number", "action", "at", "data")
     )
@@ -199,10 +208,16 @@ def test_generated_pages_render_and_accept_more_work(loaded: gen.Report):
     project = Project.objects.filter(organisation=reporter.organisation).first()
     assert project is not None
     ticket = services.ticket_register(
-        actor=reporter, project_id=project.pk, product_id=None, title="新问题",
-        description="生成数据之后登记的问题。", urgency="low", service_type="consultation",
-        channel="web", now=END + timedelta(hours=1),
-    )  # fmt: skip
+        actor=reporter,
+        project_id=project.pk,
+        product_id=None,
+        title="新问题",
+        description="生成数据之后登记的问题。",
+        urgency="low",
+        service_type="consultation",
+        channel="web",
+        now=END + timedelta(hours=1),
+    )
     last = TicketCounter.objects.get(year=2026).last
     assert ticket.number == f"2026-{last:05d}"
     assert last > 100
@@ -245,10 +260,20 @@ def test_a_plan_the_table_refuses_is_not_generated(db: None):
     """Withdrawing an accepted problem is refused by the rule's condition; closing a new one
     by the table: the generator stops instead of writing a timeline the product could not."""
     t = stories.Ticket(
-        id=1, project=None, number="2026-00001", title="", description="", environment="",
-        urgency="low", service_type="bug", channel="web", reporter=1, created_by=1, created=0,
+        id=1,
+        project=None,
+        number="2026-00001",
+        title="",
+        description="",
+        environment="",
+        urgency="low",
+        service_type="bug",
+        channel="web",
+        reporter=1,
+        created_by=1,
+        created=0,
         module="",
-    )  # fmt: skip
+    )
     assert stories.Storyteller._allowed(t, "accept") == "in_progress"
     with pytest.raises(stories.PlanError, match="close is not allowed from new"):
         stories.Storyteller._allowed(t, "close")

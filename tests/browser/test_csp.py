@@ -40,10 +40,15 @@ def watch(page: Any) -> list[str]:
 def _published_case(project: Project) -> None:
     expert = User.objects.get(username="expert2")
     article = kb.article_create(
-        actor=expert, product_id=project.product_id,
-        fields={"title": "录入成绩时系统报错", "symptoms": "保存成绩提示系统异常",
-                "solution": "清理重复记录", "visibility": "public"},
-    )  # fmt: skip
+        actor=expert,
+        product_id=project.product_id,
+        fields={
+            "title": "录入成绩时系统报错",
+            "symptoms": "保存成绩提示系统异常",
+            "solution": "清理重复记录",
+            "visibility": "public",
+        },
+    )
     kb.article_set_status(article_id=article.pk, actor=expert, status="published")
 
 

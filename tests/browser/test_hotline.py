@@ -49,15 +49,28 @@ def test_a_call_outside_business_hours_is_on_the_duty_line(people, project):
 
     with time_machine.travel("2026-11-28 21:30 +0800", tick=False):  # a Saturday night
         ticket = services.ticket_register(
-            actor=people["agent"], project_id=project.pk, product_id=None, title="夜间来电",
-            description="系统无法登录", urgency="critical", service_type="fault",
-            channel="phone", reporter_id=people["user"].pk, call_notes="值班电话",
-        )  # fmt: skip
+            actor=people["agent"],
+            project_id=project.pk,
+            product_id=None,
+            title="夜间来电",
+            description="系统无法登录",
+            urgency="critical",
+            service_type="fault",
+            channel="phone",
+            reporter_id=people["user"].pk,
+            call_notes="值班电话",
+        )
     assert ticket.events.get(action="register").data["duty_line"] is True
     with time_machine.travel("2026-11-27 10:00 +0800", tick=False):  # a Friday morning
         day = services.ticket_register(
-            actor=people["agent"], project_id=project.pk, product_id=None, title="白天来电",
-            description="系统无法登录", urgency="high", service_type="fault",
-            channel="phone", reporter_id=people["user"].pk,
-        )  # fmt: skip
+            actor=people["agent"],
+            project_id=project.pk,
+            product_id=None,
+            title="白天来电",
+            description="系统无法登录",
+            urgency="high",
+            service_type="fault",
+            channel="phone",
+            reporter_id=people["user"].pk,
+        )
     assert day.events.get(action="register").data["duty_line"] is False

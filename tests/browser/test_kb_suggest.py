@@ -21,10 +21,15 @@ def test_suggestions_appear_while_typing(page: Any):
     expert = User.objects.get(username="expert2")
     project = Project.objects.get(name="研究生管理系统运维服务")
     article = services.article_create(
-        actor=expert, product_id=project.product_id,
-        fields={"title": "录入成绩时系统报错", "symptoms": "保存成绩提示系统异常",
-                "solution": "清理重复记录", "visibility": "public"},
-    )  # fmt: skip
+        actor=expert,
+        product_id=project.product_id,
+        fields={
+            "title": "录入成绩时系统报错",
+            "symptoms": "保存成绩提示系统异常",
+            "solution": "清理重复记录",
+            "visibility": "public",
+        },
+    )
     services.article_set_status(article_id=article.pk, actor=expert, status="published")
     login(page, "user", PASSWORD)
     page.wait_for_url(f"{page.base_url}/")

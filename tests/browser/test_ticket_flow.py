@@ -76,5 +76,8 @@ def test_register_accept_request_closure_close(
     ticket.refresh_from_db()
     assert (ticket.status, ticket.rating, ticket.severity) == ("closed", 5, "SIS2")
     assert list(ticket.events.values_list("action", flat=True)) == [
-        "register", "accept", "request_close", "close",
-    ]  # fmt: skip
+        "register",
+        "accept",
+        "request_close",
+        "close",
+    ]

@@ -21,13 +21,17 @@ from campusdesk.core import failures
 MB = 1024 * 1024
 
 
-def announce(url: str, path: str, length: int, content_type: str, **headers: str) -> tuple[
-    int, dict[str, str], str, float
-]:  # fmt: skip
+def announce(
+    url: str, path: str, length: int, content_type: str, **headers: str
+) -> tuple[int, dict[str, str], str, float]:
     """POST announcing ``length`` bytes but sending 1 KB; (status, headers, body, seconds)."""
     parts = urlsplit(url)
-    head = [f"POST {path} HTTP/1.1", f"Host: {parts.netloc}", f"Content-Type: {content_type}",
-            f"Content-Length: {length}"]  # fmt: skip
+    head = [
+        f"POST {path} HTTP/1.1",
+        f"Host: {parts.netloc}",
+        f"Content-Type: {content_type}",
+        f"Content-Length: {length}",
+    ]
     head += [f"{name.replace('_', '-')}: {value}" for name, value in headers.items()]
     started = time.monotonic()
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as sock:
@@ -46,9 +50,13 @@ def announce(url: str, path: str, length: int, content_type: str, **headers: str
 def test_a_60_mb_upload_is_refused_before_it_is_read(live_server: Any):
     # with a CSRF cookie, so that nothing else refuses it before the body would be read
     status, headers, body, seconds = announce(
-        live_server.url, "/tickets/new/", 60 * MB, "multipart/form-data; boundary=x",
-        Cookie=f"csrftoken={'a' * 32}", X_CSRFToken="a" * 32,
-    )  # fmt: skip
+        live_server.url,
+        "/tickets/new/",
+        60 * MB,
+        "multipart/form-data; boundary=x",
+        Cookie=f"csrftoken={'a' * 32}",
+        X_CSRFToken="a" * 32,
+    )
     assert status == 413
     assert seconds < 5  # not after a 10 s wait for 60 MB that never come
     assert headers["Content-Type"].startswith("text/html")
@@ -58,15 +66,21 @@ def test_a_60_mb_upload_is_refused_before_it_is_read(live_server: Any):
 
 def test_the_api_answers_json_in_the_requested_language(live_server: Any):
     status, headers, body, _ = announce(
-        live_server.url, "/api/v1/tickets/1/attachments/", 60 * MB,
-        "multipart/form-data; boundary=x", Accept_Language="zh-hans",
-    )  # fmt: skip
+        live_server.url,
+        "/api/v1/tickets/1/attachments/",
+        60 * MB,
+        "multipart/form-data; boundary=x",
+        Accept_Language="zh-hans",
+    )
     assert (status, headers["Content-Type"]) == (413, "application/json")
     assert "上传内容过大" in json.loads(body)["detail"]
     status, _, body, _ = announce(
-        live_server.url, "/api/v1/tickets/1/attachments/", 60 * MB,
-        "multipart/form-data; boundary=x", Accept_Language="en",
-    )  # fmt: skip
+        live_server.url,
+        "/api/v1/tickets/1/attachments/",
+        60 * MB,
+        "multipart/form-data; boundary=x",
+        Accept_Language="en",
+    )
     assert status == 413 and "too large" in json.loads(body)["detail"]
 
 
@@ -94,7 +108,8 @@ def test_the_readmes_nginx_example_says_the_same(settings: Any):
     limit = re.search(r"client_max_body_size (\d+)m;", nginx[1])
     assert limit is not None and int(limit[1]) * MB == settings.UPLOAD_MAX_BYTES
     with translation.override("zh-hans"):
-        ours = str(failures.body_too_large(RequestFactory().post("/api/v1/x/"), 50 * MB).content,
-                   "utf-8")  # fmt: skip
+        ours = str(
+            failures.body_too_large(RequestFactory().post("/api/v1/x/"), 50 * MB).content, "utf-8"
+        )
     message = json.loads(ours)["detail"].replace("50.0\xa0MB", "50 MB")
     assert nginx[1].count(message) == 2  # the page and the API's JSON

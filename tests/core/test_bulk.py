@@ -24,21 +24,39 @@ def test_rows_come_back_with_pks_and_everything_round_trips(
     now = timezone.now()
     user = people["engineer"]
     notes = [
-        Notification(recipient=user, kind="sla_breached", title=f"[#{n}] 超时 \t\\ \"引号\"",
-                     body="第一行\n第二行\r\n\\N 不是空值", url=f"/tickets/{n}/", urgent=n % 2 == 0,
-                     created_at=now)
+        Notification(
+            recipient=user,
+            kind="sla_breached",
+            title=f'[#{n}] 超时 \t\\ "引号"',
+            body="第一行\n第二行\r\n\\N 不是空值",
+            url=f"/tickets/{n}/",
+            urgent=n % 2 == 0,
+            created_at=now,
+        )
         for n in range(5)
-    ]  # fmt: skip
+    ]
     assert bulk.insert(notes) is notes
     assert all(note.pk for note in notes) and len({note.pk for note in notes}) == 5
     mails = [
-        Delivery(key=f"k{n}-{now.timestamp()}", channel="email", address="a@example.edu.cn",
-                 kind="sla_breached", recipient=user, notification=note,
-                 payload={"subject": note.title, "html": "<p>&amp;</p>", "n": n, "none": None,
-                          "list": ["一", 2]},
-                 next_attempt_at=now + timedelta(minutes=n), created_at=now)
+        Delivery(
+            key=f"k{n}-{now.timestamp()}",
+            channel="email",
+            address="a@example.edu.cn",
+            kind="sla_breached",
+            recipient=user,
+            notification=note,
+            payload={
+                "subject": note.title,
+                "html": "<p>&amp;</p>",
+                "n": n,
+                "none": None,
+                "list": ["一", 2],
+            },
+            next_attempt_at=now + timedelta(minutes=n),
+            created_at=now,
+        )
         for n, note in enumerate(notes)
-    ]  # fmt: skip
+    ]
     bulk.insert(mails)
     for note in notes:
         saved = Notification.objects.get(pk=note.pk)
@@ -60,8 +78,10 @@ def test_copy_is_one_statement_after_the_ids_on_postgresql(
 ) -> None:
     monkeypatch.setattr(bulk, "COPY_FROM", 1)
     now = timezone.now()
-    notes = [Notification(recipient=people["ops"], kind="urged", title=str(n), created_at=now)
-             for n in range(300)]  # fmt: skip
+    notes = [
+        Notification(recipient=people["ops"], kind="urged", title=str(n), created_at=now)
+        for n in range(300)
+    ]
     with CaptureQueriesContext(connection) as queries:
         bulk.insert(notes)
     if connection.vendor == "postgresql":
@@ -75,8 +95,15 @@ def test_copy_is_one_statement_after_the_ids_on_postgresql(
 
 def test_new_builds_what_the_keyword_constructor_builds(db):
     now = timezone.now()
-    values = {"key": "k1", "channel": "email", "address": "a@example.edu", "kind": "record",
-              "payload": {"subject": "s"}, "next_attempt_at": now, "created_at": now}  # fmt: skip
+    values = {
+        "key": "k1",
+        "channel": "email",
+        "address": "a@example.edu",
+        "kind": "record",
+        "payload": {"subject": "s"},
+        "next_attempt_at": now,
+        "created_at": now,
+    }
     fast, slow = bulk.new(Delivery, recipient_id=None, **values), Delivery(**values)
     names = [field.attname for field in Delivery._meta.concrete_fields]
     assert [getattr(fast, n) for n in names] == [getattr(slow, n) for n in names]

@@ -43,9 +43,14 @@ PK_MODELS: dict[str, str] = {
 }
 #: Other parameters: one real value each (a wrong one still answers, with a 404).
 VALUES = {
-    "action": "accept", "field": "project", "kind": "pdf", "format": "json",
-    "step": "assign", "status": "published", "url": "no-such-page/",
-}  # fmt: skip
+    "action": "accept",
+    "field": "project",
+    "kind": "pdf",
+    "format": "json",
+    "step": "assign",
+    "status": "published",
+    "url": "no-such-page/",
+}
 #: Routes this walk cannot fill, with the reason.
 SKIPPED: dict[str, str] = {}
 
@@ -136,9 +141,12 @@ def assert_policy(path: str, response: Any) -> None:
 def demo_data(db: None) -> Attachment:
     demo.load(tickets=True)
     announcements.announcement_publish(
-        actor=User.objects.get(username="ops"), category="notice", title="系统升级通知",
-        body="周六 22:00 升级。", products=Product.objects.all(),
-    )  # fmt: skip
+        actor=User.objects.get(username="ops"),
+        category="notice",
+        title="系统升级通知",
+        body="周六 22:00 升级。",
+        products=Product.objects.all(),
+    )
     attachment = Attachment.objects.order_by("pk").first()
     assert attachment is not None, "the demo has an attachment to walk its download"
     # the objects the routes name, so that their pages are rendered rather than 404
@@ -179,9 +187,17 @@ def test_every_route_answers_with_the_policy(demo_data: Attachment):
 
 def test_anonymous_pages_static_files_and_errors_have_the_policy(db: None):
     client = Client()
-    for path in ("/accounts/login/", "/", "/healthz", "/no-such-page/",
-                 "/static/campusdesk/css/app.css", "/static/campusdesk/js/app.js",
-                 "/api/v1/tickets/", "/api/docs/", "/api/docs/?script="):  # fmt: skip
+    for path in (
+        "/accounts/login/",
+        "/",
+        "/healthz",
+        "/no-such-page/",
+        "/static/campusdesk/css/app.css",
+        "/static/campusdesk/js/app.js",
+        "/api/v1/tickets/",
+        "/api/docs/",
+        "/api/docs/?script=",
+    ):
         assert_policy(path, client.get(path))
 
 

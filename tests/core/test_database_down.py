@@ -91,11 +91,19 @@ def _source(people: dict[str, User]) -> APIClient:
 
 
 def _alerts(*fingerprints: str) -> dict[str, Any]:
-    return {"version": "4", "status": "firing", "alerts": [
-        {"status": "firing", "fingerprint": f, "labels": {"alertname": "InstanceDown",
-         "instance": f"gms-web-{f}"}, "annotations": {"summary": f"节点 {f} 不可用"}}
-        for f in fingerprints
-    ]}  # fmt: skip
+    return {
+        "version": "4",
+        "status": "firing",
+        "alerts": [
+            {
+                "status": "firing",
+                "fingerprint": f,
+                "labels": {"alertname": "InstanceDown", "instance": f"gms-web-{f}"},
+                "annotations": {"summary": f"节点 {f} 不可用"},
+            }
+            for f in fingerprints
+        ],
+    }
 
 
 def test_alert_intake_answers_503_while_the_database_is_down(

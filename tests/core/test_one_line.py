@@ -27,9 +27,20 @@ MESSAGE = "请写在一行内，不能包含换行、制表符等控制字符。
 
 
 @pytest.mark.parametrize(
-    "value", [INJECTION, "a\nb", "a\rb", "a\tb", "a\x00b", "a\x1bb", "a\x85b", "a\u2028b",
-              "a\u2029b", "a\x7fb"],
-)  # fmt: skip
+    "value",
+    [
+        INJECTION,
+        "a\nb",
+        "a\rb",
+        "a\tb",
+        "a\x00b",
+        "a\x1bb",
+        "a\x85b",
+        "a\u2028b",
+        "a\u2029b",
+        "a\x7fb",
+    ],
+)
 def test_control_characters_are_refused(value: str) -> None:
     with pytest.raises(ValidationError):
         validate_one_line(value)
@@ -51,8 +62,11 @@ def test_the_api_answers_400_to_a_title_with_a_line_break(people, project) -> No
 
 def test_the_form_shows_the_error_beside_the_title_and_keeps_the_rest(people, project) -> None:
     client = web_client_for(people["user"])
-    page = client.post(reverse("tickets:register"), form_data(project, title=INJECTION),
-                       HTTP_ACCEPT_LANGUAGE="zh-hans")  # fmt: skip
+    page = client.post(
+        reverse("tickets:register"),
+        form_data(project, title=INJECTION),
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
     assert page.status_code == 200
     assert page.context["form"].errors["title"] == [MESSAGE]
     assert "学院审批通过后" in page.content.decode()  # nothing typed is lost
@@ -72,8 +86,12 @@ def test_complaint_subjects_are_one_line(people, project) -> None:
 
 def test_announcement_and_case_titles_are_one_line(people, project) -> None:
     ops = api_client_for(people["ops"], language="zh-hans")
-    body = {"category": "alert", "title": "补丁\r\n通知", "body": "请于本周内升级。",
-            "products": [project.product_id]}  # fmt: skip
+    body = {
+        "category": "alert",
+        "title": "补丁\r\n通知",
+        "body": "请于本周内升级。",
+        "products": [project.product_id],
+    }
     answer = ops.post("/api/v1/announcements/", body, format="json")
     assert answer.status_code == 400 and answer.json()["title"] == [MESSAGE]
     assert not Announcement.objects.exists()
@@ -96,9 +114,16 @@ def test_webhook_names_are_one_line(people, project) -> None:
 
 def test_the_admin_refuses_a_name_with_a_line_break(people) -> None:
     client = web_client_for(people["admin"])
-    page = client.post("/admin/accounts/organisation/add/", {
-        "name": "新疆\r\nBcc: x@y", "short_name": "新", "kind": "customer", "is_active": "on",
-    }, HTTP_ACCEPT_LANGUAGE="zh-hans")  # fmt: skip
+    page = client.post(
+        "/admin/accounts/organisation/add/",
+        {
+            "name": "新疆\r\nBcc: x@y",
+            "short_name": "新",
+            "kind": "customer",
+            "is_active": "on",
+        },
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
     assert page.status_code == 200
     assert page.context["adminform"].form.errors["name"] == [MESSAGE]
     assert not Organisation.objects.filter(short_name="新").exists()

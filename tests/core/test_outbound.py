@@ -146,8 +146,9 @@ def test_non_public_addresses_are_refused_with_the_reason(address: str, reason: 
         assert reason in str(outbound.refusal(address, ()))
 
 
-@pytest.mark.parametrize("address", ["8.8.8.8", "202.112.0.36", "2606:4700::1",
-                                     "64:ff9b::808:808", "::ffff:8.8.8.8"])  # fmt: skip
+@pytest.mark.parametrize(
+    "address", ["8.8.8.8", "202.112.0.36", "2606:4700::1", "64:ff9b::808:808", "::ffff:8.8.8.8"]
+)
 def test_public_addresses_pass(address: str) -> None:
     assert outbound.refusal(address, ()) is None
 
@@ -218,8 +219,12 @@ def test_a_bad_network_in_the_setting_is_a_clear_error(monkeypatch: pytest.Monke
 # --- requests --------------------------------------------------------------------------------
 def test_a_request_to_an_allowed_server(server: Server) -> None:
     server.headers = {"X-Answer": "42"}
-    answer = outbound.request("POST", server.url("/hook?x=1"), body=b'{"a": 1}',
-                              headers={"Content-Type": "application/json"})  # fmt: skip
+    answer = outbound.request(
+        "POST",
+        server.url("/hook?x=1"),
+        body=b'{"a": 1}',
+        headers={"Content-Type": "application/json"},
+    )
     assert (answer.status, answer.body, answer.truncated) == (200, b"ok", False)
     assert answer.headers["x-answer"] == "42"
     assert server.paths == ["/hook?x=1"] and server.bodies == [b'{"a": 1}']
@@ -245,15 +250,19 @@ def test_a_name_is_resolved_once_and_the_address_pinned(
 
 @pytest.mark.usefixtures("no_allow_list")
 def test_a_refused_address_is_never_contacted(server: Server) -> None:
-    for url in (server.url("/"), server.url("/", host="localhost"),
-                f"http://[::ffff:127.0.0.1]:{server.port}/"):  # fmt: skip
+    for url in (
+        server.url("/"),
+        server.url("/", host="localhost"),
+        f"http://[::ffff:127.0.0.1]:{server.port}/",
+    ):
         with pytest.raises(outbound.OutboundRefused):
             outbound.request("POST", url, body=b"{}")
     assert server.paths == []
 
 
-@pytest.mark.parametrize("location", ["http://169.254.169.254/latest/meta-data/",
-                                      "http://127.0.0.1:1/", "/elsewhere"])  # fmt: skip
+@pytest.mark.parametrize(
+    "location", ["http://169.254.169.254/latest/meta-data/", "http://127.0.0.1:1/", "/elsewhere"]
+)
 def test_a_redirect_is_returned_not_followed(server: Server, location: str) -> None:
     server.status, server.headers = 302, {"Location": location}
     answer = outbound.request("POST", server.url("/hook"), body=b"{}")

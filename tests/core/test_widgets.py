@@ -29,25 +29,37 @@ class Everything(forms.Form):
     password = forms.CharField(widget=forms.PasswordInput(render_value=True), required=False)
     hidden = forms.CharField(widget=forms.HiddenInput, required=False)
     day = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}), required=False)
-    moment = forms.DateTimeField(widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
-                                 required=False)  # fmt: skip
+    moment = forms.DateTimeField(
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}), required=False
+    )
     upload = forms.FileField(required=False)
     check = forms.BooleanField(required=False)
     flag = forms.BooleanField(required=False, widget=forms.CheckboxInput(attrs={"data-x": True}))
     body = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "disabled": False}))
     empty_body = forms.CharField(widget=forms.Textarea, required=False)
-    choice = forms.ChoiceField(choices=[("", "—"), ("a", "<A>")], required=False,
-                               widget=FastSelect)  # fmt: skip
+    choice = forms.ChoiceField(choices=[("", "—"), ("a", "<A>")], required=False, widget=FastSelect)
 
 
 VALUES = [
     {},
-    {"text": 'say "hi" <b>&amp;</b>', "number": "7", "decimal": "2.5", "email": "a@b.cn",
-     "url": "http://校园.cn/?a=1&b=2", "password": "p<w>", "hidden": "h&1",
-     "day": "2026-12-01", "moment": "2026-12-01T09:30", "check": "on", "flag": "on",
-     "body": "第一行\n<script>alert(1)</script>", "empty_body": "", "choice": "a"},
+    {
+        "text": 'say "hi" <b>&amp;</b>',
+        "number": "7",
+        "decimal": "2.5",
+        "email": "a@b.cn",
+        "url": "http://校园.cn/?a=1&b=2",
+        "password": "p<w>",
+        "hidden": "h&1",
+        "day": "2026-12-01",
+        "moment": "2026-12-01T09:30",
+        "check": "on",
+        "flag": "on",
+        "body": "第一行\n<script>alert(1)</script>",
+        "empty_body": "",
+        "choice": "a",
+    },
     {"text": "", "number": "not a number", "body": "  ", "check": ""},
-]  # fmt: skip
+]
 
 
 def _render_all(form: forms.Form) -> list[str]:
@@ -64,17 +76,27 @@ def test_every_widget_renders_as_djangos_templates_do(data: dict[str, str]) -> N
 
 
 def test_initial_values_of_every_type_render_the_same() -> None:
-    initial = {"text": mark_safe("<i>safe</i>"), "number": 0, "decimal": 1.5,
-               "day": date(2026, 12, 1), "moment": datetime(2026, 12, 1, 9, 30, tzinfo=SHANGHAI),
-               "check": True, "body": "正文 & <more>"}  # fmt: skip
+    initial = {
+        "text": mark_safe("<i>safe</i>"),
+        "number": 0,
+        "decimal": 1.5,
+        "day": date(2026, 12, 1),
+        "moment": datetime(2026, 12, 1, 9, 30, tzinfo=SHANGHAI),
+        "check": True,
+        "body": "正文 & <more>",
+    }
     fast = Everything(initial=initial, renderer=FastRenderer())
     slow = Everything(initial=initial, renderer=DjangoTemplates())
     assert _render_all(fast) == _render_all(slow)
 
 
 def test_the_projects_forms_render_the_same() -> None:
-    for form_class in (ticket_forms.QuestionForm, ticket_forms.CorrectiveActionForm,
-                       ticket_forms.AttachForm, ticket_forms.QueueFilterForm):  # fmt: skip
+    for form_class in (
+        ticket_forms.QuestionForm,
+        ticket_forms.CorrectiveActionForm,
+        ticket_forms.AttachForm,
+        ticket_forms.QueueFilterForm,
+    ):
         fast, slow = form_class(renderer=FastRenderer()), form_class(renderer=DjangoTemplates())
         assert _render_all(fast) == _render_all(slow), form_class
 

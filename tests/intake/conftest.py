@@ -112,8 +112,14 @@ class Dovecot:
         conf.write_text(CONFIG.format(root=self.root, port=self.port))
         # The master daemonises: its output goes to a file, or run() would wait for it.
         with (self.root / "start.log").open("wb") as out:
-            subprocess.run([DOVECOT, "-c", str(conf)], check=True, stdout=out, stderr=out,
-                           stdin=subprocess.DEVNULL, timeout=30)  # fmt: skip
+            subprocess.run(
+                [DOVECOT, "-c", str(conf)],
+                check=True,
+                stdout=out,
+                stderr=out,
+                stdin=subprocess.DEVNULL,
+                timeout=30,
+            )
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             try:

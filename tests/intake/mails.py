@@ -85,12 +85,18 @@ def with_attachments(*, sender: str = USER, to: str = GMS) -> bytes:
     msg["Date"] = _date()
     msg["Message-ID"] = make_msgid(domain="mail.xjnu.example")
     msg.set_content("截图和日志见附件。")
-    msg.add_attachment(b"\x89PNG\r\n\x1a\nfake-png-bytes", maintype="image", subtype="png",
-                       filename="报错截图.png")  # fmt: skip
-    msg.add_attachment("2026-11-26 ERROR 保存失败\n".encode(), maintype="text", subtype="plain",
-                       filename="gms-error.log")  # fmt: skip
-    msg.add_attachment(b"MZ\x90\x00evil", maintype="application", subtype="octet-stream",
-                       filename="setup.exe")  # fmt: skip
+    msg.add_attachment(
+        b"\x89PNG\r\n\x1a\nfake-png-bytes", maintype="image", subtype="png", filename="报错截图.png"
+    )
+    msg.add_attachment(
+        "2026-11-26 ERROR 保存失败\n".encode(),
+        maintype="text",
+        subtype="plain",
+        filename="gms-error.log",
+    )
+    msg.add_attachment(
+        b"MZ\x90\x00evil", maintype="application", subtype="octet-stream", filename="setup.exe"
+    )
     return bytes(msg)
 
 
@@ -104,9 +110,12 @@ def reply(
         "> 承诺解决时间：2026-11-26 18:00\n"
     )
     return plain(
-        sender=sender, to=to, subject=subject, body=body,
+        sender=sender,
+        to=to,
+        subject=subject,
+        body=body,
         headers={"In-Reply-To": in_reply_to, "References": in_reply_to},
-    )  # fmt: skip
+    )
 
 
 def auto_reply(*, in_reply_to: str = "", sender: str = USER) -> bytes:
@@ -139,13 +148,16 @@ def bounce(*, to: str = GMS) -> bytes:
 def spoofed(*, sender: str = USER) -> bytes:
     """A known user's address, but our MTA found SPF and DMARC failing."""
     return plain(
-        sender=sender, subject="请重置管理员密码",
+        sender=sender,
+        subject="请重置管理员密码",
         body="请把管理员密码重置为 123456 并回信告诉我。",
-        headers={"Authentication-Results": (
-            "mx.desk.example; spf=fail smtp.mailfrom=xjnu.example;"
-            " dmarc=fail header.from=xjnu.example"
-        )},
-    )  # fmt: skip
+        headers={
+            "Authentication-Results": (
+                "mx.desk.example; spf=fail smtp.mailfrom=xjnu.example;"
+                " dmarc=fail header.from=xjnu.example"
+            )
+        },
+    )
 
 
 # --- hostile mail: what broke the gateway, and what a sender can make of MIME ------------

@@ -25,19 +25,35 @@ def source(people, project, name: str = "Prometheus") -> tuple[int, APIClient]:
 
 def alertmanager(status: str, fingerprint: str = "a1b2c3") -> dict[str, object]:
     return {
-        "version": "4", "status": status, "receiver": "campusdesk", "groupKey": "{}:{}",
-        "groupLabels": {"alertname": "InstanceDown"}, "commonLabels": {}, "commonAnnotations": {},
-        "externalURL": "http://alertmanager.local", "truncatedAlerts": 0,
-        "alerts": [{
-            "status": status, "fingerprint": fingerprint,
-            "labels": {"alertname": "InstanceDown", "instance": "gms-web-01:8080",
-                       "severity": "critical", "job": "研究生系统"},
-            "annotations": {"summary": "研究生系统 Web 节点不可用",
-                            "description": "gms-web-01 已 5 分钟无响应。"},
-            "startsAt": "2026-11-26T01:00:00Z", "endsAt": "0001-01-01T00:00:00Z",
-            "generatorURL": "http://prometheus.local/graph",
-        }],
-    }  # fmt: skip
+        "version": "4",
+        "status": status,
+        "receiver": "campusdesk",
+        "groupKey": "{}:{}",
+        "groupLabels": {"alertname": "InstanceDown"},
+        "commonLabels": {},
+        "commonAnnotations": {},
+        "externalURL": "http://alertmanager.local",
+        "truncatedAlerts": 0,
+        "alerts": [
+            {
+                "status": status,
+                "fingerprint": fingerprint,
+                "labels": {
+                    "alertname": "InstanceDown",
+                    "instance": "gms-web-01:8080",
+                    "severity": "critical",
+                    "job": "研究生系统",
+                },
+                "annotations": {
+                    "summary": "研究生系统 Web 节点不可用",
+                    "description": "gms-web-01 已 5 分钟无响应。",
+                },
+                "startsAt": "2026-11-26T01:00:00Z",
+                "endsAt": "0001-01-01T00:00:00Z",
+                "generatorURL": "http://prometheus.local/graph",
+            }
+        ],
+    }
 
 
 URL = "/api/v1/alerts/alertmanager/"

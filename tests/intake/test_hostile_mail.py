@@ -58,8 +58,16 @@ def test_each_hostile_message_is_kept_whole_with_an_outcome(mailbox, customer, n
     assert record.outcome == expected, record.reason
     with record.raw.open("rb") as handle:
         assert handle.read() == raw
-    texts = [record.sender, record.sender_name, record.subject, record.body, record.html,
-             record.reason, *record.recipients, *record.attachment_names]  # fmt: skip
+    texts = [
+        record.sender,
+        record.sender_name,
+        record.subject,
+        record.body,
+        record.html,
+        record.reason,
+        *record.recipients,
+        *record.attachment_names,
+    ]
     assert not any(UNSAFE.search(text) for text in texts)
     if expected == Outcome.QUARANTINED:
         assert record.reason

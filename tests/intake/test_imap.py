@@ -45,8 +45,13 @@ def test_poll_receives_each_unread_message_once(default_box, project, accepted):
 
 def imap_box(account, **fields) -> Mailbox:
     """A mailbox row polled over IMAP, its password stored as the admin stores it."""
-    box = Mailbox(imap_host=account.host, imap_port=account.port, imap_ssl=False,
-                  imap_user=account.user, **fields)  # fmt: skip
+    box = Mailbox(
+        imap_host=account.host,
+        imap_port=account.port,
+        imap_ssl=False,
+        imap_user=account.user,
+        **fields,
+    )
     box.set_imap_password(account.password)
     box.save()
     return box

@@ -76,11 +76,20 @@ def test_admin_keeps_the_imap_password_when_left_empty(people, project):
     client = web_client_for(people["admin"])
     page = client.get(f"/admin/intake/mailbox/{box.pk}/change/")
     assert page.status_code == 200 and "s3cret" not in page.content.decode()
-    saved = client.post(f"/admin/intake/mailbox/{box.pk}/change/", {
-        "address": box.address, "trusted_domains": "", "imap_host": "imap.example",
-        "imap_port": 993, "imap_ssl": "on", "imap_user": "xg", "imap_password": "",
-        "imap_folder": "INBOX", "is_active": "on",
-    })  # fmt: skip
+    saved = client.post(
+        f"/admin/intake/mailbox/{box.pk}/change/",
+        {
+            "address": box.address,
+            "trusted_domains": "",
+            "imap_host": "imap.example",
+            "imap_port": 993,
+            "imap_ssl": "on",
+            "imap_user": "xg",
+            "imap_password": "",
+            "imap_folder": "INBOX",
+            "is_active": "on",
+        },
+    )
     assert saved.status_code == 302, saved.content.decode()[:2000]
     box.refresh_from_db()
     assert box.imap_secret() == "s3cret"

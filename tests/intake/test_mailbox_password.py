@@ -28,10 +28,16 @@ def stored_column(box: Mailbox) -> str:
 
 def admin_form(**fields: object) -> dict[str, object]:
     return {
-        "address": "xg@desk.example", "trusted_domains": "", "imap_host": "127.0.0.1",
-        "imap_port": 993, "imap_user": "xg", "imap_password": "", "imap_folder": "INBOX",
-        "is_active": "on", **fields,
-    }  # fmt: skip
+        "address": "xg@desk.example",
+        "trusted_domains": "",
+        "imap_host": "127.0.0.1",
+        "imap_port": 993,
+        "imap_user": "xg",
+        "imap_password": "",
+        "imap_folder": "INBOX",
+        "is_active": "on",
+        **fields,
+    }
 
 
 def test_the_admin_stores_the_password_encrypted_and_never_shows_it(people):
@@ -89,9 +95,14 @@ def test_a_mailbox_saved_through_the_admin_logs_in_to_dovecot(
 ):
     settings.IMAP_HOST = ""
     account = imap_server.account()
-    form = admin_form(address=mails.GMS, project=project.pk, imap_host=account.host,
-                      imap_port=account.port, imap_user=account.user,
-                      imap_password=account.password)  # fmt: skip
+    form = admin_form(
+        address=mails.GMS,
+        project=project.pk,
+        imap_host=account.host,
+        imap_port=account.port,
+        imap_user=account.user,
+        imap_password=account.password,
+    )
     added = web_client_for(people["admin"]).post("/admin/intake/mailbox/add/", form)
     assert added.status_code == 302
     assert account.password not in stored_column(Mailbox.objects.get(address=mails.GMS))

@@ -16,9 +16,12 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def mailgate(tmp_path, raw: bytes, **env: str) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
-        [PYTHON, "-m", "campusdesk", "mailgate"], input=raw, capture_output=True, timeout=60,
+        [PYTHON, "-m", "campusdesk", "mailgate"],
+        input=raw,
+        capture_output=True,
+        timeout=60,
         env=subprocess_env(tmp_path, **env),
-    )  # fmt: skip
+    )
 
 
 def test_mailgate_registers_the_problem_and_exits_0(tmp_path, project, customer):

@@ -17,23 +17,34 @@ URL = "/api/v1/kb/articles/"
 
 def case(project, **extra: object) -> dict[str, object]:
     body: dict[str, object] = {
-        "title": "录入成绩时系统报错", "symptoms": "保存成绩时提示系统异常。",
-        "cause": "重复记录", "solution": "清理重复记录后重新保存。",
-        "product": project.product_id, "tags": ["成绩"], "visibility": "public",
-    }  # fmt: skip
+        "title": "录入成绩时系统报错",
+        "symptoms": "保存成绩时提示系统异常。",
+        "cause": "重复记录",
+        "solution": "清理重复记录后重新保存。",
+        "product": project.product_id,
+        "tags": ["成绩"],
+        "visibility": "public",
+    }
     body.update(extra)
     return body
 
 
 def close(ticket, people, rating: int, severity: str = "SIS3"):
-    tickets.ticket_accept(ticket_id=ticket.pk, actor=people["engineer"], severity=severity,
-                          committed_resolution_at=timezone.now() + timedelta(days=1))  # fmt: skip
-    tickets.ticket_add_record(ticket_id=ticket.pk, actor=people["engineer"],
-                              body="排查：成绩表存在重复数据。")  # fmt: skip
-    tickets.ticket_request_close(ticket_id=ticket.pk, actor=people["engineer"],
-                                 solution="删除重复数据并加唯一约束。")  # fmt: skip
-    return tickets.ticket_close(ticket_id=ticket.pk, actor=ticket.reporter, rating=rating,
-                                workload_hours="1")  # fmt: skip
+    tickets.ticket_accept(
+        ticket_id=ticket.pk,
+        actor=people["engineer"],
+        severity=severity,
+        committed_resolution_at=timezone.now() + timedelta(days=1),
+    )
+    tickets.ticket_add_record(
+        ticket_id=ticket.pk, actor=people["engineer"], body="排查：成绩表存在重复数据。"
+    )
+    tickets.ticket_request_close(
+        ticket_id=ticket.pk, actor=people["engineer"], solution="删除重复数据并加唯一约束。"
+    )
+    return tickets.ticket_close(
+        ticket_id=ticket.pk, actor=ticket.reporter, rating=rating, workload_hours="1"
+    )
 
 
 def test_draft_review_publish_by_the_products_experts(people: dict[str, User], project):
@@ -66,8 +77,12 @@ def test_every_edit_is_a_version(people: dict[str, User], project):
     article = services.article_create(
         actor=people["expert2"], product_id=project.product_id, fields=fields
     )
-    services.article_update(article_id=article.pk, actor=people["expert2"],
-                            fields={"solution": "新的解决办法"}, note="补充")  # fmt: skip
+    services.article_update(
+        article_id=article.pk,
+        actor=people["expert2"],
+        fields={"solution": "新的解决办法"},
+        note="补充",
+    )
     article.refresh_from_db()
     assert article.version == 2
     versions = ArticleVersion.objects.filter(article=article).order_by("number")
@@ -101,8 +116,12 @@ def test_retrospectives_are_due_for_sis1_and_low_ratings(people, project, custom
     assert states == {sis1.pk: "due", low.pk: "due", fine.pk: "offered"}
     watch = api_client_for(people["ops"]).get("/api/v1/ops/watch/", {"list": "retrospectives"})
     assert sorted(r["id"] for r in watch.json()["results"]) == sorted([sis1.pk, low.pk])
-    body = {"findings": "重复提交未做幂等", "root_cause": "product_bug", "tags": ["成绩", "幂等"],
-            "case_needed": True}  # fmt: skip
+    body = {
+        "findings": "重复提交未做幂等",
+        "root_cause": "product_bug",
+        "tags": ["成绩", "幂等"],
+        "case_needed": True,
+    }
     path = f"/api/v1/kb/retrospectives/{sis1.pk}/"
     assert api_client_for(people["engineer"]).post(path, body, format="json").status_code == 403
     bad = api_client_for(people["expert2"]).post(path, {**body, "root_cause": "?"}, format="json")
@@ -146,8 +165,12 @@ def test_the_registration_panel_suggests_cases(people, project, customer):
 
 
 def test_frequent_problems_without_a_case_are_proposed(people, project, customer):
-    similar = ["成绩录入时系统报错", "录入成绩报错，提示系统异常", "导师录入成绩时报错",
-               "成绩录入页面保存报错"]  # fmt: skip
+    similar = [
+        "成绩录入时系统报错",
+        "录入成绩报错，提示系统异常",
+        "导师录入成绩时报错",
+        "成绩录入页面保存报错",
+    ]
     made = [new_ticket(project, customer, title=t, description=f"{t}。请处理。") for t in similar]
     other = new_ticket(project, customer, title="学位证书打印格式错位", description="打印错位")
     from campusdesk.tickets.models import Ticket
@@ -175,9 +198,15 @@ def test_a_case_with_an_attachment_is_downloaded_only_by_its_readers(
 
     settings.MEDIA_ROOT = tmp_path
     expert = web_client_for(people["expert2"])
-    form = {"product": project.product_id, "title": "成绩导出脚本", "symptoms": "需要批量导出",
-            "cause": "", "solution": "运行附件中的脚本", "tags": "成绩, 脚本",
-            "visibility": "public"}  # fmt: skip
+    form = {
+        "product": project.product_id,
+        "title": "成绩导出脚本",
+        "symptoms": "需要批量导出",
+        "cause": "",
+        "solution": "运行附件中的脚本",
+        "tags": "成绩, 脚本",
+        "visibility": "public",
+    }
     form["attachment"] = SimpleUploadedFile("导出.txt", b"select 1;")
     made = expert.post("/kb/new/", form)
     assert made.status_code == 302

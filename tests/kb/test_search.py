@@ -253,8 +253,13 @@ def test_a_word_of_every_case_is_not_looked_up(people: dict[str, User], gms: Pro
     modules = ("招生", "学位", "学籍", "奖助", "答辩", "迎新", "离校", "毕业", "选课", "排课")
     for n in range(60):  # enough cases for its idf to fall under 1 % of the rarest term's
         module = modules[n % len(modules)]
-        case(people, gms, f"{module}页面打不开 {n}", symptoms=f"打开{module}页面一直转圈。",
-             at=T0 + timedelta(hours=n))  # fmt: skip
+        case(
+            people,
+            gms,
+            f"{module}页面打不开 {n}",
+            symptoms=f"打开{module}页面一直转圈。",
+            at=T0 + timedelta(hours=n),
+        )
     target = case(people, gms, "门禁页面报错", symptoms="门禁页面提示 500。")
 
     with CaptureQueriesContext(connection) as queries:

@@ -90,9 +90,11 @@ def test_a_project_robot_gets_its_projects_messages(
 ):  # noqa: F811
     robot.answer(200, {"errcode": 0, "errmsg": "ok"})
     RobotChannel.objects.create(
-        name="新疆师大运维群", platform="wecom", project=project,
+        name="新疆师大运维群",
+        platform="wecom",
+        project=project,
         webhook_url=robot.url("/cgi-bin/webhook/send?key=k1"),
-    )  # fmt: skip
+    )
     new_ticket(project, customer, title="机器人应看到")
     new_ticket(other_project, people["user2"], title="机器人不应看到")
     robots = Delivery.objects.filter(channel="wecom")

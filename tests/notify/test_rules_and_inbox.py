@@ -35,9 +35,11 @@ def test_registration_reaches_the_line1_team_and_no_one_else(people, project, cu
 def test_each_step_reaches_the_reporter_and_handlers(people, project, customer):
     ticket = new_ticket(project, customer)
     services.ticket_accept(
-        ticket_id=ticket.pk, actor=people["engineer"], severity="SIS3",
+        ticket_id=ticket.pk,
+        actor=people["engineer"],
+        severity="SIS3",
         committed_resolution_at=timezone.now() + timedelta(days=1),
-    )  # fmt: skip
+    )
     assert inbox(customer) == ["accepted"]
     services.ticket_add_record(
         ticket_id=ticket.pk, actor=people["engineer"], body="内部", internal=True
@@ -52,9 +54,11 @@ def test_each_step_reaches_the_reporter_and_handlers(people, project, customer):
 def test_an_urge_reaches_every_handler_and_operations(people, project, customer):
     ticket = new_ticket(project, customer)
     services.ticket_accept(
-        ticket_id=ticket.pk, actor=people["engineer"], severity="SIS3",
+        ticket_id=ticket.pk,
+        actor=people["engineer"],
+        severity="SIS3",
         committed_resolution_at=timezone.now() + timedelta(days=1),
-    )  # fmt: skip
+    )
     services.ticket_escalate(ticket_id=ticket.pk, actor=people["engineer"], reason="x")
     services.ticket_urge(ticket_id=ticket.pk, actor=customer, message="请加急")
     for login in ("engineer", "expert2", "ops"):
@@ -68,9 +72,11 @@ def test_a_missed_sis1_deadline_reaches_the_manager_and_customer_service(people,
     with time_machine.travel("2026-11-23 10:00 +0800", tick=False):
         ticket = new_ticket(project, customer, urgency="critical")  # provisional SIS1
         services.ticket_accept(
-            ticket_id=ticket.pk, actor=people["engineer"], severity="SIS1",
+            ticket_id=ticket.pk,
+            actor=people["engineer"],
+            severity="SIS1",
             committed_resolution_at=timezone.now() + timedelta(hours=3),
-        )  # fmt: skip
+        )
     with time_machine.travel("2026-11-23 14:01 +0800", tick=False):
         sweep()
     for login in ("engineer", "ops", "manager", "agent"):
@@ -141,8 +147,12 @@ def test_urging_too_often_is_refused_with_a_clear_message(people, project, custo
 
 def test_an_announcement_reaches_the_customers_of_its_product_only(people, project):
     ops = api_client_for(people["ops"])
-    body = {"category": "alert", "title": "研究生系统安全补丁", "body": "请于本周内升级。",
-            "products": [project.product_id]}  # fmt: skip
+    body = {
+        "category": "alert",
+        "title": "研究生系统安全补丁",
+        "body": "请于本周内升级。",
+        "products": [project.product_id],
+    }
     assert api_client_for(people["user"]).post("/api/v1/announcements/", body).status_code == 403
     assert ops.post("/api/v1/announcements/", {**body, "products": []}).status_code == 400
     published = ops.post("/api/v1/announcements/", body, format="json")

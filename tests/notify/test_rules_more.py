@@ -40,10 +40,24 @@ def test_every_step_of_a_flow_reaches_the_right_people(people, project, customer
     services.ticket_reject_close(ticket_id=ticket.pk, actor=customer, reason="还有问题")
     services.ticket_request_close(ticket_id=ticket.pk, actor=expert, solution="彻底修复")
     services.ticket_close(ticket_id=ticket.pk, actor=customer, rating=5, workload_hours="2")
-    assert kinds(customer) == ["accepted", "commitment", "info", "escalated", "accepted",
-                               "closure_requested", "closure_requested"]  # fmt: skip
-    assert kinds(engineer) == ["registered", "info", "accepted", "closure_requested",
-                               "closure_rejected", "closure_requested", "closed"]  # fmt: skip
+    assert kinds(customer) == [
+        "accepted",
+        "commitment",
+        "info",
+        "escalated",
+        "accepted",
+        "closure_requested",
+        "closure_requested",
+    ]
+    assert kinds(engineer) == [
+        "registered",
+        "info",
+        "accepted",
+        "closure_requested",
+        "closure_rejected",
+        "closure_requested",
+        "closed",
+    ]
     assert kinds(expert) == ["escalated", "closure_rejected", "closed"]
     assert kinds(ops) == ["closure_rejected"]
     assert kinds(people["user2"]) == [] and kinds(people["engineer2"]) == []
@@ -58,14 +72,19 @@ def test_a_follower_hears_of_each_step(people, project, customer):
         api_client_for(people["user2"]).post(f"/api/v1/tickets/{ticket.pk}/follow/").status_code
         == 404
     )
-    services.ticket_accept(ticket_id=ticket.pk, actor=people["engineer"], severity="SIS3",
-                           committed_resolution_at=timezone.now() + timedelta(days=1))  # fmt: skip
+    services.ticket_accept(
+        ticket_id=ticket.pk,
+        actor=people["engineer"],
+        severity="SIS3",
+        committed_resolution_at=timezone.now() + timedelta(days=1),
+    )
     assert kinds(colleague) == ["accepted"]
     client.delete(f"/api/v1/tickets/{ticket.pk}/follow/")
     services.ticket_add_record(ticket_id=ticket.pk, actor=people["engineer"], body="进展")
     assert kinds(colleague) == ["accepted"]
-    page = web_client_for(colleague).post(f"/tickets/{ticket.pk}/follow/", {"follow": "1"},
-                                          HTTP_HX_REQUEST="true")  # fmt: skip
+    page = web_client_for(colleague).post(
+        f"/tickets/{ticket.pk}/follow/", {"follow": "1"}, HTTP_HX_REQUEST="true"
+    )
     assert "★" in page.content.decode()
 
 

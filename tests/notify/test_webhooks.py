@@ -47,8 +47,9 @@ def test_internal_events_are_not_sent_and_failures_are_retried(robot, people, pr
     subscribe(people, project, robot.url("/hooks"))
     with time_machine.travel("2026-11-24 10:00 +0800", tick=False):
         ticket = new_ticket(project, customer)
-        tickets.ticket_add_record(ticket_id=ticket.pk, actor=people["engineer"], body="内部",
-                                  internal=True)  # fmt: skip
+        tickets.ticket_add_record(
+            ticket_id=ticket.pk, actor=people["engineer"], body="内部", internal=True
+        )
         assert Delivery.objects.filter(channel="webhook").count() == 1
         delivery = Delivery.objects.get(channel="webhook")
         assert services.deliver(delivery.pk) == "pending"
@@ -85,8 +86,9 @@ def test_a_subscription_to_a_refused_address_answers_400_with_the_reason(setting
     settings.OUTBOUND_ALLOW_NETWORKS = []
     client = api_client_for(people["admin"], language="zh-hans")
     for url, reason in REFUSED_URLS.items():
-        answer = client.post("/api/v1/webhooks/", {"name": "x", "project": project.pk, "url": url},
-                             format="json")  # fmt: skip
+        answer = client.post(
+            "/api/v1/webhooks/", {"name": "x", "project": project.pk, "url": url}, format="json"
+        )
         assert answer.status_code == 400, url
         [message] = answer.json()["url"]
         assert reason in message and "OUTBOUND_ALLOW_NETWORKS" in message, message
@@ -130,13 +132,29 @@ def test_the_admin_refuses_a_webhook_or_robot_url_beside_the_field(settings, peo
     people["admin"].preferred_language = "zh-hans"
     people["admin"].save()
     client = web_client_for(people["admin"])
-    hook = client.post("/admin/notify/webhooksubscription/add/", {
-        "name": "校方运维平台", "project": project.pk, "url": "http://169.254.169.254/",
-        "events": "[]", "is_active": "on"}, HTTP_ACCEPT_LANGUAGE="zh-hans")  # fmt: skip
-    robot = client.post("/admin/notify/robotchannel/add/", {
-        "name": "运维群", "platform": "wecom", "webhook_url": "http://127.0.0.1:9/send?key=k",
-        "kinds": "[]", "internal": "on", "is_active": "on",
-    }, HTTP_ACCEPT_LANGUAGE="zh-hans")  # fmt: skip
+    hook = client.post(
+        "/admin/notify/webhooksubscription/add/",
+        {
+            "name": "校方运维平台",
+            "project": project.pk,
+            "url": "http://169.254.169.254/",
+            "events": "[]",
+            "is_active": "on",
+        },
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    robot = client.post(
+        "/admin/notify/robotchannel/add/",
+        {
+            "name": "运维群",
+            "platform": "wecom",
+            "webhook_url": "http://127.0.0.1:9/send?key=k",
+            "kinds": "[]",
+            "internal": "on",
+            "is_active": "on",
+        },
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
     assert hook.status_code == robot.status_code == 200  # the form again, with its errors
     assert "链路本地" in hook.context["adminform"].form.errors["url"][0]
     assert "回环地址" in robot.context["adminform"].form.errors["webhook_url"][0]

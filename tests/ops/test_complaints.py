@@ -38,8 +38,12 @@ def test_a_complaint_runs_its_own_track_to_the_end(people: dict[str, User], proj
     resolved = manager.post(f"{URL}{cid}/resolve/", {"resolution": "已上门解决并道歉"})
     assert resolved.json()["status"] == "resolved"
     assert [n["action"] for n in resolved.json()["notes"]] == [
-        "filed", "assigned", "note", "note", "resolved",
-    ]  # fmt: skip
+        "filed",
+        "assigned",
+        "note",
+        "note",
+        "resolved",
+    ]
     assert ops.get("/api/v1/ops/watch/", {"list": "complaints"}).json()["results"] == []
     assert manager.post(f"{URL}{cid}/resolve/", {"resolution": "again"}).status_code == 409
 

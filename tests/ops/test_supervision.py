@@ -24,9 +24,11 @@ def numbers(response) -> list[str]:
 
 def accept(ticket: Ticket, who: User, hours: float, severity: str = "SIS3") -> None:
     services.ticket_accept(
-        ticket_id=ticket.pk, actor=who, severity=severity,
+        ticket_id=ticket.pk,
+        actor=who,
+        severity=severity,
         committed_resolution_at=timezone.now() + timedelta(hours=hours),
-    )  # fmt: skip
+    )
 
 
 def test_not_accepted_in_time(people: dict[str, User], project, customer):

@@ -53,17 +53,30 @@ def _step(hours: float, call: Callable[..., object], **kwargs: object) -> object
 
 def _register(project: Project, customer: User, hours: float, title: str) -> Ticket:
     ticket = _step(
-        hours, services.ticket_register, actor=customer, project_id=project.pk,
-        product_id=project.product_id, title=title, description=f"{title}，请处理。",
-        urgency="high", service_type="fault", channel="web",
-    )  # fmt: skip
+        hours,
+        services.ticket_register,
+        actor=customer,
+        project_id=project.pk,
+        product_id=project.product_id,
+        title=title,
+        description=f"{title}，请处理。",
+        urgency="high",
+        service_type="fault",
+        channel="web",
+    )
     assert isinstance(ticket, Ticket)
     return ticket
 
 
 def _accept(ticket: Ticket, who: User, hours: float, commit: float) -> None:
-    _step(hours, services.ticket_accept, ticket_id=ticket.pk, actor=who, severity="SIS2",
-          committed_resolution_at=at(commit))  # fmt: skip
+    _step(
+        hours,
+        services.ticket_accept,
+        ticket_id=ticket.pk,
+        actor=who,
+        severity="SIS2",
+        committed_resolution_at=at(commit),
+    )
 
 
 def _solve(ticket: Ticket, who: User, hours: float) -> None:
@@ -71,8 +84,14 @@ def _solve(ticket: Ticket, who: User, hours: float) -> None:
 
 
 def _close(ticket: Ticket, customer: User, hours: float, rating: int) -> None:
-    _step(hours, services.ticket_close, ticket_id=ticket.pk, actor=customer, rating=rating,
-          workload_hours="2")  # fmt: skip
+    _step(
+        hours,
+        services.ticket_close,
+        ticket_id=ticket.pk,
+        actor=customer,
+        rating=rating,
+        workload_hours="2",
+    )
 
 
 @pytest.fixture
@@ -85,8 +104,14 @@ def month(people: dict[str, User], project: Project) -> Month:
 
     b = _register(project, user, 0, "成绩录入页面无法保存")
     _accept(b, eng, 30, 40)
-    _step(31, services.ticket_change_commitment, ticket_id=b.pk, actor=eng,
-          committed_resolution_at=at(50), reason="需要厂商补丁")  # fmt: skip
+    _step(
+        31,
+        services.ticket_change_commitment,
+        ticket_id=b.pk,
+        actor=eng,
+        committed_resolution_at=at(50),
+        reason="需要厂商补丁",
+    )
     _solve(b, eng, 32)
     _step(34, services.ticket_reject_close, ticket_id=b.pk, actor=user, reason="仍然报错")
     _solve(b, eng, 45)
@@ -96,8 +121,9 @@ def month(people: dict[str, User], project: Project) -> Month:
     _accept(c, eng, 3, 20)
     _step(4, services.ticket_escalate, ticket_id=c.pk, actor=eng, reason="需要工程专家")
     _step(10, services.ticket_urge, ticket_id=c.pk, actor=user, message="请加快")
-    _step(12, ops.complaint_file, actor=user, subject="处理太慢", body="一直没有解决",
-          ticket_id=c.pk)  # fmt: skip
+    _step(
+        12, ops.complaint_file, actor=user, subject="处理太慢", body="一直没有解决", ticket_id=c.pk
+    )
     _accept(c, ex2, 29, 40)
 
     d = _register(project, user, 20, "导师名单导出为空")

@@ -30,21 +30,31 @@ LONG_SIS1 = "SIS1：系统宕机或核心业务受严重影响"
 def _data(severities: dict[str, int]) -> dict[str, Any]:
     """A service report's figures (``report.as_dict``) with these requests per severity."""
     days = [f"2026-11-{d:02d}" for d in range(1, 31)]
-    lines = [{"key": k, "label": LONG_SIS1 if k == "SIS1" else f"{k}：问题", "count": n}
-             for k, n in sorted(severities.items(), key=lambda kv: -kv[1])]  # fmt: skip
+    lines = [
+        {"key": k, "label": LONG_SIS1 if k == "SIS1" else f"{k}：问题", "count": n}
+        for k, n in sorted(severities.items(), key=lambda kv: -kv[1])
+    ]
     other = [{"key": "x", "label": "研究生招生、培养、学位与毕业管理系统运维服务项目", "count": 7}]
     return {
-        "trend": {"unit": "day", "points": [
-            {"date": d, "registered": i % 4, "closed": i % 3} for i, d in enumerate(days)
-        ]},
-        "totals": {"severity": lines, "service_type": other, "status": other,
-                   "channel": other, "product": other},
+        "trend": {
+            "unit": "day",
+            "points": [
+                {"date": d, "registered": i % 4, "closed": i % 3} for i, d in enumerate(days)
+            ],
+        },
+        "totals": {
+            "severity": lines,
+            "service_type": other,
+            "status": other,
+            "channel": other,
+            "product": other,
+        },
         "severity_attainment": [
             {"severity": k, "tickets": n, "resolution": 50.0, "commitment": None}
             for k, n in severities.items()
         ],
         "kpis": {"rating": {"distribution": {str(n): n for n in range(1, 6)}}},
-    }  # fmt: skip
+    }
 
 
 def _charts(data: dict[str, Any]) -> dict[str, charts.Chart]:
@@ -91,11 +101,14 @@ def _fills(root: ET.Element) -> dict[str, str]:
     return found
 
 
-@pytest.mark.parametrize("counts", [
-    {"SIS1": 1, "SIS2": 9, "SIS3": 5},  # SIS1 the fewest: last
-    {"SIS1": 9, "SIS2": 1, "SIS3": 5},  # the most: first
-    {"SIS1": 3},  # alone
-])  # fmt: skip
+@pytest.mark.parametrize(
+    "counts",
+    [
+        {"SIS1": 1, "SIS2": 9, "SIS3": 5},  # SIS1 the fewest: last
+        {"SIS1": 9, "SIS2": 1, "SIS3": 5},  # the most: first
+        {"SIS1": 3},  # alone
+    ],
+)
 def test_sis1_is_always_the_same_red(counts: dict[str, int]) -> None:
     made = _charts(_data(counts))
     for key in ("severity", "attainment"):
@@ -150,8 +163,9 @@ def test_pdf_drawings_use_the_same_colours_and_fit() -> None:
 def test_service_page_charts_are_accessible(month: Month) -> None:
     client = web_client_for(month.people["manager"])
     with time_machine.travel(month.now, tick=False):
-        html = client.get("/reports/service/", {"project": month.project.pk,
-                                                "period": "2026-11"}).content.decode()  # fmt: skip
+        html = client.get(
+            "/reports/service/", {"project": month.project.pk, "period": "2026-11"}
+        ).content.decode()
     svgs = [html[i : html.index("</svg>", i) + 6] for i in _starts(html, "<svg")]
     assert len(svgs) == 8  # trend, five dimensions, attainment, ratings
     for markup in svgs:
@@ -176,14 +190,22 @@ def _starts(text: str, needle: str) -> list[int]:
 def test_pdf_has_the_chart_titles_and_summaries(month: Month, tmp_path: Path) -> None:
     client = api_client_for(month.people["manager"], language="zh-hans")
     with time_machine.travel(month.now, tick=False):
-        response = client.get("/api/v1/reports/service/", {
-            "project": month.project.pk, "period": "2026-11", "format": "pdf"})  # fmt: skip
+        response = client.get(
+            "/api/v1/reports/service/",
+            {"project": month.project.pk, "period": "2026-11", "format": "pdf"},
+        )
     path = tmp_path / "report.pdf"
     path.write_bytes(response.content)
-    text = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
-                          text=True).stdout  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", str(path), "-"], check=True, capture_output=True, text=True
+    ).stdout
     flat = "".join(text.split())
-    for title in ("每日登记与关闭的请求数（个）", "按故障级别统计的请求数（个）",
-                  "按服务类型统计的请求数（个）", "各故障级别SIS目标内解决率（%）",
-                  "评分分布（次）", "本期共登记6个"):  # fmt: skip
+    for title in (
+        "每日登记与关闭的请求数（个）",
+        "按故障级别统计的请求数（个）",
+        "按服务类型统计的请求数（个）",
+        "各故障级别SIS目标内解决率（%）",
+        "评分分布（次）",
+        "本期共登记6个",
+    ):
         assert title in flat, title

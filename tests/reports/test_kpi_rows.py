@@ -91,11 +91,15 @@ def _play(cast: Cast, flow: list[Move]) -> datetime:
             project = cast.projects[which % len(cast.projects)]
             call: Callable[..., Any] = services.ticket_register
             args: dict[str, Any] = {
-                "actor": cast.customers[project.pk], "project_id": project.pk,
-                "product_id": project.product_id, "title": "成绩录入时系统报错",
-                "description": "保存后提示系统异常。", "urgency": "high",
-                "service_type": "fault", "channel": "web",
-            }  # fmt: skip
+                "actor": cast.customers[project.pk],
+                "project_id": project.pk,
+                "product_id": project.product_id,
+                "title": "成绩录入时系统报错",
+                "description": "保存后提示系统异常。",
+                "urgency": "high",
+                "service_type": "fault",
+                "channel": "web",
+            }
         else:
             ticket = open_ones[which % len(open_ones)]
             steps = NEXT[ticket.status]
@@ -111,29 +115,41 @@ def _play(cast: Cast, flow: list[Move]) -> datetime:
     return at + timedelta(hours=1)
 
 
-def _action(cast: Cast, ticket: Ticket, action: str, who: int,
-            at: datetime) -> tuple[Callable[..., Any], dict[str, Any]]:  # fmt: skip
+def _action(
+    cast: Cast, ticket: Ticket, action: str, who: int, at: datetime
+) -> tuple[Callable[..., Any], dict[str, Any]]:
     staff = list(workflow.tier_staff(ticket).order_by("pk")) or [cast.ops]
     handler = staff[who % len(staff)]
     customer = cast.customers[ticket.project_id]
     base = {"ticket_id": ticket.pk}
     due = at + timedelta(hours=4 + who * 5)
     table: dict[str, tuple[Callable[..., Any], dict[str, Any]]] = {
-        "accept": (services.ticket_accept, {"actor": handler, "committed_resolution_at": due,
-                                            "severity": ("SIS1", "SIS2", "SIS3")[who % 3]}),
+        "accept": (
+            services.ticket_accept,
+            {
+                "actor": handler,
+                "committed_resolution_at": due,
+                "severity": ("SIS1", "SIS2", "SIS3")[who % 3],
+            },
+        ),
         "assign": (services.ticket_assign, {"actor": cast.ops, "user_id": handler.pk}),
-        "escalate": (services.ticket_escalate,
-                     {"actor": handler if who % 3 else cast.ops, "reason": "需要专家"}),
+        "escalate": (
+            services.ticket_escalate,
+            {"actor": handler if who % 3 else cast.ops, "reason": "需要专家"},
+        ),
         "request_close": (services.ticket_request_close, {"actor": handler, "solution": "已处理"}),
         "reject": (services.ticket_reject_close, {"actor": customer, "reason": "仍然报错"}),
         "urge": (services.ticket_urge, {"actor": customer}),
-        "close": (services.ticket_close, {"actor": customer, "rating": who % 5 + 1,
-                                          "workload_hours": "2"}),
-        "commit": (services.ticket_change_commitment, {"actor": handler,
-                                                       "committed_resolution_at": due,
-                                                       "reason": "需要厂商补丁"}),
+        "close": (
+            services.ticket_close,
+            {"actor": customer, "rating": who % 5 + 1, "workload_hours": "2"},
+        ),
+        "commit": (
+            services.ticket_change_commitment,
+            {"actor": handler, "committed_resolution_at": due, "reason": "需要厂商补丁"},
+        ),
         "withdraw": (services.ticket_withdraw, {"actor": ticket.reporter}),
-    }  # fmt: skip
+    }
     call, args = table[action]
     return call, {**base, **args}
 
@@ -192,21 +208,37 @@ def _later(month: Month) -> dict[str, User]:
     """C goes on from line 2 to line 3 and the task force; F is given to a second line-1
     engineer, so two members of line 1 handled it."""
     people, c, f = month.people, month.tickets["C"], month.tickets["F"]
-    second = UserFactory(username="engineer3", role=Role.ENGINEER,
-                         organisation=people["engineer"].organisation)  # fmt: skip
+    second = UserFactory(
+        username="engineer3", role=Role.ENGINEER, organisation=people["engineer"].organisation
+    )
     month.project.line1_team.add(second)
     for hours, call, kwargs in (
-        (30, services.ticket_escalate, {"ticket_id": c.pk, "actor": people["expert2"],
-                                        "reason": "需要产品专家"}),
-        (31, services.ticket_accept, {"ticket_id": c.pk, "actor": people["expert3"],
-                                      "committed_resolution_at": at(50)}),
-        (32, services.ticket_escalate, {"ticket_id": c.pk, "actor": people["expert3"],
-                                        "reason": "需要攻关小组"}),
-        (33, services.ticket_accept, {"ticket_id": c.pk, "actor": people["taskforce"],
-                                      "committed_resolution_at": at(55)}),
-        (43, services.ticket_assign, {"ticket_id": f.pk, "actor": people["ops"],
-                                      "user_id": second.pk}),
-    ):  # fmt: skip
+        (
+            30,
+            services.ticket_escalate,
+            {"ticket_id": c.pk, "actor": people["expert2"], "reason": "需要产品专家"},
+        ),
+        (
+            31,
+            services.ticket_accept,
+            {"ticket_id": c.pk, "actor": people["expert3"], "committed_resolution_at": at(50)},
+        ),
+        (
+            32,
+            services.ticket_escalate,
+            {"ticket_id": c.pk, "actor": people["expert3"], "reason": "需要攻关小组"},
+        ),
+        (
+            33,
+            services.ticket_accept,
+            {"ticket_id": c.pk, "actor": people["taskforce"], "committed_resolution_at": at(55)},
+        ),
+        (
+            43,
+            services.ticket_assign,
+            {"ticket_id": f.pk, "actor": people["ops"], "user_id": second.pk},
+        ),
+    ):
         with time_machine.travel(at(hours), tick=False):
             call(now=at(hours), **kwargs)
     return {**people, "engineer3": second}
@@ -222,8 +254,11 @@ def test_every_handler_has_a_row_equal_to_the_filtered_figures(month: Month) -> 
     assert rows[people["engineer"].pk]["total"] == 4  # A, B, C, F
     assert rows[people["engineer3"].pk]["total"] == 1  # F, given to them
     for pk, row in rows.items():
-        assert row == {"person": pk, "name": str(people_by_pk(people)[pk]),
-                       **_api(month, person=pk)}  # fmt: skip
+        assert row == {
+            "person": pk,
+            "name": str(people_by_pk(people)[pk]),
+            **_api(month, person=pk),
+        }
 
 
 def test_a_team_counts_each_problem_once(month: Month) -> None:
@@ -252,12 +287,16 @@ def test_query_count_does_not_grow_with_the_people(month: Month) -> None:
     before = (_queries(month, "/reports/kpi/"), _queries(month, "/api/v1/reports/kpi/"))
     d = month.tickets["D"]
     for n in range(4):
-        someone = UserFactory(username=f"newcomer{n}", role=Role.ENGINEER,
-                              organisation=people["engineer"].organisation)  # fmt: skip
+        someone = UserFactory(
+            username=f"newcomer{n}",
+            role=Role.ENGINEER,
+            organisation=people["engineer"].organisation,
+        )
         month.project.line1_team.add(someone)
         with time_machine.travel(at(44 + n), tick=False):
-            services.ticket_assign(ticket_id=d.pk, actor=people["ops"], user_id=someone.pk,
-                                   now=at(44 + n))  # fmt: skip
+            services.ticket_assign(
+                ticket_id=d.pk, actor=people["ops"], user_id=someone.pk, now=at(44 + n)
+            )
     assert len(_api(month, by="person")["rows"]) == 9
     after = (_queries(month, "/reports/kpi/"), _queries(month, "/api/v1/reports/kpi/"))
     assert after == before
@@ -269,8 +308,11 @@ def test_page_rows_link_to_the_same_figures(month: Month) -> None:
     with time_machine.travel(month.now, tick=False):
         html = client.get("/reports/kpi/", {"period": "2026-11"}).content.decode()
         section = html[html.index('id="per-person"') : html.index('id="per-team"')]
-        rows = re.findall(r'<tr data-key="(\d+)"><td><a href="/reports/kpi/\?([^"]+)">'
-                          r'[^<]+</a></td><td data-figure="all">(\d+)</td>', section)  # fmt: skip
+        rows = re.findall(
+            r'<tr data-key="(\d+)"><td><a href="/reports/kpi/\?([^"]+)">'
+            r'[^<]+</a></td><td data-figure="all">(\d+)</td>',
+            section,
+        )
         assert len(rows) == 5 and str(people["expert3"].pk) in {key for key, _q, _n in rows}
         for _key, query, total in rows:
             filtered = client.get("/reports/kpi/?" + query.replace("&amp;", "&")).content.decode()

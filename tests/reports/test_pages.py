@@ -13,8 +13,14 @@ from tests.reports.conftest import Month
 NOVEMBER = {"period": "2026-11"}
 
 
-def _page(month: Month, who: str, url: str, params: dict[str, Any] | None = None,
-          limit: int = 40, assert_max: Any = None) -> str:  # fmt: skip
+def _page(
+    month: Month,
+    who: str,
+    url: str,
+    params: dict[str, Any] | None = None,
+    limit: int = 40,
+    assert_max: Any = None,
+) -> str:
     client = web_client_for(month.people[who])
     with time_machine.travel(month.now, tick=False):
         if assert_max is not None:

@@ -64,9 +64,12 @@ def test_out_of_scope_billing_and_suggestions(month: Month) -> None:
     for name, hours in (("A", "3.5"), ("B", "2")):
         with time_machine.travel(at(50), tick=False):
             services.ticket_mark_out_of_scope(
-                ticket_id=month.tickets[name].pk, actor=eng, change_type="network",
-                workload_hours=hours, now=at(50),
-            )  # fmt: skip
+                ticket_id=month.tickets[name].pk,
+                actor=eng,
+                change_type="network",
+                workload_hours=hours,
+                now=at(50),
+            )
     data = _get(month, "hq").json()
     work = data["workload"]
     assert work["out_of_scope_tickets"] == 2 and work["out_of_scope_hours"] == "5.50"
@@ -88,8 +91,12 @@ def test_xlsx_holds_the_same_figures(month: Month) -> None:
     book = load_workbook(io.BytesIO(response.content))
     values = [row[1] for row in book.worksheets[0].iter_rows(min_row=2, values_only=True)]
     k = data["kpis"]
-    for expected in (k["total"], k["resolution_within_target"]["percent"],
-                     k["resolution_by_commitment"]["percent"], k["rating"]["average"]):  # fmt: skip
+    for expected in (
+        k["total"],
+        k["resolution_within_target"]["percent"],
+        k["resolution_by_commitment"]["percent"],
+        k["rating"]["average"],
+    ):
         assert expected in values
     requests = book.worksheets[-1]
     assert requests.max_row == 1 + k["total"]
@@ -100,10 +107,16 @@ def test_xlsx_holds_the_same_figures(month: Month) -> None:
 def test_xlsx_is_safe_from_formula_injection(month: Month) -> None:
     with time_machine.travel(at(41), tick=False):
         services.ticket_register(
-            actor=month.people["user"], project_id=month.project.pk, product_id=None,
-            title='=HYPERLINK("http://evil.example","点我")', description="@SUM(1+1)",
-            urgency="low", service_type="consultation", channel="web", now=at(41),
-        )  # fmt: skip
+            actor=month.people["user"],
+            project_id=month.project.pk,
+            product_id=None,
+            title='=HYPERLINK("http://evil.example","点我")',
+            description="@SUM(1+1)",
+            urgency="low",
+            service_type="consultation",
+            channel="web",
+            now=at(41),
+        )
     book = load_workbook(io.BytesIO(_get(month, "hq", format="xlsx").content))
     cells = [c for row in book.worksheets[-1].iter_rows() for c in row]
     titles = [c for c in cells if isinstance(c.value, str) and "HYPERLINK" in c.value]
@@ -121,14 +134,14 @@ def test_pdf_renders_with_chinese_text(month: Month, tmp_path: Path) -> None:
     subprocess.run(["pdftoppm", "-r", "40", "-png", str(pdf), str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page-*.png"))
     assert len(pages) >= 2 and all(p.stat().st_size > 1000 for p in pages)
-    text = subprocess.run(["pdftotext", str(pdf), "-"], check=True, capture_output=True,
-                          text=True).stdout  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", str(pdf), "-"], check=True, capture_output=True, text=True
+    ).stdout
     assert "研究生管理系统运维服务" in text and "新疆师范大学" in text
     assert "改进建议" in text or "Improvement suggestions" in text
 
 
-def test_service_page_charts_and_queries(month: Month, django_assert_max_num_queries: Any
-                                         ) -> None:  # fmt: skip
+def test_service_page_charts_and_queries(month: Month, django_assert_max_num_queries: Any) -> None:
     client = web_client_for(month.people["manager"])
     with time_machine.travel(month.now, tick=False), django_assert_max_num_queries(45):
         page = client.get("/reports/service/", {"project": month.project.pk, "period": "2026-11"})

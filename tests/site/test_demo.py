@@ -10,8 +10,18 @@ from campusdesk.catalog.models import Product, ProductExpert, Project
 from campusdesk.site.demo import PASSWORD
 from tests.helpers import web_login
 
-LOGINS = ["user", "user2", "agent", "engineer", "expert2", "expert3", "taskforce", "ops",
-          "manager", "admin"]  # fmt: skip
+LOGINS = [
+    "user",
+    "user2",
+    "agent",
+    "engineer",
+    "expert2",
+    "expert3",
+    "taskforce",
+    "ops",
+    "manager",
+    "admin",
+]
 
 
 def counts() -> tuple[int, ...]:

@@ -58,12 +58,15 @@ def deadlines_of(ticket: Ticket) -> dict[str, str | None]:
     return {field: iso(getattr(ticket, field)) for field in FIELDS}
 
 
-def expect(accept: str, respond: str, resolve: str, *, onsite: str = "", plan: str = ""
-           ) -> dict[str, str | None]:  # fmt: skip
+def expect(
+    accept: str, respond: str, resolve: str, *, onsite: str = "", plan: str = ""
+) -> dict[str, str | None]:
     """The deadlines as ``deadlines_of`` shows them, from ``"YYYY-MM-DD HH:MM"`` at +08:00."""
     given = (accept, respond, resolve, onsite, plan)
-    return {field: f"{v.replace(' ', 'T')}:00+08:00" if v else None
-            for field, v in zip(FIELDS, given, strict=True)}  # fmt: skip
+    return {
+        field: f"{v.replace(' ', 'T')}:00+08:00" if v else None
+        for field, v in zip(FIELDS, given, strict=True)
+    }
 
 
 def sla_events(ticket: Ticket) -> list[tuple[str, str, str | None]]:
@@ -79,12 +82,16 @@ def register(project: Project, customer: User, at: str, urgency: str = "medium")
     return new_ticket(project, customer, urgency=urgency, now=t(at))
 
 
-def accept(ticket: Ticket, engineer: User, at: str, severity: str,
-           committed: str = LATE_IN_2026) -> Ticket:  # fmt: skip
+def accept(
+    ticket: Ticket, engineer: User, at: str, severity: str, committed: str = LATE_IN_2026
+) -> Ticket:
     return services.ticket_accept(
-        ticket_id=ticket.pk, actor=engineer, severity=severity,
-        committed_resolution_at=t(committed), now=t(at),
-    )  # fmt: skip
+        ticket_id=ticket.pk,
+        actor=engineer,
+        severity=severity,
+        committed_resolution_at=t(committed),
+        now=t(at),
+    )
 
 
 def ask(ticket: Ticket, engineer: User, at: str) -> Ticket:
@@ -137,49 +144,84 @@ def test_preview_of_the_issues_example(api: APIClient):
     ("severity", "start", "expected"),
     [
         pytest.param(
-            "SIS1", "2026-10-01T22:30:00+08:00",
-            {"accept_by": "2026-10-02T22:30:00+08:00", "respond_by": "2026-10-02T00:30:00+08:00",
-             "resolve_by": "2026-10-02T02:30:00+08:00", "onsite_by": "2026-10-02T10:30:00+08:00"},
+            "SIS1",
+            "2026-10-01T22:30:00+08:00",
+            {
+                "accept_by": "2026-10-02T22:30:00+08:00",
+                "respond_by": "2026-10-02T00:30:00+08:00",
+                "resolve_by": "2026-10-02T02:30:00+08:00",
+                "onsite_by": "2026-10-02T10:30:00+08:00",
+            },
             id="SIS1-on-a-holiday-night",
         ),
         pytest.param(
-            "SIS2", "2026-12-31T20:00:00+08:00",
-            {"accept_by": "2027-01-01T20:00:00+08:00", "respond_by": "2027-01-01T00:00:00+08:00",
-             "resolve_by": "2027-01-01T04:00:00+08:00", "onsite_by": "2027-01-01T12:00:00+08:00"},
+            "SIS2",
+            "2026-12-31T20:00:00+08:00",
+            {
+                "accept_by": "2027-01-01T20:00:00+08:00",
+                "respond_by": "2027-01-01T00:00:00+08:00",
+                "resolve_by": "2027-01-01T04:00:00+08:00",
+                "onsite_by": "2027-01-01T12:00:00+08:00",
+            },
             id="SIS2-over-new-year",
         ),
         pytest.param(
-            "SIS3", "2026-03-14T22:00:00+08:00",  # Saturday night: counts from Mon 09:00
-            {"accept_by": "2026-03-15T22:00:00+08:00", "respond_by": "2026-03-16T17:00:00+08:00",
-             "resolve_by": "2026-03-16T17:00:00+08:00", "plan_by": "2026-03-18T17:00:00+08:00"},
+            "SIS3",
+            "2026-03-14T22:00:00+08:00",  # Saturday night: counts from Mon 09:00
+            {
+                "accept_by": "2026-03-15T22:00:00+08:00",
+                "respond_by": "2026-03-16T17:00:00+08:00",
+                "resolve_by": "2026-03-16T17:00:00+08:00",
+                "plan_by": "2026-03-18T17:00:00+08:00",
+            },
             id="SIS3-saturday-night",
         ),
         pytest.param(
-            "SIS3", "2026-03-20T09:00:00+08:00",  # Fri 09:00 + 8 h is Fri 17:00, not Mon 09:00
-            {"accept_by": "2026-03-21T09:00:00+08:00", "respond_by": "2026-03-20T17:00:00+08:00",
-             "resolve_by": "2026-03-20T17:00:00+08:00", "plan_by": "2026-03-24T17:00:00+08:00"},
+            "SIS3",
+            "2026-03-20T09:00:00+08:00",  # Fri 09:00 + 8 h is Fri 17:00, not Mon 09:00
+            {
+                "accept_by": "2026-03-21T09:00:00+08:00",
+                "respond_by": "2026-03-20T17:00:00+08:00",
+                "resolve_by": "2026-03-20T17:00:00+08:00",
+                "plan_by": "2026-03-24T17:00:00+08:00",
+            },
             id="SIS3-ends-at-17:00",
         ),
         pytest.param(
-            "SIS3", "2026-04-03T15:00:00+08:00",  # Fri 2 h, Qingming Sat–Mon, Tue 6 h
-            {"accept_by": "2026-04-04T15:00:00+08:00", "respond_by": "2026-04-07T15:00:00+08:00",
-             "resolve_by": "2026-04-07T15:00:00+08:00", "plan_by": "2026-04-09T15:00:00+08:00"},
+            "SIS3",
+            "2026-04-03T15:00:00+08:00",  # Fri 2 h, Qingming Sat–Mon, Tue 6 h
+            {
+                "accept_by": "2026-04-04T15:00:00+08:00",
+                "respond_by": "2026-04-07T15:00:00+08:00",
+                "resolve_by": "2026-04-07T15:00:00+08:00",
+                "plan_by": "2026-04-09T15:00:00+08:00",
+            },
             id="SIS3-statutory-holiday",
         ),
         pytest.param(
-            "SIS3", "2026-02-13T10:00:00+08:00",  # Fri 7 h, worked Sat 02-14, Spring Festival
-            {"accept_by": "2026-02-14T10:00:00+08:00", "respond_by": "2026-02-14T10:00:00+08:00",
-             "resolve_by": "2026-02-14T10:00:00+08:00", "plan_by": "2026-02-25T10:00:00+08:00"},
+            "SIS3",
+            "2026-02-13T10:00:00+08:00",  # Fri 7 h, worked Sat 02-14, Spring Festival
+            {
+                "accept_by": "2026-02-14T10:00:00+08:00",
+                "respond_by": "2026-02-14T10:00:00+08:00",
+                "resolve_by": "2026-02-14T10:00:00+08:00",
+                "plan_by": "2026-02-25T10:00:00+08:00",
+            },
             id="SIS3-adjusted-saturday",
         ),
         pytest.param(
-            "SIS3", "2026-12-31T10:00:00+08:00",  # 2027 unknown: Fri 01-01 works, weekend not
-            {"accept_by": "2027-01-01T10:00:00+08:00", "respond_by": "2027-01-01T10:00:00+08:00",
-             "resolve_by": "2027-01-01T10:00:00+08:00", "plan_by": "2027-01-05T10:00:00+08:00"},
+            "SIS3",
+            "2026-12-31T10:00:00+08:00",  # 2027 unknown: Fri 01-01 works, weekend not
+            {
+                "accept_by": "2027-01-01T10:00:00+08:00",
+                "respond_by": "2027-01-01T10:00:00+08:00",
+                "resolve_by": "2027-01-01T10:00:00+08:00",
+                "plan_by": "2027-01-05T10:00:00+08:00",
+            },
             id="SIS3-into-2027",
         ),
     ],
-)  # fmt: skip
+)
 def test_preview(api: APIClient, severity: str, start: str, expected: dict[str, str]):
     response = preview(api, severity, start)
     assert response.status_code == 200, response.json()
@@ -270,9 +312,12 @@ def test_an_administrator_declares_holidays_and_working_days(
     created = admin.post(DAYS, {"date": "2027-01-01", "kind": "holiday", "name": "元旦"})
     assert created.status_code == 201, created.json()
     assert created.json() == {
-        "id": created.json()["id"], "calendar": default.pk, "date": "2027-01-01",
-        "kind": "holiday", "name": "元旦",
-    }  # fmt: skip
+        "id": created.json()["id"],
+        "calendar": default.pk,
+        "date": "2027-01-01",
+        "kind": "holiday",
+        "name": "元旦",
+    }
     # 7 h on Thu, New Year's Day off, weekend, Mon 1 h; plan: 7 + 8 + 8 h, Wed 1 h
     assert preview(api, "SIS3", start).json() == {
         "accept_by": "2027-01-01T10:00:00+08:00",
@@ -286,8 +331,9 @@ def test_an_administrator_declares_holidays_and_working_days(
     # Sunday now has the weekday hours: respond Sun 10:00; plan 7 + 8 + 8 h, Tue 1 h
     changed = preview(api, "SIS3", start).json()
     assert (changed["respond_by"], changed["plan_by"]) == (
-        "2027-01-03T10:00:00+08:00", "2027-01-05T10:00:00+08:00",
-    )  # fmt: skip
+        "2027-01-03T10:00:00+08:00",
+        "2027-01-05T10:00:00+08:00",
+    )
     assert list(CalendarDay.objects.values_list("date", "kind")) == [
         (date(2027, 1, 1), "holiday"),
         (date(2027, 1, 3), "workday"),
@@ -342,24 +388,42 @@ FRI_BEFORE_QINGMING = "2026-04-03T15:00:00+08:00"
 @pytest.mark.parametrize(
     ("urgency", "expected", "next_check"),
     [
-        ("critical",  # SIS1, 7×24: the holiday makes no difference
-         expect("2026-04-04 15:00", "2026-04-03 17:00", "2026-04-03 19:00",
-                onsite="2026-04-04 03:00"),
-         "2026-04-03T16:30:00+08:00"),
-        ("high",  # SIS2
-         expect("2026-04-04 15:00", "2026-04-03 19:00", "2026-04-03 23:00",
-                onsite="2026-04-04 07:00"),
-         "2026-04-03T18:00:00+08:00"),
-        ("medium",  # SIS3: Fri 2 h, Qingming Sat–Mon, Tue 6 h
-         expect("2026-04-04 15:00", "2026-04-07 15:00", "2026-04-07 15:00",
-                plan="2026-04-09 15:00"),
-         "2026-04-04T13:00:00+08:00"),
-        ("low",
-         expect("2026-04-04 15:00", "2026-04-07 15:00", "2026-04-07 15:00",
-                plan="2026-04-09 15:00"),
-         "2026-04-04T13:00:00+08:00"),
+        (
+            "critical",  # SIS1, 7×24: the holiday makes no difference
+            expect(
+                "2026-04-04 15:00",
+                "2026-04-03 17:00",
+                "2026-04-03 19:00",
+                onsite="2026-04-04 03:00",
+            ),
+            "2026-04-03T16:30:00+08:00",
+        ),
+        (
+            "high",  # SIS2
+            expect(
+                "2026-04-04 15:00",
+                "2026-04-03 19:00",
+                "2026-04-03 23:00",
+                onsite="2026-04-04 07:00",
+            ),
+            "2026-04-03T18:00:00+08:00",
+        ),
+        (
+            "medium",  # SIS3: Fri 2 h, Qingming Sat–Mon, Tue 6 h
+            expect(
+                "2026-04-04 15:00", "2026-04-07 15:00", "2026-04-07 15:00", plan="2026-04-09 15:00"
+            ),
+            "2026-04-04T13:00:00+08:00",
+        ),
+        (
+            "low",
+            expect(
+                "2026-04-04 15:00", "2026-04-07 15:00", "2026-04-07 15:00", plan="2026-04-09 15:00"
+            ),
+            "2026-04-04T13:00:00+08:00",
+        ),
     ],
-)  # fmt: skip
+)
 def test_registration_sets_provisional_deadlines_from_the_urgency(
     project: Project, customer: User, urgency: str, expected: dict[str, str], next_check: str
 ):
@@ -373,21 +437,40 @@ def test_registration_sets_provisional_deadlines_from_the_urgency(
 @pytest.mark.parametrize(
     ("urgency", "severity", "expected"),
     [
-        ("high", "SIS3",  # from Tue 09:00, not from the acceptance at 10:00
-         expect("2026-03-11 09:00", "2026-03-10 17:00", "2026-03-10 17:00",
-                plan="2026-03-12 17:00")),
-        ("medium", "SIS1",
-         expect("2026-03-11 09:00", "2026-03-10 11:00", "2026-03-10 13:00",
-                onsite="2026-03-10 21:00")),
-        ("medium", "SIS3",
-         expect("2026-03-11 09:00", "2026-03-10 17:00", "2026-03-10 17:00",
-                plan="2026-03-12 17:00")),
+        (
+            "high",
+            "SIS3",  # from Tue 09:00, not from the acceptance at 10:00
+            expect(
+                "2026-03-11 09:00", "2026-03-10 17:00", "2026-03-10 17:00", plan="2026-03-12 17:00"
+            ),
+        ),
+        (
+            "medium",
+            "SIS1",
+            expect(
+                "2026-03-11 09:00",
+                "2026-03-10 11:00",
+                "2026-03-10 13:00",
+                onsite="2026-03-10 21:00",
+            ),
+        ),
+        (
+            "medium",
+            "SIS3",
+            expect(
+                "2026-03-11 09:00", "2026-03-10 17:00", "2026-03-10 17:00", plan="2026-03-12 17:00"
+            ),
+        ),
     ],
-)  # fmt: skip
+)
 def test_the_severity_set_at_acceptance_recomputes_from_registration(
-    project: Project, customer: User, engineer: User, urgency: str, severity: str,
+    project: Project,
+    customer: User,
+    engineer: User,
+    urgency: str,
+    severity: str,
     expected: dict[str, str],
-):  # fmt: skip
+):
     ticket = register(project, customer, "2026-03-10T09:00:00+08:00", urgency)
     accept(ticket, engineer, "2026-03-10T10:00:00+08:00", severity)
     assert deadlines_of(ticket) == expected
@@ -465,21 +548,33 @@ def test_a_public_vendor_record_is_the_first_response(
     project: Project, customer: User, engineer: User
 ):
     ticket = register(project, customer, "2026-03-10T09:00:00+08:00", "high")
-    services.ticket_add_record(ticket_id=ticket.pk, actor=customer, body="补充：多名导师报错。",
-                               now=t("2026-03-10T09:10:00+08:00"))  # fmt: skip
-    services.ticket_add_record(ticket_id=ticket.pk, actor=engineer, body="内部：疑似连接池满。",
-                               internal=True, now=t("2026-03-10T09:20:00+08:00"))  # fmt: skip
+    services.ticket_add_record(
+        ticket_id=ticket.pk,
+        actor=customer,
+        body="补充：多名导师报错。",
+        now=t("2026-03-10T09:10:00+08:00"),
+    )
+    services.ticket_add_record(
+        ticket_id=ticket.pk,
+        actor=engineer,
+        body="内部：疑似连接池满。",
+        internal=True,
+        now=t("2026-03-10T09:20:00+08:00"),
+    )
     ticket.refresh_from_db()
     assert ticket.responded_at is None
-    services.ticket_add_record(ticket_id=ticket.pk, actor=engineer, body="正在排查，请稍候。",
-                               now=t("2026-03-10T09:30:00+08:00"))  # fmt: skip
+    services.ticket_add_record(
+        ticket_id=ticket.pk,
+        actor=engineer,
+        body="正在排查，请稍候。",
+        now=t("2026-03-10T09:30:00+08:00"),
+    )
     accept(ticket, engineer, "2026-03-10T10:00:00+08:00", "SIS2")
     ticket.refresh_from_db()
     assert iso(ticket.responded_at) == "2026-03-10T09:30:00+08:00"
     assert iso(ticket.accepted_at) == "2026-03-10T10:00:00+08:00"
     states = {s.kind: s.state for s in sla.states(ticket, now=t("2026-03-10T10:00:00+08:00"))}
-    assert states == {"accept": "met", "respond": "met", "resolve": "running",
-                      "onsite": "running"}  # fmt: skip
+    assert states == {"accept": "met", "respond": "met", "resolve": "running", "onsite": "running"}
 
 
 # --- the sweeper ---------------------------------------------------------------------------------
@@ -556,14 +651,24 @@ def test_met_deadlines_never_fire(project: Project, customer: User, engineer: Us
 
 def test_withdrawn_and_closed_tickets_never_fire(project: Project, customer: User, engineer: User):
     withdrawn = register(project, customer, MON_10, "critical")
-    services.ticket_withdraw(ticket_id=withdrawn.pk, actor=customer,
-                             now=t("2026-03-09T10:30:00+08:00"))  # fmt: skip
+    services.ticket_withdraw(
+        ticket_id=withdrawn.pk, actor=customer, now=t("2026-03-09T10:30:00+08:00")
+    )
     closed = register(project, customer, MON_10, "critical")
     accept(closed, engineer, "2026-03-09T10:15:00+08:00", "SIS1")
-    services.ticket_request_close(ticket_id=closed.pk, actor=engineer, solution="已重启服务。",
-                                  now=t("2026-03-09T11:00:00+08:00"))  # fmt: skip
-    services.ticket_close(ticket_id=closed.pk, actor=customer, rating=5, workload_hours=1,
-                          now=t("2026-03-09T11:30:00+08:00"))  # fmt: skip
+    services.ticket_request_close(
+        ticket_id=closed.pk,
+        actor=engineer,
+        solution="已重启服务。",
+        now=t("2026-03-09T11:00:00+08:00"),
+    )
+    services.ticket_close(
+        ticket_id=closed.pk,
+        actor=customer,
+        rating=5,
+        workload_hours=1,
+        now=t("2026-03-09T11:30:00+08:00"),
+    )
     for ticket in (withdrawn, closed):
         ticket.refresh_from_db()
         assert ticket.next_deadline_at is None
@@ -587,8 +692,12 @@ def test_a_late_acceptance_fires_the_missed_breach_at_once(
     assert iso(ticket.next_deadline_at) == "2026-03-16T14:00:00+08:00"  # resolve's warning
     assert sweep("2026-03-16T10:00:00+08:00") == 0
     states = {s.kind: s.state for s in sla.states(ticket, now=t("2026-03-16T10:00:00+08:00"))}
-    assert states == {"accept": "breached", "respond": "met", "resolve": "running",
-                      "plan": "running"}  # fmt: skip
+    assert states == {
+        "accept": "breached",
+        "respond": "met",
+        "resolve": "running",
+        "plan": "running",
+    }
 
 
 def test_the_periodic_task_sweeps_every_minute(project: Project, customer: User):
@@ -618,13 +727,17 @@ def test_a_pause_over_national_day_moves_the_business_deadlines_by_the_working_t
     for at in ("2026-10-05T12:00:00+08:00", "2026-10-08T10:00:00+08:00"):
         during = {s.kind: (s.state, s.remaining) for s in sla.states(ticket, now=t(at))}
         assert during == {
-            "accept": ("met", None), "respond": ("met", None),
+            "accept": ("met", None),
+            "respond": ("met", None),
             "resolve": ("paused", timedelta(days=7, hours=19)),
             "plan": ("paused", timedelta(days=9, hours=19)),
-        }, at  # fmt: skip
+        }, at
     # the old resolve target's warning (08:00) and due time (10:00) come and go
-    for at in ("2026-10-01T10:00:00+08:00", "2026-10-08T08:00:00+08:00",
-               "2026-10-08T10:00:00+08:00"):  # fmt: skip
+    for at in (
+        "2026-10-01T10:00:00+08:00",
+        "2026-10-08T08:00:00+08:00",
+        "2026-10-08T10:00:00+08:00",
+    ):
         assert sweep(at) == 0
 
     answer(ticket, customer, "2026-10-08T10:00:00+08:00")
@@ -646,9 +759,14 @@ def test_a_pause_over_national_day_moves_the_business_deadlines_by_the_working_t
     assert not sla_events(ticket)
     assert iso(ticket.next_deadline_at) == "2026-10-08T11:00:00+08:00"
 
-    steps = [("2026-10-08T10:59:00+08:00", 0), ("2026-10-08T11:00:00+08:00", 1),
-             ("2026-10-08T13:00:00+08:00", 1), ("2026-10-10T11:00:00+08:00", 1),
-             ("2026-10-10T13:00:00+08:00", 1), ("2026-10-12T13:00:00+08:00", 0)]  # fmt: skip
+    steps = [
+        ("2026-10-08T10:59:00+08:00", 0),
+        ("2026-10-08T11:00:00+08:00", 1),
+        ("2026-10-08T13:00:00+08:00", 1),
+        ("2026-10-10T11:00:00+08:00", 1),
+        ("2026-10-10T13:00:00+08:00", 1),
+        ("2026-10-12T13:00:00+08:00", 0),
+    ]
     for at, count in steps:
         assert sweep(at) == count, at
     assert sla_events(ticket) == [
@@ -674,8 +792,9 @@ def test_a_pause_overnight_moves_the_7x24_deadlines_by_the_wall_time_paused(
     for at in ("2026-03-10T01:00:00+08:00", "2026-03-10T02:00:00+08:00"):
         assert sweep(at) == 0
     # other steps while the customer is asked, after the old resolve target: nothing fires
-    services.ticket_add_record(ticket_id=ticket.pk, actor=engineer, body="还在等日志。",
-                               now=t("2026-03-10T02:30:00+08:00"))  # fmt: skip
+    services.ticket_add_record(
+        ticket_id=ticket.pk, actor=engineer, body="还在等日志。", now=t("2026-03-10T02:30:00+08:00")
+    )
     services.ticket_urge(ticket_id=ticket.pk, actor=customer, now=t("2026-03-10T03:00:00+08:00"))
     assert sweep("2026-03-10T10:00:00+08:00") == 0
     assert not sla_events(ticket)
@@ -704,14 +823,17 @@ def test_any_reply_of_the_customer_resumes_but_a_vendor_record_does_not(
     ticket = register(project, customer, "2026-03-09T18:00:00+08:00", "high")
     accept(ticket, engineer, "2026-03-09T18:30:00+08:00", "SIS2")
     ask(ticket, engineer, "2026-03-09T19:00:00+08:00")
-    services.ticket_add_record(ticket_id=ticket.pk, actor=engineer, body="请尽快回复。",
-                               now=t("2026-03-09T20:00:00+08:00"))  # fmt: skip
+    services.ticket_add_record(
+        ticket_id=ticket.pk, actor=engineer, body="请尽快回复。", now=t("2026-03-09T20:00:00+08:00")
+    )
     ticket.refresh_from_db()
     assert (ticket.waiting_for, iso(ticket.waiting_since)) == (
-        "info", "2026-03-09T19:00:00+08:00",
-    )  # fmt: skip
-    services.ticket_add_record(ticket_id=ticket.pk, actor=customer, body="日志见附件。",
-                               now=t("2026-03-09T21:00:00+08:00"))  # fmt: skip
+        "info",
+        "2026-03-09T19:00:00+08:00",
+    )
+    services.ticket_add_record(
+        ticket_id=ticket.pk, actor=customer, body="日志见附件。", now=t("2026-03-09T21:00:00+08:00")
+    )
     ticket.refresh_from_db()
     assert (ticket.waiting_for, ticket.waiting_since) == ("", None)
     assert ticket.paused_clock == timedelta(hours=2)
@@ -728,18 +850,30 @@ def test_a_rejected_closure_request_reopens_the_resolution_clock(
     # SIS2 from Tue 09:00: resolve 17:00, on site Wed 01:00
     ticket = register(project, customer, "2026-03-10T09:00:00+08:00", "high")
     accept(ticket, engineer, "2026-03-10T09:30:00+08:00", "SIS2", "2026-03-10T16:00:00+08:00")
-    services.ticket_request_close(ticket_id=ticket.pk, actor=engineer, solution="已调整连接池。",
-                                  now=t("2026-03-10T10:00:00+08:00"))  # fmt: skip
+    services.ticket_request_close(
+        ticket_id=ticket.pk,
+        actor=engineer,
+        solution="已调整连接池。",
+        now=t("2026-03-10T10:00:00+08:00"),
+    )
     ticket.refresh_from_db()
     assert iso(ticket.resolved_at) == "2026-03-10T10:00:00+08:00"
     assert ticket.waiting_for == "closure" and ticket.next_deadline_at is None
     at_1030 = {s.kind: s.state for s in sla.states(ticket, now=t("2026-03-10T10:30:00+08:00"))}
     # solved within the target: nobody need go on site, and nobody went
-    assert at_1030 == {"accept": "met", "respond": "met", "resolve": "met",
-                       "onsite": "not_applicable"}  # fmt: skip
+    assert at_1030 == {
+        "accept": "met",
+        "respond": "met",
+        "resolve": "met",
+        "onsite": "not_applicable",
+    }
 
-    services.ticket_reject_close(ticket_id=ticket.pk, actor=customer, reason="问题仍然存在。",
-                                 now=t("2026-03-10T11:00:00+08:00"))  # fmt: skip
+    services.ticket_reject_close(
+        ticket_id=ticket.pk,
+        actor=customer,
+        reason="问题仍然存在。",
+        now=t("2026-03-10T11:00:00+08:00"),
+    )
     ticket.refresh_from_db()
     assert ticket.resolved_at is None
     assert ticket.paused_clock == timedelta(hours=1)  # the hour the request waited
@@ -768,10 +902,12 @@ def test_policies_that_do_not_pause(project: Project, customer: User, engineer: 
     # the clock runs on while the question waits: the resolve warning fires at 16:00
     assert sweep("2026-03-10T16:00:00+08:00") == 1
     answer(ticket, customer, "2026-03-10T16:10:00+08:00")
-    services.ticket_request_close(ticket_id=ticket.pk, actor=engineer, solution="已处理。",
-                                  now=t("2026-03-10T16:20:00+08:00"))  # fmt: skip
-    services.ticket_reject_close(ticket_id=ticket.pk, actor=customer, reason="未解决。",
-                                 now=t("2026-03-10T16:40:00+08:00"))  # fmt: skip
+    services.ticket_request_close(
+        ticket_id=ticket.pk, actor=engineer, solution="已处理。", now=t("2026-03-10T16:20:00+08:00")
+    )
+    services.ticket_reject_close(
+        ticket_id=ticket.pk, actor=customer, reason="未解决。", now=t("2026-03-10T16:40:00+08:00")
+    )
     ticket.refresh_from_db()
     assert ticket.paused_clock == timedelta(0)
     assert deadlines_of(ticket) == expect(

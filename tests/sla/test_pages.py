@@ -38,9 +38,11 @@ def test_ask_and_answer_through_the_pages(people: dict[str, User], project, cust
     with time_machine.travel("2026-11-24 10:00 +0800", tick=False):
         ticket = new_ticket(project, customer, urgency="medium")
         services.ticket_accept(
-            ticket_id=ticket.pk, actor=people["engineer"], severity="SIS3",
+            ticket_id=ticket.pk,
+            actor=people["engineer"],
+            severity="SIS3",
             committed_resolution_at=ticket.created_at.replace(day=27),
-        )  # fmt: skip
+        )
     engineer, user = web_client_for(people["engineer"]), web_client_for(customer)
     with time_machine.travel("2026-11-24 11:00 +0800", tick=False):
         asked = engineer.post(

@@ -36,9 +36,11 @@ def t(text: str) -> datetime:
 
 def accept(at: str, severity: str = "SIS2") -> tuple[str, Step]:
     return at, lambda ticket, people: services.ticket_accept(
-        ticket_id=ticket.pk, actor=people["engineer"], severity=severity,
+        ticket_id=ticket.pk,
+        actor=people["engineer"],
+        severity=severity,
         committed_resolution_at=t("2026-03-31T17:00"),
-    )  # fmt: skip
+    )
 
 
 def record(at: str) -> tuple[str, Step]:
@@ -56,9 +58,11 @@ def solve(at: str) -> tuple[str, Step]:
 
 def dispatch(at: str, arrived: str) -> tuple[str, Step]:
     return at, lambda ticket, people: ops.dispatch_record(
-        ticket_id=ticket.pk, actor=people["engineer"], engineer_id=people["engineer"].pk,
+        ticket_id=ticket.pk,
+        actor=people["engineer"],
+        engineer_id=people["engineer"].pk,
         arrived_at=t(arrived),
-    )  # fmt: skip
+    )
 
 
 def withdraw(at: str) -> tuple[str, Step]:
@@ -92,12 +96,10 @@ CASES = [
         "2026-03-11T10:30",
         "breached",
         "2026-03-11T10:00",
-    ),  # fmt: skip
+    ),
     Case("accept", "absent, ahead", (), "2026-03-10T10:00", "running"),
     Case("accept", "absent, past", (), "2026-03-11T10:00", "breached"),
-    Case(
-        "accept", "ended first", (withdraw("2026-03-10T10:00"),), "2026-03-10T10:30", "stopped"
-    ),  # fmt: skip
+    Case("accept", "ended first", (withdraw("2026-03-10T10:00"),), "2026-03-10T10:30", "stopped"),
     # response: by 13:00, by acceptance or a public record
     Case("respond", "on time", (SIS2,), "2026-03-10T10:30", "met", "2026-03-10T10:00"),
     Case(
@@ -107,12 +109,10 @@ CASES = [
         "2026-03-10T14:30",
         "breached",
         "2026-03-10T14:00",
-    ),  # fmt: skip
+    ),
     Case("respond", "absent, ahead", (), "2026-03-10T10:00", "running"),
     Case("respond", "absent, past", (), "2026-03-10T14:00", "breached"),
-    Case(
-        "respond", "ended first", (withdraw("2026-03-10T10:00"),), "2026-03-10T10:30", "stopped"
-    ),  # fmt: skip
+    Case("respond", "ended first", (withdraw("2026-03-10T10:00"),), "2026-03-10T10:30", "stopped"),
     # resolution: by 17:00, by the solution given with the closure request
     Case(
         "resolve",
@@ -121,7 +121,7 @@ CASES = [
         "2026-03-10T16:30",
         "met",
         "2026-03-10T16:00",
-    ),  # fmt: skip
+    ),
     Case(
         "resolve",
         "late",
@@ -129,12 +129,10 @@ CASES = [
         "2026-03-10T18:30",
         "breached",
         "2026-03-10T18:00",
-    ),  # fmt: skip
+    ),
     Case("resolve", "absent, ahead", (SIS2,), "2026-03-10T12:00", "running"),
     Case("resolve", "absent, past", (SIS2,), "2026-03-10T18:00", "breached"),
-    Case(
-        "resolve", "ended first", (withdraw("2026-03-10T10:00"),), "2026-03-10T10:30", "stopped"
-    ),  # fmt: skip
+    Case("resolve", "ended first", (withdraw("2026-03-10T10:00"),), "2026-03-10T10:30", "stopped"),
     # engineers on site: by Wed 01:00, only by a dispatch record
     Case(
         "onsite",
@@ -143,7 +141,7 @@ CASES = [
         "2026-03-10T20:00",
         "met",
         "2026-03-10T19:30",
-    ),  # fmt: skip
+    ),
     Case(
         "onsite",
         "late",
@@ -151,7 +149,7 @@ CASES = [
         "2026-03-11T02:00",
         "breached",
         "2026-03-11T01:30",
-    ),  # fmt: skip
+    ),
     Case("onsite", "absent, ahead", (SIS2,), "2026-03-10T18:00", "running"),
     Case("onsite", "absent, past", (SIS2,), "2026-03-11T02:00", "breached"),
     # solved within the target: nobody need go (this read "met" before)
@@ -161,7 +159,7 @@ CASES = [
         (SIS2, solve("2026-03-10T16:00")),
         "2026-03-10T16:30",
         "not_applicable",
-    ),  # fmt: skip
+    ),
     # solved late, yet before the engineers were due: the visit is moot too
     Case(
         "onsite",
@@ -169,7 +167,7 @@ CASES = [
         (SIS2, solve("2026-03-10T20:00")),
         "2026-03-10T20:30",
         "not_applicable",
-    ),  # fmt: skip
+    ),
     # solved after the engineers were due, nobody went: missed, not met by the solution
     Case(
         "onsite",
@@ -177,10 +175,8 @@ CASES = [
         (SIS2, solve("2026-03-11T02:00")),
         "2026-03-11T02:30",
         "breached",
-    ),  # fmt: skip
-    Case(
-        "onsite", "ended first", (withdraw("2026-03-10T10:00"),), "2026-03-10T10:30", "stopped"
-    ),  # fmt: skip
+    ),
+    Case("onsite", "ended first", (withdraw("2026-03-10T10:00"),), "2026-03-10T10:30", "stopped"),
     # solution or plan (SIS3): by Thu 17:00
     Case(
         "plan",
@@ -190,7 +186,7 @@ CASES = [
         "met",
         "2026-03-11T10:00",
         "SIS3",
-    ),  # fmt: skip
+    ),
     Case(
         "plan",
         "late",
@@ -199,7 +195,7 @@ CASES = [
         "breached",
         "2026-03-13T10:00",
         "SIS3",
-    ),  # fmt: skip
+    ),
     Case("plan", "absent, ahead", (SIS3,), "2026-03-11T10:00", "running", None, "SIS3"),
     Case("plan", "absent, past", (SIS3,), "2026-03-13T10:00", "breached", None, "SIS3"),
     Case(
@@ -210,7 +206,7 @@ CASES = [
         "stopped",
         None,
         "SIS3",
-    ),  # fmt: skip
+    ),
 ]
 
 
@@ -230,9 +226,9 @@ def _run(case: Case, people: dict[str, User], project: Project) -> sla.DeadlineS
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_each_stage_is_met_only_by_its_own_event(case: Case, people, project):
     state = _run(case, people, project)
-    assert (state.state, state.met_at) == (
-        case.state, t(case.met_at) if case.met_at else None
-    ), case  # fmt: skip
+    assert (state.state, state.met_at) == (case.state, t(case.met_at) if case.met_at else None), (
+        case
+    )
     if case.state != "met":  # whatever else it is, it never reads as achieved
         assert state.met_at is None or state.met_at > state.due_at
 

@@ -66,8 +66,9 @@ def test_two_or_eight_specialists_make_the_same_number_of_queries(
     assert few == many, (few, many)
 
 
-def test_each_breach_email_links_its_inbox_message(people: dict[str, User], project: Project
-                                                   ) -> None:  # fmt: skip
+def test_each_breach_email_links_its_inbox_message(
+    people: dict[str, User], project: Project
+) -> None:
     _specialists(people, 3)
     ticket = new_ticket(project, people["user"], urgency="critical", now=REGISTERED)
     sla.sweep(now=BOTH_MISSED)
@@ -88,8 +89,9 @@ def test_each_breach_email_links_its_inbox_message(people: dict[str, User], proj
 def _sweep_many(people: dict[str, User], project: Project, tickets: int) -> int:
     """The queries of sweeping ``tickets`` SIS1 tickets with both deadlines missed."""
     for index in range(tickets):
-        new_ticket(project, people["user"], urgency="critical", title=f"批量 {index}",
-                   now=REGISTERED)  # fmt: skip
+        new_ticket(
+            project, people["user"], urgency="critical", title=f"批量 {index}", now=REGISTERED
+        )
     with CaptureQueriesContext(connection) as queries:
         assert sla.sweep(now=BOTH_MISSED) == 2 * tickets
     return len(queries)
@@ -112,15 +114,17 @@ def test_the_sweep_goes_through_every_batch_and_stops_at_its_limit(
 ) -> None:
     monkeypatch.setattr(sla, "SWEEP_BATCH", 4)
     tickets = [
-        new_ticket(project, people["user"], urgency="critical", title=f"分批 {index}",
-                   now=REGISTERED)
+        new_ticket(
+            project, people["user"], urgency="critical", title=f"分批 {index}", now=REGISTERED
+        )
         for index in range(10)
-    ]  # fmt: skip
+    ]
     assert sla.sweep(now=BOTH_MISSED, limit=6) == 12  # two batches: 4 + 2 tickets
     swept = {
-        ticket.pk for ticket in tickets
+        ticket.pk
+        for ticket in tickets
         if Notification.objects.filter(ticket=ticket, kind="sla_breached").exists()
-    }  # fmt: skip
+    }
     assert len(swept) == 6
     assert sla.sweep(now=BOTH_MISSED) == 8  # the other four, in one more batch
     breached = Notification.objects.filter(kind="sla_breached")
@@ -138,10 +142,15 @@ def _sweep_projects(projects: int) -> tuple[int, int]:
         engineer = UserFactory(role=Role.ENGINEER)
         project = ProjectFactory(line1_team=[engineer])
         customer = UserFactory(role=Role.CUSTOMER, organisation=project.organisation)
-        RobotChannel.objects.create(name=f"群{index}", platform="wecom", project=project,
-                                    webhook_url="http://127.0.0.1:9/robot")  # fmt: skip
-        WebhookSubscription.objects.create(name=f"订阅{index}", project=project, secret="s",
-                                           url="http://127.0.0.1:9/hook")  # fmt: skip
+        RobotChannel.objects.create(
+            name=f"群{index}",
+            platform="wecom",
+            project=project,
+            webhook_url="http://127.0.0.1:9/robot",
+        )
+        WebhookSubscription.objects.create(
+            name=f"订阅{index}", project=project, secret="s", url="http://127.0.0.1:9/hook"
+        )
         new_ticket(project, customer, urgency="critical", title=f"项目{index}", now=REGISTERED)
     before = Delivery.objects.count()
     with CaptureQueriesContext(connection) as queries:

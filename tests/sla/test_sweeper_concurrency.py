@@ -66,10 +66,11 @@ def test_concurrent_sweepers_fire_each_deadline_once(
     people: dict[str, User], project: Project, threads: int
 ):
     tickets = [
-        new_ticket(project, people["user"], urgency="critical", title=f"并发扫描 {i}",
-                   now=REGISTERED)
+        new_ticket(
+            project, people["user"], urgency="critical", title=f"并发扫描 {i}", now=REGISTERED
+        )
         for i in range(TICKETS)
-    ]  # fmt: skip
+    ]
     ids = {ticket.pk for ticket in tickets}
 
     warned = sweep_together(threads, RESPOND_WARNING)

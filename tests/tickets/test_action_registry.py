@@ -51,9 +51,14 @@ def ticket_stamp(*, ticket_id: int, actor: User, note: str, channel: str) -> Tic
     """The throw-away action's service: the same shape as every ticket service."""
     ticket, target = begin_action(ticket_id, actor, Extra.STAMP)
     workflow.transition(
-        ticket=ticket, action=Extra.STAMP, target=target, actor=actor, channel=channel,
-        now=clock.now(), data={"note": note},
-    )  # fmt: skip
+        ticket=ticket,
+        action=Extra.STAMP,
+        target=target,
+        actor=actor,
+        channel=channel,
+        now=clock.now(),
+        data={"note": note},
+    )
     return ticket
 
 
@@ -72,17 +77,19 @@ def _urlconf() -> types.ModuleType:
 
 @pytest.fixture
 def stamp(settings: Any) -> Iterator[None]:
-    actions.register(actions.ActionSpec(
-        Extra.STAMP,
-        label="Stamp",
-        rule=workflow.Rule(Extra.STAMP, (Status.IN_PROGRESS,), None, workflow.is_tier_staff),
-        form=StampForm,
-        run=lambda t, u, d, channel: ticket_stamp(
-            ticket_id=t.pk, actor=u, note=d["note"], channel=channel
-        ),
-        api=actions.ApiSpec("stamp", StampSerializer),
-        summary=lambda d: f"Stamped: {d.get('note')}",
-    ))  # fmt: skip
+    actions.register(
+        actions.ActionSpec(
+            Extra.STAMP,
+            label="Stamp",
+            rule=workflow.Rule(Extra.STAMP, (Status.IN_PROGRESS,), None, workflow.is_tier_staff),
+            form=StampForm,
+            run=lambda t, u, d, channel: ticket_stamp(
+                ticket_id=t.pk, actor=u, note=d["note"], channel=channel
+            ),
+            api=actions.ApiSpec("stamp", StampSerializer),
+            summary=lambda d: f"Stamped: {d.get('note')}",
+        )
+    )
     urlconf = _urlconf()
     sys.modules[urlconf.__name__] = urlconf
     settings.ROOT_URLCONF = urlconf.__name__
@@ -140,8 +147,9 @@ def test_a_declared_action_is_offered_enforced_on_the_timeline_and_in_the_schema
     assert answered.json()["id"] == ticket.pk
     stamps = TicketEvent.objects.filter(ticket=ticket, action="stamp")
     assert [(e.channel, e.data["note"]) for e in stamps.order_by("id")] == [
-        ("web", "第一次"), ("api", "second"),
-    ]  # fmt: skip
+        ("web", "第一次"),
+        ("api", "second"),
+    ]
     timeline = api.get(f"/api/v1/tickets/{ticket.pk}/timeline/").json()
     assert [e["action"] for e in timeline].count("stamp") == 2
 
@@ -158,10 +166,12 @@ def test_unregistering_leaves_the_table_and_the_api_as_they_were() -> None:
     assert all(action != "stamp" for (_status, action) in workflow.TRANSITIONS)
     assert not hasattr(TicketViewSet, "stamp")
     before = dict(workflow.TRANSITIONS)
-    actions.register(actions.ActionSpec(
-        Extra.STAMP,
-        rule=workflow.Rule(Extra.STAMP, (Status.NEW,), None, workflow.anyone),
-    ))  # fmt: skip
+    actions.register(
+        actions.ActionSpec(
+            Extra.STAMP,
+            rule=workflow.Rule(Extra.STAMP, (Status.NEW,), None, workflow.anyone),
+        )
+    )
     assert workflow.TRANSITIONS[(Status.NEW, Extra.STAMP)] == Status.NEW
     with pytest.raises(ValueError, match="declared twice"):
         actions.register(actions.ActionSpec(Extra.STAMP))

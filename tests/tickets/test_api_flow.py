@@ -125,10 +125,21 @@ def test_the_whole_flow_through_three_lines_and_the_task_force(
 
     timeline = user.get(f"{URL}{tid}/timeline/").json()
     assert [e["action"] for e in timeline] == [
-        "register", "accept", "change_commitment", "record",
-        "escalate", "accept", "escalate", "accept", "escalate", "accept",
-        "request_close", "reject_close", "request_close", "close",
-    ]  # fmt: skip
+        "register",
+        "accept",
+        "change_commitment",
+        "record",
+        "escalate",
+        "accept",
+        "escalate",
+        "accept",
+        "escalate",
+        "accept",
+        "request_close",
+        "reject_close",
+        "request_close",
+        "close",
+    ]
     assert timeline[0]["actor"]["username"] == "user"
     assert timeline[2]["data"]["reason"] == "需要等待数据库厂商确认补丁"
     assert all(e["channel"] == "api" for e in timeline)
@@ -207,8 +218,11 @@ def test_the_other_organisations_user_gets_404_everywhere(ticket: Ticket, people
     assert outsider.get(f"{URL}{ticket.pk}/").status_code == 404
     assert outsider.get(f"{URL}{ticket.pk}/timeline/").status_code == 404
     assert outsider.get(f"{URL}{ticket.pk}/attachments/").status_code == 404
-    for path, body in [("urge", {}), ("close", {"rating": 5, "workload_hours": 1}),
-                       ("records", {"body": "x"})]:  # fmt: skip
+    for path, body in [
+        ("urge", {}),
+        ("close", {"rating": 5, "workload_hours": 1}),
+        ("records", {"body": "x"}),
+    ]:
         assert outsider.post(f"{URL}{ticket.pk}/{path}/", body, format="json").status_code == 404
     assert outsider.get(URL).json()["count"] == 0
     # the line-1 engineer of the other project cannot see it either

@@ -67,9 +67,11 @@ def test_the_service_records_whether_the_commitment_exceeds_the_target(ticket, p
     assert (event.data["exceeds_target"], _target(event)) == (False, t("2026-03-10T17:00"))
     with at("2026-03-10T11:00"):
         services.ticket_change_commitment(
-            ticket_id=ticket.pk, actor=engineer, committed_resolution_at=t("2026-03-11T12:00"),
+            ticket_id=ticket.pk,
+            actor=engineer,
+            committed_resolution_at=t("2026-03-11T12:00"),
             reason="需要厂商提供补丁。",
-        )  # fmt: skip
+        )
     ticket.refresh_from_db()
     event = _event(ticket, "change_commitment")
     assert ticket.commitment_exceeds_target and event.data["exceeds_target"] is True
@@ -105,9 +107,11 @@ def test_the_target_moves_with_the_time_the_clock_stood_still(ticket, people, cu
         services.ticket_answer_info(ticket_id=ticket.pk, actor=customer, answer="已上传。")
     with at("2026-03-10T13:30"):  # paused two hours: resolve by 19:00
         services.ticket_change_commitment(
-            ticket_id=ticket.pk, actor=engineer, committed_resolution_at=t("2026-03-10T19:00"),
+            ticket_id=ticket.pk,
+            actor=engineer,
+            committed_resolution_at=t("2026-03-10T19:00"),
             reason="等待了用户两小时。",
-        )  # fmt: skip
+        )
     ticket.refresh_from_db()
     assert not ticket.commitment_exceeds_target
     assert (
@@ -117,8 +121,13 @@ def test_the_target_moves_with_the_time_the_clock_stood_still(ticket, people, cu
 
 def test_unconfirmed_the_service_asks_and_saves_nothing(ticket, people):
     with at("2026-03-10T10:00"), pytest.raises(ValidationError) as raised:
-        _accept(ticket, people["engineer"], "2026-03-11T09:00", severity="SIS2",
-                beyond_target_acknowledged=False)  # fmt: skip
+        _accept(
+            ticket,
+            people["engineer"],
+            "2026-03-11T09:00",
+            severity="SIS2",
+            beyond_target_acknowledged=False,
+        )
     assert list(raised.value.fields) == ["beyond_target_ok"]
     ticket.refresh_from_db()
     assert ticket.status == Status.NEW and not Commitment.objects.filter(ticket=ticket).exists()
@@ -196,7 +205,7 @@ def test_the_api_accepts_it_and_answers_the_flag_to_staff_only(ticket, people, c
             f"/api/v1/tickets/{ticket.pk}/commitment/",
             {"committed_resolution_at": "2026-03-10T16:00:00+08:00", "reason": "补丁已到。"},
             format="json",
-        )  # fmt: skip
+        )
     assert changed.status_code == 200 and changed.json()["commitment_exceeds_target"] is False
 
 

@@ -36,9 +36,13 @@ def heard() -> Any:
 
 def _record(ticket: Ticket, user: User) -> TicketEvent:
     return workflow.record(
-        ticket=ticket, action=Action.RECORD, actor=user, channel="web", now=timezone.now(),
+        ticket=ticket,
+        action=Action.RECORD,
+        actor=user,
+        channel="web",
+        now=timezone.now(),
         data={"body": "补充说明"},
-    )  # fmt: skip
+    )
 
 
 def test_the_commit_phase_waits_for_the_commit(
@@ -69,10 +73,16 @@ def test_a_rolled_back_event_leaves_no_notification_and_runs_no_commit_subscribe
 def test_the_sweepers_batch_is_published_once(ticket: Ticket, heard: Any):
     now = timezone.now()
     batch = [
-        workflow.new_event(ticket=ticket, action=Action.SLA_WARNING, actor=None, channel="system",
-                           now=now, data={"kind": kind})
+        workflow.new_event(
+            ticket=ticket,
+            action=Action.SLA_WARNING,
+            actor=None,
+            channel="system",
+            now=now,
+            data={"kind": kind},
+        )
         for kind in ("accept", "respond")
-    ]  # fmt: skip
+    ]
     workflow.record_many(batch)
     assert heard["transaction"] == [["sla_warning", "sla_warning"]]
 
@@ -80,8 +90,9 @@ def test_the_sweepers_batch_is_published_once(ticket: Ticket, heard: Any):
 def test_kb_opens_the_retrospective_as_a_subscriber_to_the_close_event(
     ticket: Ticket, customer: User
 ):
-    event = workflow.new_event(ticket=ticket, action=Action.CLOSE, actor=customer,
-                               channel="web", now=timezone.now())  # fmt: skip
+    event = workflow.new_event(
+        ticket=ticket, action=Action.CLOSE, actor=customer, channel="web", now=timezone.now()
+    )
     event.save()
     assert not Retrospective.objects.filter(ticket=ticket).exists()
     events.publish([event])
@@ -91,7 +102,12 @@ def test_kb_opens_the_retrospective_as_a_subscriber_to_the_close_event(
 def test_the_apps_above_add_their_panels_to_the_ticket_page():
     order = [panel.name for panel in sorted(panels._PANELS.values(), key=lambda p: p.order)]
     assert order == [
-        "actions", "deadlines", "commitments", "attachments", "case_library", "incident_report"
-    ]  # fmt: skip
+        "actions",
+        "deadlines",
+        "commitments",
+        "attachments",
+        "case_library",
+        "incident_report",
+    ]
     assert panels._PANELS["deadlines"].template.startswith("sla/")
     assert panels._PANELS["case_library"].template.startswith("kb/")

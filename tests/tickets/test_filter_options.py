@@ -67,8 +67,9 @@ def test_the_options_are_every_visible_choice_with_the_current_one_selected(
     assert len(every) > 1
     assert sorted(int(v) for v, _ in options if v) == sorted(every)
     assert [v for v, chosen in options if chosen] == [str(project.pk)]
-    handlers = _options(client.get(reverse("tickets:filter_options", args=["assignee"])).content
-                        .decode())  # fmt: skip
+    handlers = _options(
+        client.get(reverse("tickets:filter_options", args=["assignee"])).content.decode()
+    )
     assert str(people["engineer"].pk) in {v for v, _ in handlers}
     assert str(people["user"].pk) not in {v for v, _ in handlers}
 
@@ -110,9 +111,10 @@ def test_the_vendors_whole_lists_are_always_loaded_when_reached_for(
     for name in ("project", "assignee"):
         assert 'data-lazy="options"' in _select(page, name), name
     project_reads = [
-        sql for sql in (q["sql"] for q in queries)
+        sql
+        for sql in (q["sql"] for q in queries)
         if 'FROM "catalog_project"' in sql and "tickets_ticket" not in sql
-    ]  # fmt: skip
+    ]
     assert project_reads == []
 
 

@@ -111,12 +111,22 @@ def test_each_viewer_is_offered_only_their_actions(
     ticket = new_ticket(project, customer)
     assert _actions(web_client_for(customer), ticket) == {"record", "urge", "withdraw", "attach"}
     assert _actions(web_client_for(people["engineer"]), ticket) == {
-        "accept", "record", "escalate", "assign", "attach", "out_of_scope",
-    }  # fmt: skip
+        "accept",
+        "record",
+        "escalate",
+        "assign",
+        "attach",
+        "out_of_scope",
+    }
     assert _actions(web_client_for(people["expert2"]), ticket) == {"record", "attach"}
     assert _actions(web_client_for(people["ops"]), ticket) == {
-        "record", "escalate", "assign", "attach", "out_of_scope", "ops_record",
-    }  # fmt: skip
+        "record",
+        "escalate",
+        "assign",
+        "attach",
+        "out_of_scope",
+        "ops_record",
+    }
 
 
 def test_accept_through_htmx_swaps_the_panel(people: dict[str, User], project, customer):
@@ -203,8 +213,9 @@ def test_list_filters_and_search(people: dict[str, User], project, customer):
     assert rows.startswith('<div id="ticket-rows">') and "学费缴纳状态错误" in rows
 
 
-def test_search_matches_chinese_as_written_and_latin_in_any_case(people: dict[str, User],
-                                                                  project, customer):  # fmt: skip
+def test_search_matches_chinese_as_written_and_latin_in_any_case(
+    people: dict[str, User], project, customer
+):
     vpn = new_ticket(project, customer, title="校外 VPN 无法登录", description="提示证书错误")
     oracle = new_ticket(project, customer, title="成绩库报错", description="日志里有 ORA-01555。")
     budget = new_ticket(project, customer, title="财务问题", description="预算编制页面打不开")
@@ -227,9 +238,11 @@ def test_a_list_row_shows_the_ticket_as_its_page_does(people: dict[str, User], p
     ticket = new_ticket(project, customer, title="成绩导出<乱码>", now=timezone.now())
     registered = timezone.localtime(ticket.created_at).strftime("%Y-%m-%d %H:%M")
     Ticket.objects.filter(pk=ticket.pk).update(
-        assignee=people["engineer"], severity="SIS2", urge_count=2,
+        assignee=people["engineer"],
+        severity="SIS2",
+        urge_count=2,
         committed_resolution_at=ticket.created_at + timedelta(hours=30),
-    )  # fmt: skip
+    )
     committed = timezone.localtime(ticket.created_at + timedelta(hours=30))
     client = web_client_for(people["engineer"])
     body = client.get(reverse("tickets:list")).content.decode()
@@ -291,13 +304,23 @@ def test_the_timeline_shows_who_when_where_and_what(people: dict[str, User], pro
     from campusdesk.tickets.workflow import Action
 
     ticket = new_ticket(project, customer, title="选课系统卡顿")
-    services.ticket_add_record(ticket_id=ticket.pk, actor=people["engineer"],
-                               body="电话沟通：\n<b>缓存</b>已清理", internal=True,
-                               channel=Channel.PHONE)  # fmt: skip
+    services.ticket_add_record(
+        ticket_id=ticket.pk,
+        actor=people["engineer"],
+        body="电话沟通：\n<b>缓存</b>已清理",
+        internal=True,
+        channel=Channel.PHONE,
+    )
     moment = timezone.now()
     data = {"deadline": "accept", "due_at": moment.isoformat()}
-    workflow.record(ticket=ticket, action=Action.SLA_WARNING, actor=None,
-                    channel=Channel.SYSTEM, now=moment, data=data)  # fmt: skip
+    workflow.record(
+        ticket=ticket,
+        action=Action.SLA_WARNING,
+        actor=None,
+        channel=Channel.SYSTEM,
+        now=moment,
+        data=data,
+    )
     staff = web_client_for(people["engineer"]).get(f"/tickets/{ticket.pk}/").content.decode()
     timeline = staff[staff.index('id="timeline"') :]
     local = timezone.localtime(moment).strftime("%Y-%m-%d %H:%M")

@@ -19,9 +19,14 @@ A = Action
 
 # recorded by the system or by a service outside the table, never taken as a transition
 SYSTEM_EVENTS = {
-    A.REGISTER, A.SLA_WARNING, A.SLA_BREACHED, A.DISPATCH_REQUIRED, A.CORRECTIVE_DONE,
-    A.ALERT_FIRED, A.ALERT_RESOLVED,
-}  # fmt: skip
+    A.REGISTER,
+    A.SLA_WARNING,
+    A.SLA_BREACHED,
+    A.DISPATCH_REQUIRED,
+    A.CORRECTIVE_DONE,
+    A.ALERT_FIRED,
+    A.ALERT_RESOLVED,
+}
 
 
 def test_every_action_but_system_events_has_a_rule_and_a_label():
@@ -97,7 +102,7 @@ def _at(ticket: Ticket, status: Status) -> Ticket:
                 A.ATTACH,
                 A.ASK_INFO,
             ],
-        ),  # fmt: skip
+        ),
         (
             Status.PENDING_CLOSE,
             "engineer",
@@ -160,9 +165,13 @@ def test_check_refuses_the_role_before_the_status(ticket: Ticket, people: dict[s
 def test_transition_consults_the_table_again(ticket: Ticket, people: dict[str, User]):
     with pytest.raises(TransitionError):
         workflow.transition(
-            ticket=ticket, action=A.CLOSE, target=Status.CLOSED, actor=people["user"],
-            channel="web", now=timezone.now(),
-        )  # fmt: skip
+            ticket=ticket,
+            action=A.CLOSE,
+            target=Status.CLOSED,
+            actor=people["user"],
+            channel="web",
+            now=timezone.now(),
+        )
     assert Ticket.objects.get(pk=ticket.pk).status == Status.NEW
     assert not TicketEvent.objects.filter(ticket=ticket, action="close").exists()
 
@@ -189,9 +198,13 @@ def test_events_are_never_deleted(ticket: Ticket):
 
 def test_a_new_event_is_appended(ticket: Ticket, people: dict[str, User]):
     event = workflow.record(
-        ticket=ticket, action=A.RECORD, actor=people["user"], channel="web", now=timezone.now(),
+        ticket=ticket,
+        action=A.RECORD,
+        actor=people["user"],
+        channel="web",
+        now=timezone.now(),
         data={"body": "补充说明"},
-    )  # fmt: skip
+    )
     assert event.pk is not None
     assert list(ticket.events.values_list("action", flat=True)) == ["register", "record"]
 

@@ -71,10 +71,12 @@ def new(model: type[M], **values: Any) -> M:
     unknown = values.keys() - names
     if unknown:
         raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
-    return model(*[
-        values[name] if name in values else (default() if callable(default) else default)
-        for name, default in zip(names, defaults, strict=True)
-    ])  # fmt: skip
+    return model(
+        *[
+            values[name] if name in values else (default() if callable(default) else default)
+            for name, default in zip(names, defaults, strict=True)
+        ]
+    )
 
 
 @cache

@@ -166,10 +166,12 @@ def resolve(host: str, port: int) -> tuple[str, ...]:
         kind = refusal(address, allow)
         if kind is not None:
             raise OutboundRefused(
-                _("Outgoing requests may not go to %(host)s: %(address)s is %(reason)s. "
-                  "An administrator may allow its network in OUTBOUND_ALLOW_NETWORKS.")
+                _(
+                    "Outgoing requests may not go to %(host)s: %(address)s is %(reason)s. "
+                    "An administrator may allow its network in OUTBOUND_ALLOW_NETWORKS."
+                )
                 % {"host": host, "address": address, "reason": kind}
-            )  # fmt: skip
+            )
     if not addresses:
         raise OutboundError(f"the host name {host} has no address")
     return addresses
@@ -224,8 +226,9 @@ def _open(addresses: tuple[str, ...], port: int, deadline: float) -> socket.sock
     raise last
 
 
-def connect(host: str, port: int, *, timeout: float = DEFAULT_TIMEOUT,
-            tls: ssl.SSLContext | None = None) -> socket.socket:  # fmt: skip
+def connect(
+    host: str, port: int, *, timeout: float = DEFAULT_TIMEOUT, tls: ssl.SSLContext | None = None
+) -> socket.socket:
     """A TCP connection to a checked address of ``host`` (TLS with ``tls``, verified against
     ``host``), for probes that speak their own protocol. Raises OutboundRefused for a refused
     address and OutboundError (or ssl.SSLError) when the other side cannot be reached."""
@@ -317,10 +320,16 @@ def _describe(error: BaseException) -> str:
     return f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
 
 
-def request(method: str, url: str, *, body: bytes | None = None,
-            headers: dict[str, str] | None = None, timeout: float = DEFAULT_TIMEOUT,
-            max_bytes: int = DEFAULT_MAX_BYTES, tls: ssl.SSLContext | None = None
-            ) -> Response:  # fmt: skip
+def request(
+    method: str,
+    url: str,
+    *,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = DEFAULT_TIMEOUT,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    tls: ssl.SSLContext | None = None,
+) -> Response:
     """One HTTP request to a checked, pinned address; redirects are returned, not followed.
 
     Raises OutboundRefused (a ValidationError: permanent) when the URL or an address of

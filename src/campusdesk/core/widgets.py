@@ -113,10 +113,15 @@ class LazySelect(FastSelect):
         chosen = {str(v) for v in self.format_value(value)} - {""}
         final |= {
             # the options replace this select's own; nothing of the form's htmx is inherited
-            "hx-get": self.url, "hx-trigger": "mouseenter once, focus once, touchstart once",
-            "hx-target": "this", "hx-swap": "innerHTML", "hx-select": "unset",
-            "hx-push-url": "false", "hx-sync": "this:drop", "data-lazy": "options",
-        }  # fmt: skip
+            "hx-get": self.url,
+            "hx-trigger": "mouseenter once, focus once, touchstart once",
+            "hx-target": "this",
+            "hx-swap": "innerHTML",
+            "hx-select": "unset",
+            "hx-push-url": "false",
+            "hx-sync": "this:drop",
+            "data-lazy": "options",
+        }
         chosen_options = self._options(only=chosen) if chosen else ()
         return _select(name, final, self.options_html(value, [*head[:has_empty], *chosen_options]))
 
@@ -158,8 +163,23 @@ def _textarea(widget: dict[str, Any]) -> str:
     )
 
 
-_INPUTS = ("text", "number", "email", "url", "password", "hidden", "date", "datetime", "time",
-           "file", "checkbox", "input", "search", "tel", "color")  # fmt: skip
+_INPUTS = (
+    "text",
+    "number",
+    "email",
+    "url",
+    "password",
+    "hidden",
+    "date",
+    "datetime",
+    "time",
+    "file",
+    "checkbox",
+    "input",
+    "search",
+    "tel",
+    "color",
+)
 FAST_TEMPLATES: dict[str, Any] = {
     **{f"django/forms/widgets/{name}.html": _input for name in _INPUTS},
     "django/forms/widgets/textarea.html": _textarea,

@@ -39,9 +39,17 @@ class MailboxForm(forms.ModelForm[Mailbox]):
     class Meta:
         model = Mailbox
         fields = [
-            "address", "project", "trusted_domains", "imap_host", "imap_port", "imap_ssl",
-            "imap_user", "imap_password", "imap_folder", "is_active",
-        ]  # fmt: skip
+            "address",
+            "project",
+            "trusted_domains",
+            "imap_host",
+            "imap_port",
+            "imap_ssl",
+            "imap_user",
+            "imap_password",
+            "imap_folder",
+            "is_active",
+        ]
 
     def clean_imap_password(self) -> str:
         given = str(self.cleaned_data.get("imap_password") or "")

@@ -53,9 +53,13 @@ class SourceTokenScheme(OpenApiAuthenticationExtension):  # type: ignore[no-unty
         return {"type": "http", "scheme": "bearer"}
 
 
-RESULT = inline_serializer("AlertResult", {
-    "received": serializers.IntegerField(), "tickets": serializers.ListField(),
-})  # fmt: skip
+RESULT = inline_serializer(
+    "AlertResult",
+    {
+        "received": serializers.IntegerField(),
+        "tickets": serializers.ListField(),
+    },
+)
 
 
 class AlertmanagerView(APIView):
@@ -64,10 +68,17 @@ class AlertmanagerView(APIView):
     authentication_classes = [SourceToken]
     permission_classes = [AllowAny]
 
-    @extend_schema(request=inline_serializer("AlertmanagerWebhook", {
-        "version": serializers.CharField(), "status": serializers.CharField(),
-        "alerts": serializers.ListField(child=serializers.DictField())}),
-        responses=RESULT)  # fmt: skip
+    @extend_schema(
+        request=inline_serializer(
+            "AlertmanagerWebhook",
+            {
+                "version": serializers.CharField(),
+                "status": serializers.CharField(),
+                "alerts": serializers.ListField(child=serializers.DictField()),
+            },
+        ),
+        responses=RESULT,
+    )
     def post(self, request: Request) -> Response:
         source = _source(request)
         # answered only once the batch is committed: never 2xx for an alert not saved
@@ -84,13 +95,20 @@ class GenericAlertView(APIView):
     authentication_classes = [SourceToken]
     permission_classes = [AllowAny]
 
-    @extend_schema(request=inline_serializer("GenericAlert", {
-        "title": serializers.CharField(), "description": serializers.CharField(required=False),
-        "severity": serializers.CharField(required=False),
-        "status": serializers.ChoiceField(choices=["firing", "resolved"], required=False),
-        "fingerprint": serializers.CharField(required=False),
-        "labels": serializers.DictField(required=False)}),
-        responses=RESULT)  # fmt: skip
+    @extend_schema(
+        request=inline_serializer(
+            "GenericAlert",
+            {
+                "title": serializers.CharField(),
+                "description": serializers.CharField(required=False),
+                "severity": serializers.CharField(required=False),
+                "status": serializers.ChoiceField(choices=["firing", "resolved"], required=False),
+                "fingerprint": serializers.CharField(required=False),
+                "labels": serializers.DictField(required=False),
+            },
+        ),
+        responses=RESULT,
+    )
     def post(self, request: Request) -> Response:
         source = _source(request)
         record = services.alert_receive(source=source, alert=services.from_generic(request.data))
@@ -106,18 +124,32 @@ class SourceInput(serializers.Serializer[Any]):
 class SourcesView(APIView):
     """Administrators add a source; its token is shown in this answer only."""
 
-    @extend_schema(request=SourceInput, responses={201: inline_serializer("AlertSourceCreated", {
-        "id": serializers.IntegerField(), "name": serializers.CharField(),
-        "project": serializers.IntegerField(), "token": serializers.CharField()})})  # fmt: skip
+    @extend_schema(
+        request=SourceInput,
+        responses={
+            201: inline_serializer(
+                "AlertSourceCreated",
+                {
+                    "id": serializers.IntegerField(),
+                    "name": serializers.CharField(),
+                    "project": serializers.IntegerField(),
+                    "token": serializers.CharField(),
+                },
+            )
+        },
+    )
     def post(self, request: Request) -> Response:
         given = SourceInput(data=request.data)
         given.is_valid(raise_exception=True)
         source, token = services.alert_source_create(
-            actor=current_user(request), name=given.validated_data["name"],
+            actor=current_user(request),
+            name=given.validated_data["name"],
             project_id=given.validated_data["project"],
-        )  # fmt: skip
-        return Response({"id": source.pk, "name": source.name, "project": source.project_id,
-                         "token": token}, status=status.HTTP_201_CREATED)  # fmt: skip
+        )
+        return Response(
+            {"id": source.pk, "name": source.name, "project": source.project_id, "token": token},
+            status=status.HTTP_201_CREATED,
+        )
 
 
 # --- received e-mail: the review queue (service desk) -------------------------------------
@@ -127,10 +159,22 @@ class InboundMessageSerializer(serializers.ModelSerializer[InboundMessage]):
     class Meta:
         model = InboundMessage
         fields = [
-            "id", "received_at", "sender", "sender_name", "recipients", "subject", "body",
-            "attachment_names", "outcome", "reason", "ticket", "ticket_number", "user",
-            "reviewed_by", "reviewed_at",
-        ]  # fmt: skip
+            "id",
+            "received_at",
+            "sender",
+            "sender_name",
+            "recipients",
+            "subject",
+            "body",
+            "attachment_names",
+            "outcome",
+            "reason",
+            "ticket",
+            "ticket_number",
+            "user",
+            "reviewed_by",
+            "reviewed_at",
+        ]
 
 
 class MailRegisterInput(serializers.Serializer[Any]):
@@ -192,9 +236,11 @@ class _MailStep(APIView):
 
     step = "register"
     inputs: dict[str, type[serializers.Serializer[Any]]] = {
-        "register": MailRegisterInput, "append": MailAppendInput, "discard": MailDiscardInput,
+        "register": MailRegisterInput,
+        "append": MailAppendInput,
+        "discard": MailDiscardInput,
         "retry": MailRetryInput,
-    }  # fmt: skip
+    }
 
     def apply(self, request: Request, pk: int) -> Response:
         user = _reviewer(request)
@@ -203,9 +249,11 @@ class _MailStep(APIView):
         data, message_id = given.validated_data, path_id(pk)
         if self.step == "register":
             inbound.mail_register(
-                message_id=message_id, actor=user, reporter_id=data["reporter"],
+                message_id=message_id,
+                actor=user,
+                reporter_id=data["reporter"],
                 project_id=data["project"],
-            )  # fmt: skip
+            )
         elif self.step == "append":
             inbound.mail_append(message_id=message_id, actor=user, ticket_number=data["ticket"])
         elif self.step == "retry":

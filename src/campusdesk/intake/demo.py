@@ -24,12 +24,18 @@ def load(people: dict[str, User], projects: dict[str, Project]) -> None:
         actor=people["admin"], name="Prometheus 研究生系统", project_id=projects["xjnu"].pk
     )
     alert = services.Incoming(
-        fingerprint="demo-gms-web-01", firing=True,
-        labels={"alertname": "HighResponseTime", "instance": "gms-web-01:8080",
-                "severity": "warning"},
-        annotations={"summary": "研究生系统响应时间超过 3 秒",
-                     "description": "过去 10 分钟 P95 响应时间 3.8 秒。"},
-    )  # fmt: skip
+        fingerprint="demo-gms-web-01",
+        firing=True,
+        labels={
+            "alertname": "HighResponseTime",
+            "instance": "gms-web-01:8080",
+            "severity": "warning",
+        },
+        annotations={
+            "summary": "研究生系统响应时间超过 3 秒",
+            "description": "过去 10 分钟 P95 响应时间 3.8 秒。",
+        },
+    )
     now = clock.now()
     services.alert_receive(source=source, alert=alert, now=now - timedelta(minutes=30))
     services.alert_receive(source=source, alert=alert, now=now - timedelta(minutes=25))
@@ -53,23 +59,33 @@ def _mail(people: dict[str, User], projects: dict[str, Project]) -> None:
     user = people["user"]
     inbound.mail_receive(
         raw=_message(
-            f"{user.display_name} <{user.email}>", "学位论文上传后页面一直转圈",
+            f"{user.display_name} <{user.email}>",
+            "学位论文上传后页面一直转圈",
             "今天上午开始，学生上传学位论文 PDF 后页面一直转圈，约 20 名学生反映。\n"
             "文件大小约 15 MB。",
             "demo-mail-1",
         ),
-        mailbox=box, now=now - timedelta(hours=3),
-    )  # fmt: skip
-    inbound.mail_receive(
-        raw=_message(user.email, "自动回复：休假中", "我 12 月 1 日后回复邮件。", "demo-mail-2",
-                     Auto_Submitted="auto-replied"),
-        mailbox=box, now=now - timedelta(hours=2),
-    )  # fmt: skip
+        mailbox=box,
+        now=now - timedelta(hours=3),
+    )
     inbound.mail_receive(
         raw=_message(
-            "信息中心 张工 <zhang@it-partner.example>", "研究生系统能否对接统一身份认证？",
+            user.email,
+            "自动回复：休假中",
+            "我 12 月 1 日后回复邮件。",
+            "demo-mail-2",
+            Auto_Submitted="auto-replied",
+        ),
+        mailbox=box,
+        now=now - timedelta(hours=2),
+    )
+    inbound.mail_receive(
+        raw=_message(
+            "信息中心 张工 <zhang@it-partner.example>",
+            "研究生系统能否对接统一身份认证？",
             "我们是学校信息中心的合作单位，想了解研究生系统对接 CAS 统一身份认证的方式。",
             "demo-mail-3",
         ),
-        mailbox=box, now=now - timedelta(hours=1),
-    )  # fmt: skip
+        mailbox=box,
+        now=now - timedelta(hours=1),
+    )

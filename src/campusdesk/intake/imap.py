@@ -43,20 +43,35 @@ def accounts() -> list[Account]:
     (skipped, with the reason logged, when its stored password cannot be decrypted)."""
     found: list[Account] = []
     if settings.IMAP_HOST:
-        found.append(Account(
-            "default", settings.IMAP_HOST, settings.IMAP_PORT, settings.IMAP_SSL,
-            settings.IMAP_USER, settings.IMAP_PASSWORD, settings.IMAP_FOLDER,
-        ))  # fmt: skip
+        found.append(
+            Account(
+                "default",
+                settings.IMAP_HOST,
+                settings.IMAP_PORT,
+                settings.IMAP_SSL,
+                settings.IMAP_USER,
+                settings.IMAP_PASSWORD,
+                settings.IMAP_FOLDER,
+            )
+        )
     for box in Mailbox.objects.filter(is_active=True).exclude(imap_host="").order_by("pk"):
         try:
             password = box.imap_secret()
         except SecretUnreadable as exc:
             log.error("IMAP %s: not polled: %s", box.address, exc)
             continue
-        found.append(Account(
-            box.address, box.imap_host, box.imap_port, box.imap_ssl, box.imap_user,
-            password, box.imap_folder or "INBOX", box.pk,
-        ))  # fmt: skip
+        found.append(
+            Account(
+                box.address,
+                box.imap_host,
+                box.imap_port,
+                box.imap_ssl,
+                box.imap_user,
+                password,
+                box.imap_folder or "INBOX",
+                box.pk,
+            )
+        )
     return found
 
 

@@ -119,8 +119,9 @@ def mail_receive(
     try:
         mail = mailparse.parse(raw, authserv_id=settings.MAIL_AUTHSERV_ID)
     except Exception as exc:  # parsing touches no database: the content is the cause
-        return _quarantine(raw, key=mailparse.digest_key(raw), mailbox=mailbox, now=now,
-                           reason=_why(exc))  # fmt: skip
+        return _quarantine(
+            raw, key=mailparse.digest_key(raw), mailbox=mailbox, now=now, reason=_why(exc)
+        )
     existing = InboundMessage.objects.filter(key=mail.key).first()
     if existing:
         return existing
@@ -142,8 +143,9 @@ def mail_receive(
         record.raw.delete(save=False)
         raise
     except Exception as exc:  # a limit or a bug met by this message's content
-        return _quarantine(raw, key=mail.key, mailbox=mailbox, now=now, reason=_why(exc),
-                           stored=record.raw.name)  # fmt: skip
+        return _quarantine(
+            raw, key=mail.key, mailbox=mailbox, now=now, reason=_why(exc), stored=record.raw.name
+        )
     return record
 
 
@@ -174,9 +176,15 @@ def _quarantine(
         return existing
     sender, name, subject = mailparse.glimpse(raw)
     record = InboundMessage(
-        key=key, mailbox=mailbox, sender=sender, sender_name=name, subject=subject,
-        outcome=Outcome.QUARANTINED, reason=reason[:300], received_at=now,
-    )  # fmt: skip
+        key=key,
+        mailbox=mailbox,
+        sender=sender,
+        sender_name=name,
+        subject=subject,
+        outcome=Outcome.QUARANTINED,
+        reason=reason[:300],
+        received_at=now,
+    )
     if stored:
         record.raw.name = stored
     else:
@@ -261,10 +269,16 @@ def _register(record: InboundMessage, mail: mailparse.Mail, user: User, now: dat
     if user.role != Role.CUSTOMER:
         raise PermissionDenied(_("Staff register problems for a customer: review it."))
     ticket = tickets.ticket_register(
-        actor=user, project_id=_project_of(record, user), product_id=None,
-        title=_title(mail), description=_description(mail), urgency=settings.MAIL_URGENCY,
-        service_type=settings.MAIL_SERVICE_TYPE, channel=Channel.EMAIL, now=now,
-    )  # fmt: skip
+        actor=user,
+        project_id=_project_of(record, user),
+        product_id=None,
+        title=_title(mail),
+        description=_description(mail),
+        urgency=settings.MAIL_URGENCY,
+        service_type=settings.MAIL_SERVICE_TYPE,
+        channel=Channel.EMAIL,
+        now=now,
+    )
     skipped = _attach(ticket, user, mail.attachments, now)
     _finish(record, Outcome.TICKET, _skipped_note(skipped), ticket=ticket)
 
@@ -356,11 +370,17 @@ def mail_register(
     record = _lock_for_review(message_id, actor)
     mail = _reparse(record)
     ticket = tickets.ticket_register(
-        actor=actor, project_id=project_id, product_id=None, title=_title(mail),
-        description=_description(mail), urgency=settings.MAIL_URGENCY,
-        service_type=settings.MAIL_SERVICE_TYPE, channel=Channel.EMAIL,
-        reporter_id=reporter_id, now=now,
-    )  # fmt: skip
+        actor=actor,
+        project_id=project_id,
+        product_id=None,
+        title=_title(mail),
+        description=_description(mail),
+        urgency=settings.MAIL_URGENCY,
+        service_type=settings.MAIL_SERVICE_TYPE,
+        channel=Channel.EMAIL,
+        reporter_id=reporter_id,
+        now=now,
+    )
     skipped = _attach(ticket, actor, mail.attachments, now)
     _reviewed(record, actor, Outcome.TICKET, now, ticket=ticket, reason=_skipped_note(skipped))
     return ticket
@@ -378,12 +398,16 @@ def mail_append(
         raise NotFound(_("No problem has this number."))
     mail = _reparse(record)
     header = _("E-mail from %(sender)s: %(subject)s") % {
-        "sender": record.sender, "subject": record.subject,
-    }  # fmt: skip
+        "sender": record.sender,
+        "subject": record.subject,
+    }
     tickets.ticket_add_record(
-        ticket_id=ticket.pk, actor=actor, body=f"{header}\n\n{mailparse.trim_quote(mail.text)}",
-        channel=Channel.EMAIL, now=now,
-    )  # fmt: skip
+        ticket_id=ticket.pk,
+        actor=actor,
+        body=f"{header}\n\n{mailparse.trim_quote(mail.text)}",
+        channel=Channel.EMAIL,
+        now=now,
+    )
     skipped = _attach(ticket, actor, mail.attachments, now)
     _reviewed(record, actor, Outcome.COMMENT, now, ticket=ticket, reason=_skipped_note(skipped))
     return ticket

@@ -52,10 +52,34 @@ _QUOTE_STARTS = [
     )
 ]
 SAFE_TAGS = {
-    "a", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "hr", "i",
-    "li", "ol", "p", "pre", "span", "strong", "table", "tbody", "td", "th", "thead", "tr",
-    "u", "ul",
-}  # fmt: skip
+    "a",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "div",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "hr",
+    "i",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "span",
+    "strong",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+}
 
 
 #: Bounds of a message we read: nesting of multipart and message parts, MIME parts, and
@@ -175,8 +199,9 @@ def check_bounds(raw: bytes) -> None:
         if header is not None and line and _HEADER_LINE.match(line):
             size += len(line) + 2
             if size > MAX_HEADER_BYTES:
-                raise Unreadable(_("A header section is larger than %(n)s KB.")
-                                 % {"n": MAX_HEADER_BYTES // 1024})  # fmt: skip
+                raise Unreadable(
+                    _("A header section is larger than %(n)s KB.") % {"n": MAX_HEADER_BYTES // 1024}
+                )
             header.append(line)
             continue
         if header is not None:

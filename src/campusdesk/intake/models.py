@@ -23,9 +23,12 @@ class AlertSource(models.Model):
     project = models.ForeignKey(Project, verbose_name=_("project"), on_delete=models.CASCADE)
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("registered for"), on_delete=models.PROTECT,
-        related_name="+", help_text=_("The customer contact the incidents are registered for."),
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered for"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("The customer contact the incidents are registered for."),
+    )
     severity_label = models.CharField(_("severity label"), max_length=50, default="severity")
     severity_map = models.JSONField(_("severity mapping"), default=default_severity_map)
     default_severity = models.CharField(_("default severity"), max_length=4, default="SIS2")
@@ -44,9 +47,11 @@ class MaintenanceWindow(models.Model):
     """While it lasts, the source's alerts are recorded but raise no incident."""
 
     source = models.ForeignKey(
-        AlertSource, verbose_name=_("alert source"), on_delete=models.CASCADE,
+        AlertSource,
+        verbose_name=_("alert source"),
+        on_delete=models.CASCADE,
         related_name="windows",
-    )  # fmt: skip
+    )
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("until"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
@@ -68,14 +73,20 @@ class Alert(models.Model):
         SILENCED = "silenced", _("Silenced by maintenance")
 
     source = models.ForeignKey(
-        AlertSource, verbose_name=_("alert source"), on_delete=models.CASCADE,
+        AlertSource,
+        verbose_name=_("alert source"),
+        on_delete=models.CASCADE,
         related_name="alerts",
-    )  # fmt: skip
+    )
     fingerprint = models.CharField(_("fingerprint"), max_length=128)
     ticket = models.ForeignKey(
-        "tickets.Ticket", verbose_name=_("problem"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="alerts",
-    )  # fmt: skip
+        "tickets.Ticket",
+        verbose_name=_("problem"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="alerts",
+    )
     state = models.CharField(_("state"), max_length=10, choices=State.choices)
     labels = models.JSONField(_("labels"), default=dict)
     annotations = models.JSONField(_("annotations"), default=dict)
@@ -109,13 +120,19 @@ class Mailbox(models.Model):
 
     address = models.EmailField(_("address"), unique=True)
     project = models.ForeignKey(
-        Project, verbose_name=_("project"), on_delete=models.CASCADE, null=True, blank=True,
-        related_name="mailboxes", help_text=_("Empty: the sender's only project."),
-    )  # fmt: skip
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="mailboxes",
+        help_text=_("Empty: the sender's only project."),
+    )
     trusted_domains = models.TextField(
-        _("trusted sender domains"), blank=True,
+        _("trusted sender domains"),
+        blank=True,
         help_text=_("One domain per line, e.g. njust.edu.cn; empty trusts every domain."),
-    )  # fmt: skip
+    )
     imap_host = models.CharField(_("IMAP host"), max_length=200, blank=True)
     imap_port = models.PositiveIntegerField(_("IMAP port"), default=993)
     imap_ssl = models.BooleanField(_("IMAP over TLS"), default=True)
@@ -158,9 +175,13 @@ class InboundMessage(models.Model):
     # the Message-ID, else a digest of the message
     key = models.CharField(_("message key"), max_length=255, unique=True)
     mailbox = models.ForeignKey(
-        Mailbox, verbose_name=_("mailbox"), on_delete=models.SET_NULL, null=True, blank=True,
+        Mailbox,
+        verbose_name=_("mailbox"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
         related_name="messages",
-    )  # fmt: skip
+    )
     raw = models.FileField(_("original message"), upload_to=_raw_mail_path, max_length=200)
     sender = models.EmailField(_("sender"), max_length=254)
     sender_name = models.CharField(_("sender name"), max_length=200, blank=True)
@@ -170,20 +191,32 @@ class InboundMessage(models.Model):
     html = models.TextField(_("sanitised HTML"), blank=True)
     attachment_names = models.JSONField(_("attachments"), default=list)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("known sender"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("known sender"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
     ticket = models.ForeignKey(
-        "tickets.Ticket", verbose_name=_("problem"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="inbound_messages",
-    )  # fmt: skip
+        "tickets.Ticket",
+        verbose_name=_("problem"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="inbound_messages",
+    )
     received_at = models.DateTimeField(_("received at"))
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="+",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
 
     class Meta:

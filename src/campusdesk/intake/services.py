@@ -75,9 +75,12 @@ def alert_source_create(
         raise ValidationError(fields={"name": [_("This field is required.")]})
     token = secrets.token_urlsafe(32)
     source = AlertSource.objects.create(
-        name=name.strip()[:100], project=project, reporter=reporter,
-        token_hash=token_hash(token), created_at=now or clock.now(),
-    )  # fmt: skip
+        name=name.strip()[:100],
+        project=project,
+        reporter=reporter,
+        token_hash=token_hash(token),
+        created_at=now or clock.now(),
+    )
     return source, token
 
 
@@ -135,9 +138,14 @@ def alert_receive(*, source: AlertSource, alert: Incoming, now: datetime | None 
     if _in_maintenance(source, now):
         state = Alert.State.SILENCED
     record = Alert.objects.create(
-        source=source, fingerprint=alert.fingerprint, state=state, labels=alert.labels,
-        annotations=alert.annotations, first_seen_at=now, last_seen_at=now,
-    )  # fmt: skip
+        source=source,
+        fingerprint=alert.fingerprint,
+        state=state,
+        labels=alert.labels,
+        annotations=alert.annotations,
+        first_seen_at=now,
+        last_seen_at=now,
+    )
     if state == Alert.State.FIRING:
         record.ticket = _raise_incident(source, alert, now)
         record.save(update_fields=["ticket"])
@@ -158,11 +166,17 @@ def _raise_incident(source: AlertSource, alert: Incoming, now: datetime) -> Tick
     raw = alert.labels.get(source.severity_label, "").lower()
     severity = source.severity_map.get(raw, source.default_severity)
     return tickets.ticket_register(
-        actor=monitoring_user(), project_id=source.project_id, product_id=None,
-        title=_title(alert), description=_description(alert),
+        actor=monitoring_user(),
+        project_id=source.project_id,
+        product_id=None,
+        title=_title(alert),
+        description=_description(alert),
         urgency=URGENCY_OF.get(severity, "high"),
-        service_type="incident", channel=Channel.ALERT, reporter_id=source.reporter_id, now=now,
-    )  # fmt: skip
+        service_type="incident",
+        channel=Channel.ALERT,
+        reporter_id=source.reporter_id,
+        now=now,
+    )
 
 
 def _repeat(record: Alert, alert: Incoming, now: datetime) -> Alert:
@@ -176,8 +190,15 @@ def _repeat(record: Alert, alert: Incoming, now: datetime) -> Alert:
         action, data = Action.ALERT_RESOLVED, {"title": _title(alert)}
     record.last_seen_at = now
     record.save(update_fields=["fired_count", "state", "last_seen_at"])
-    workflow.record(ticket=ticket, action=action, actor=None, channel=Channel.ALERT, now=now,
-                    status_before=ticket.status, data=data)  # fmt: skip
+    workflow.record(
+        ticket=ticket,
+        action=action,
+        actor=None,
+        channel=Channel.ALERT,
+        now=now,
+        status_before=ticket.status,
+        data=data,
+    )
     return record
 
 
@@ -213,8 +234,10 @@ def from_generic(payload: Any) -> Incoming:
     labels = _strings(payload.get("labels"))
     if payload.get("severity"):
         labels.setdefault("severity", str(payload["severity"])[:50])
-    annotations = {"summary": str(payload["title"])[:200],
-                   "description": str(payload.get("description", ""))[:10000]}  # fmt: skip
+    annotations = {
+        "summary": str(payload["title"])[:200],
+        "description": str(payload.get("description", ""))[:10000],
+    }
     fingerprint = str(payload.get("fingerprint") or "")[:128] or fingerprint_of(
         {**labels, "title": annotations["summary"]}
     )

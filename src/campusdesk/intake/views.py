@@ -45,9 +45,16 @@ def mail_list(request: HttpRequest) -> HttpResponse:
     counts = {Outcome.REVIEW.value: 0, Outcome.QUARANTINED.value: 0} | dict(
         waiting.values_list("outcome").annotate(n=Count("id")).order_by()
     )
-    return render(request, "intake/mail_list.html", {
-        "page": page, "outcome": outcome, "outcomes": Outcome.choices, "counts": counts,
-    })  # fmt: skip
+    return render(
+        request,
+        "intake/mail_list.html",
+        {
+            "page": page,
+            "outcome": outcome,
+            "outcomes": Outcome.choices,
+            "counts": counts,
+        },
+    )
 
 
 def _forms(user: User, mail: InboundMessage, data: Any = None, step: str = "") -> dict[str, Any]:
@@ -84,9 +91,11 @@ def mail_original(request: HttpRequest, pk: int) -> FileResponse:
     if not mail.raw:
         raise Http404
     return FileResponse(
-        mail.raw.open("rb"), as_attachment=True, filename=f"mail-{mail.pk}.eml",
+        mail.raw.open("rb"),
+        as_attachment=True,
+        filename=f"mail-{mail.pk}.eml",
         content_type="message/rfc822",
-    )  # fmt: skip
+    )
 
 
 @login_required
@@ -105,9 +114,11 @@ def mail_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         try:
             if step == "register":
                 ticket = inbound.mail_register(
-                    message_id=pk, actor=user, reporter_id=data["reporter"].pk,
+                    message_id=pk,
+                    actor=user,
+                    reporter_id=data["reporter"].pk,
                     project_id=data["project"].pk,
-                )  # fmt: skip
+                )
                 messages.success(
                     request, _("Registered as %(number)s.") % {"number": ticket.number}
                 )
@@ -125,8 +136,9 @@ def mail_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             return redirect("intake:mail_list")
         except DomainError as error:
             show_errors(form, error)
-    return render(request, "intake/mail_detail.html", {"mail": mail, "open": step, **context},
-                  status=400)  # fmt: skip
+    return render(
+        request, "intake/mail_detail.html", {"mail": mail, "open": step, **context}, status=400
+    )
 
 
 def _retried(request: HttpRequest, mail: InboundMessage) -> HttpResponse:

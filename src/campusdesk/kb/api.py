@@ -25,12 +25,37 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
 
     class Meta:
         model = Article
-        fields = ["id", "title", "symptoms", "cause", "solution", "product", "product_name",
-                  "versions_from", "versions_to", "tags", "visibility", "status", "version",
-                  "source_ticket", "views", "solved_count", "created_at", "updated_at",
-                  "published_at"]  # fmt: skip
-        read_only_fields = ["status", "version", "source_ticket", "views", "solved_count",
-                            "created_at", "updated_at", "published_at"]  # fmt: skip
+        fields = [
+            "id",
+            "title",
+            "symptoms",
+            "cause",
+            "solution",
+            "product",
+            "product_name",
+            "versions_from",
+            "versions_to",
+            "tags",
+            "visibility",
+            "status",
+            "version",
+            "source_ticket",
+            "views",
+            "solved_count",
+            "created_at",
+            "updated_at",
+            "published_at",
+        ]
+        read_only_fields = [
+            "status",
+            "version",
+            "source_ticket",
+            "views",
+            "solved_count",
+            "created_at",
+            "updated_at",
+            "published_at",
+        ]
 
 
 class ArticleInput(serializers.Serializer[Any]):
@@ -78,11 +103,16 @@ class ArticleViewSet(viewsets.GenericViewSet[Article]):
         product = query_int(request.query_params.get("product"))
         if query:
             statuses = tuple(Article.Status.values) if user.is_vendor_staff else ("published",)
-            found = search.search(query, user=user, product_id=product, limit=50,
-                                  statuses=statuses)  # fmt: skip
+            found = search.search(query, user=user, product_id=product, limit=50, statuses=statuses)
             rows = [a for a, _score in found]
-            return Response({"count": len(rows), "next": None, "previous": None,
-                             "results": ArticleSerializer(rows, many=True).data})  # fmt: skip
+            return Response(
+                {
+                    "count": len(rows),
+                    "next": None,
+                    "previous": None,
+                    "results": ArticleSerializer(rows, many=True).data,
+                }
+            )
         articles = self.get_queryset()
         if product is not None:
             articles = articles.filter(product_id=product)
@@ -134,15 +164,23 @@ class SuggestView(APIView):
 
     @extend_schema(
         parameters=[OpenApiParameter("q", str, required=True), OpenApiParameter("product", int)],
-        responses=inline_serializer("Suggestion", {
-            "id": serializers.IntegerField(), "title": serializers.CharField(),
-            "score": serializers.FloatField(), "url": serializers.CharField()}, many=True),
-    )  # fmt: skip
+        responses=inline_serializer(
+            "Suggestion",
+            {
+                "id": serializers.IntegerField(),
+                "title": serializers.CharField(),
+                "score": serializers.FloatField(),
+                "url": serializers.CharField(),
+            },
+            many=True,
+        ),
+    )
     def get(self, request: Request) -> Response:
         results = search.suggest(
-            request.query_params.get("q", "")[:200], user=current_user(request),
+            request.query_params.get("q", "")[:200],
+            user=current_user(request),
             product_id=query_int(request.query_params.get("product")),
-        )  # fmt: skip
+        )
         return Response(results)
 
 
@@ -152,22 +190,35 @@ class RetrospectiveSerializer(serializers.ModelSerializer[Retrospective]):
 
     class Meta:
         model = Retrospective
-        fields = ["ticket", "number", "title", "status", "reason", "findings", "root_cause",
-                  "tags", "case_needed", "created_at", "done_at"]  # fmt: skip
+        fields = [
+            "ticket",
+            "number",
+            "title",
+            "status",
+            "reason",
+            "findings",
+            "root_cause",
+            "tags",
+            "case_needed",
+            "created_at",
+            "done_at",
+        ]
         read_only_fields = ["ticket", "status", "reason", "created_at", "done_at"]
 
 
 class RetrospectiveListView(APIView):
     """Retrospectives in the user's scope; ``?status=due`` is the experts' to-do list."""
 
-    @extend_schema(parameters=[OpenApiParameter("status", str)],
-                   responses=RetrospectiveSerializer(many=True))  # fmt: skip
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str)], responses=RetrospectiveSerializer(many=True)
+    )
     def get(self, request: Request) -> Response:
         from campusdesk.catalog import scoping
 
         user = current_user(request)
-        retros = scoping.scope(Retrospective.objects.select_related("ticket"), user,
-                               "ticket__project")  # fmt: skip
+        retros = scoping.scope(
+            Retrospective.objects.select_related("ticket"), user, "ticket__project"
+        )
         wanted = request.query_params.get("status")
         if wanted in Retrospective.Status.values:
             retros = retros.filter(status=wanted)
@@ -181,11 +232,13 @@ class RetrospectiveView(APIView):
     def post(self, request: Request, ticket: int) -> Response:
         data = _valid(RetrospectiveSerializer, request)
         retro = services.retrospective_record(
-            ticket_id=path_id(ticket), actor=current_user(request),
+            ticket_id=path_id(ticket),
+            actor=current_user(request),
             findings=data.get("findings", ""),
-            root_cause=data.get("root_cause", ""), tags=data.get("tags", []),
+            root_cause=data.get("root_cause", ""),
+            tags=data.get("tags", []),
             case_needed=data.get("case_needed", False),
-        )  # fmt: skip
+        )
         return Response(RetrospectiveSerializer(retro).data)
 
 
@@ -199,12 +252,19 @@ class FrequentView(APIView):
 
     @extend_schema(
         parameters=[FrequentQuery],
-        responses=inline_serializer("FrequentProblem", {
-            "product": serializers.IntegerField(), "product_name": serializers.CharField(),
-            "size": serializers.IntegerField(), "terms": serializers.ListField(),
-            "tickets": serializers.ListField(), "covered_by": serializers.IntegerField(),
-        }, many=True),
-    )  # fmt: skip
+        responses=inline_serializer(
+            "FrequentProblem",
+            {
+                "product": serializers.IntegerField(),
+                "product_name": serializers.CharField(),
+                "size": serializers.IntegerField(),
+                "terms": serializers.ListField(),
+                "tickets": serializers.ListField(),
+                "covered_by": serializers.IntegerField(),
+            },
+            many=True,
+        ),
+    )
     def get(self, request: Request) -> Response:
         from campusdesk.kb.frequent import frequent_problems
 
@@ -214,10 +274,17 @@ class FrequentView(APIView):
         query = FrequentQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         groups = frequent_problems(user=user, **query.validated_data)
-        return Response([
-            {"product": g.product_id, "product_name": g.product_name, "size": g.size,
-             "terms": sorted(g.terms), "tickets": [t.number for t in g.tickets],
-             "ticket_ids": [t.pk for t in g.tickets],
-             "covered_by": g.covered_by.pk if g.covered_by else None}
-            for g in groups
-        ])  # fmt: skip
+        return Response(
+            [
+                {
+                    "product": g.product_id,
+                    "product_name": g.product_name,
+                    "size": g.size,
+                    "terms": sorted(g.terms),
+                    "tickets": [t.number for t in g.tickets],
+                    "ticket_ids": [t.pk for t in g.tickets],
+                    "covered_by": g.covered_by.pk if g.covered_by else None,
+                }
+                for g in groups
+            ]
+        )

@@ -42,13 +42,20 @@ class Article(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="articles"
     )
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
-    )  # fmt: skip
+    )
     source_ticket = models.ForeignKey(
-        "tickets.Ticket", verbose_name=_("from the problem"), on_delete=models.SET_NULL,
-        null=True, blank=True, related_name="articles",
-    )  # fmt: skip
+        "tickets.Ticket",
+        verbose_name=_("from the problem"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="articles",
+    )
     attachment = models.FileField(_("attachment"), upload_to="kb/", blank=True)
     attachment_name = models.CharField(_("file name"), max_length=200, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -164,9 +171,11 @@ class SuggestionOpen(models.Model):
         Article, verbose_name=_("case"), on_delete=models.CASCADE, related_name="+"
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
         related_name="+",
-    )  # fmt: skip
+    )
     opened_at = models.DateTimeField(_("opened at"))
     solved = models.BooleanField(_("solved the problem"), default=False)
     registered_anyway = models.BooleanField(_("registered anyway"), default=False)

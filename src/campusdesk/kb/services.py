@@ -23,8 +23,16 @@ from campusdesk.kb.models import Article, ArticleVersion, Retrospective, Suggest
 from campusdesk.tickets.attachments import validate_upload
 from campusdesk.tickets.models import Ticket, TicketEvent
 
-EDITABLE = ("title", "symptoms", "cause", "solution", "tags", "visibility", "versions_from",
-            "versions_to")  # fmt: skip
+EDITABLE = (
+    "title",
+    "symptoms",
+    "cause",
+    "solution",
+    "tags",
+    "visibility",
+    "versions_from",
+    "versions_to",
+)
 
 
 def is_expert_of(user: User, product_id: int) -> bool:
@@ -56,17 +64,28 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
 
 def _snapshot(article: Article, actor: User, now: datetime, note: str = "") -> None:
     ArticleVersion.objects.create(
-        article=article, number=article.version, title=article.title, symptoms=article.symptoms,
-        cause=article.cause, solution=article.solution, tags=article.tags, edited_by=actor,
-        edited_at=now, note=note[:200],
-    )  # fmt: skip
+        article=article,
+        number=article.version,
+        title=article.title,
+        symptoms=article.symptoms,
+        cause=article.cause,
+        solution=article.solution,
+        tags=article.tags,
+        edited_by=actor,
+        edited_at=now,
+        note=note[:200],
+    )
 
 
 @transaction.atomic
 def article_create(
-    *, actor: User, product_id: int | None, fields: dict[str, Any],
-    source_ticket: Ticket | None = None, now: datetime | None = None,
-) -> Article:  # fmt: skip
+    *,
+    actor: User,
+    product_id: int | None,
+    fields: dict[str, Any],
+    source_ticket: Ticket | None = None,
+    now: datetime | None = None,
+) -> Article:
     """A draft case; any vendor staff may write one, the product's experts publish it."""
     now = now or clock.now()
     if not actor.is_vendor_staff:
@@ -76,9 +95,13 @@ def article_create(
         raise ValidationError(fields={"product": [_("Choose one of your products.")]})
     data = _clean({"title": "", "symptoms": "", "solution": "", **fields})
     article = Article.objects.create(
-        product=product, author=actor, source_ticket=source_ticket, created_at=now,
-        updated_at=now, **data,
-    )  # fmt: skip
+        product=product,
+        author=actor,
+        source_ticket=source_ticket,
+        created_at=now,
+        updated_at=now,
+        **data,
+    )
     _snapshot(article, actor, now, _("created"))
     search.index_article(article)
     return article
@@ -95,9 +118,13 @@ def _article_for(article_id: int, actor: User) -> Article:
 
 @transaction.atomic
 def article_update(
-    *, article_id: int, actor: User, fields: dict[str, Any], note: str = "",
+    *,
+    article_id: int,
+    actor: User,
+    fields: dict[str, Any],
+    note: str = "",
     now: datetime | None = None,
-) -> Article:  # fmt: skip
+) -> Article:
     """Edit a case: a new version, the old one kept."""
     now = now or clock.now()
     article = _article_for(article_id, actor)
@@ -138,10 +165,13 @@ def article_set_status(
     allowed: dict[str, tuple[str, ...]] = {
         Article.Status.REVIEW: (Article.Status.DRAFT,),
         Article.Status.PUBLISHED: (Article.Status.DRAFT, Article.Status.REVIEW),
-        Article.Status.ARCHIVED: (Article.Status.PUBLISHED, Article.Status.DRAFT,
-                                  Article.Status.REVIEW),
+        Article.Status.ARCHIVED: (
+            Article.Status.PUBLISHED,
+            Article.Status.DRAFT,
+            Article.Status.REVIEW,
+        ),
         Article.Status.DRAFT: (Article.Status.REVIEW, Article.Status.ARCHIVED),
-    }  # fmt: skip
+    }
     if status not in allowed or article.status not in allowed[status]:
         raise TransitionError(_("This case cannot move to that status now."))
     expert_needed = status in (Article.Status.PUBLISHED, Article.Status.ARCHIVED)
@@ -167,9 +197,10 @@ def visible_articles(user: User) -> QuerySet[Article]:
     if user.is_vendor_staff:
         return articles
     return articles.filter(
-        status=Article.Status.PUBLISHED, visibility=Article.Visibility.PUBLIC,
+        status=Article.Status.PUBLISHED,
+        visibility=Article.Visibility.PUBLIC,
         product__in=scoping.visible_products(user),
-    )  # fmt: skip
+    )
 
 
 @transaction.atomic
@@ -225,23 +256,34 @@ def on_ticket_closed(ticket: Ticket, now: datetime) -> Retrospective:
     due, reason = retrospective_due(ticket.severity, ticket.rating)
     retro, _created = Retrospective.objects.get_or_create(
         ticket=ticket,
-        defaults={"status": Retrospective.Status.DUE if due else Retrospective.Status.OFFERED,
-                  "reason": reason, "created_at": now},
-    )  # fmt: skip
+        defaults={
+            "status": Retrospective.Status.DUE if due else Retrospective.Status.OFFERED,
+            "reason": reason,
+            "created_at": now,
+        },
+    )
     return retro
 
 
 @transaction.atomic
 def retrospective_record(
-    *, ticket_id: int, actor: User, findings: str, root_cause: str, tags: Iterable[str],
-    case_needed: bool, now: datetime | None = None,
-) -> Retrospective:  # fmt: skip
+    *,
+    ticket_id: int,
+    actor: User,
+    findings: str,
+    root_cause: str,
+    tags: Iterable[str],
+    case_needed: bool,
+    now: datetime | None = None,
+) -> Retrospective:
     """An expert records the retrospective: findings, root cause, tags, and whether a case."""
     now = now or clock.now()
     retro = (
-        Retrospective.objects.select_for_update().select_related("ticket")
-        .filter(ticket_id=ticket_id).first()
-    )  # fmt: skip
+        Retrospective.objects.select_for_update()
+        .select_related("ticket")
+        .filter(ticket_id=ticket_id)
+        .first()
+    )
     visible = scoping.scope(Ticket.objects.filter(pk=ticket_id), actor, "project").exists()
     if retro is None or not visible:
         raise NotFound()

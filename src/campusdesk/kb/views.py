@@ -32,13 +32,15 @@ class ArticleForm(forms.Form):
     symptoms = forms.CharField(
         label=gettext_lazy("symptoms"), widget=forms.Textarea(attrs={"rows": 4})
     )
-    cause = forms.CharField(label=gettext_lazy("cause"), required=False,
-                            widget=forms.Textarea(attrs={"rows": 3}))  # fmt: skip
+    cause = forms.CharField(
+        label=gettext_lazy("cause"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     solution = forms.CharField(
         label=gettext_lazy("solution"), widget=forms.Textarea(attrs={"rows": 5})
     )
-    tags = forms.CharField(label=gettext_lazy("tags (comma-separated)"), required=False,
-                           validators=[validate_one_line])  # fmt: skip
+    tags = forms.CharField(
+        label=gettext_lazy("tags (comma-separated)"), required=False, validators=[validate_one_line]
+    )
     visibility = forms.ChoiceField(
         label=gettext_lazy("visibility"), choices=Article.Visibility.choices
     )
@@ -76,10 +78,15 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if request.GET.get("from") == "register":
         services.suggestion_opened(user=user, article=article)
     versions = article.versions.select_related("edited_by") if user.is_vendor_staff else []
-    return render(request, "kb/article.html", {
-        "article": article, "versions": versions,
-        "can_publish": user.is_vendor_staff and services.is_expert_of(user, article.product_id),
-    })  # fmt: skip
+    return render(
+        request,
+        "kb/article.html",
+        {
+            "article": article,
+            "versions": versions,
+            "can_publish": user.is_vendor_staff and services.is_expert_of(user, article.product_id),
+        },
+    )
 
 
 @require_POST
@@ -161,7 +168,10 @@ def article_attachment(request: HttpRequest, pk: int) -> FileResponse:
     article = services.visible_articles(current_user(request)).filter(pk=pk).first()
     if article is None or not article.attachment:
         raise Http404
-    response = FileResponse(article.attachment.open("rb"), as_attachment=True,
-                            filename=article.attachment_name or "attachment")  # fmt: skip
+    response = FileResponse(
+        article.attachment.open("rb"),
+        as_attachment=True,
+        filename=article.attachment_name or "attachment",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response

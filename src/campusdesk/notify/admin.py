@@ -44,8 +44,16 @@ class DeliveryAdmin(admin.ModelAdmin[Delivery]):
     address, a recipient the mail server rejects) is not left unnoticed.
     """
 
-    list_display = ["created_at", "channel", "address", "subject", "status", "attempts",
-                    "next_attempt_at", "last_error"]  # fmt: skip
+    list_display = [
+        "created_at",
+        "channel",
+        "address",
+        "subject",
+        "status",
+        "attempts",
+        "next_attempt_at",
+        "last_error",
+    ]
     list_filter = ["status", "channel", "kind"]
     search_fields = ["address", "key"]
     actions = ["retry"]

@@ -53,10 +53,16 @@ def visible(user: User) -> QuerySet[Announcement]:
 
 @transaction.atomic
 def announcement_publish(
-    *, actor: User, category: str, title: str, body: str, products: Iterable[Product],
-    organisations: Iterable[Organisation] = (), attachment: UploadedFile | None = None,
+    *,
+    actor: User,
+    category: str,
+    title: str,
+    body: str,
+    products: Iterable[Product],
+    organisations: Iterable[Organisation] = (),
+    attachment: UploadedFile | None = None,
     now: datetime | None = None,
-) -> Announcement:  # fmt: skip
+) -> Announcement:
     """Publish, and notify every customer user it concerns (inbox and e-mail)."""
     now = now or clock.now()
     if actor.role not in PUBLISHERS:
@@ -71,9 +77,12 @@ def announcement_publish(
     if not title.strip() or not body.strip():
         raise ValidationError(fields={"title": [_("This field is required.")]})
     announcement = Announcement.objects.create(
-        category=category, title=title.strip()[:200], body=body.strip(), published_by=actor,
+        category=category,
+        title=title.strip()[:200],
+        body=body.strip(),
+        published_by=actor,
         published_at=now,
-    )  # fmt: skip
+    )
     announcement.products.set(products)
     announcement.organisations.set(list(organisations))
     if attachment is not None:
@@ -96,9 +105,13 @@ def _notify(announcement: Announcement, now: datetime) -> None:
         pref = prefs.get(reader.pk)
         if pref is None or pref.inbox:
             Notification.objects.create(
-                recipient=reader, kind=Kind.ANNOUNCEMENT, title=title, body=announcement.body,
-                url=path, created_at=now,
-            )  # fmt: skip
+                recipient=reader,
+                kind=Kind.ANNOUNCEMENT,
+                title=title,
+                body=announcement.body,
+                url=path,
+                created_at=now,
+            )
         if (pref is None or pref.email) and reader.email:
             url = f"{settings.SITE_URL}{path}"
             text = email_text(body=announcement.body, url=url)

@@ -27,8 +27,18 @@ class NotificationSerializer(serializers.ModelSerializer[Notification]):
 
     class Meta:
         model = Notification
-        fields = ["id", "kind", "title", "body", "url", "ticket", "urgent", "created_at",
-                  "read_at", "unread"]  # fmt: skip
+        fields = [
+            "id",
+            "kind",
+            "title",
+            "body",
+            "url",
+            "ticket",
+            "urgent",
+            "created_at",
+            "read_at",
+            "unread",
+        ]
 
     def get_unread(self, note: Notification) -> bool:
         return note.read_at is None
@@ -76,8 +86,16 @@ class AnnouncementSerializer(serializers.ModelSerializer[Announcement]):
 
     class Meta:
         model = Announcement
-        fields = ["id", "category", "title", "body", "products", "published_at",
-                  "attachment_name", "attachment_url"]  # fmt: skip
+        fields = [
+            "id",
+            "category",
+            "title",
+            "body",
+            "products",
+            "published_at",
+            "attachment_name",
+            "attachment_url",
+        ]
 
     def get_attachment_url(self, item: Announcement) -> str | None:
         return f"/announcements/{item.pk}/attachment/" if item.attachment else None
@@ -125,24 +143,33 @@ class AnnouncementViewSet(viewsets.GenericViewSet[Announcement]):
         given.is_valid(raise_exception=True)
         data = given.validated_data
         item = announcements.announcement_publish(
-            actor=current_user(request), category=data["category"], title=data["title"],
-            body=data["body"], products=Product.objects.filter(pk__in=data["products"]),
+            actor=current_user(request),
+            category=data["category"],
+            title=data["title"],
+            body=data["body"],
+            products=Product.objects.filter(pk__in=data["products"]),
             organisations=Organisation.objects.filter(pk__in=data.get("organisations", [])),
-        )  # fmt: skip
+        )
         return Response(AnnouncementSerializer(item).data, status=status.HTTP_201_CREATED)
 
 
 class FollowView(APIView):
     """Follow a problem (POST) or stop following it (DELETE)."""
 
-    @extend_schema(request=None, responses={200: inline_serializer(
-        "Following", {"following": serializers.BooleanField()})})  # fmt: skip
+    @extend_schema(
+        request=None,
+        responses={200: inline_serializer("Following", {"following": serializers.BooleanField()})},
+    )
     def post(self, request: Request, pk: int) -> Response:
         following = ticket_follow(ticket_id=pk, actor=current_user(request), follow=True)
         return Response({"following": following})
 
-    @extend_schema(request=None, responses={200: inline_serializer(
-        "NotFollowing", {"following": serializers.BooleanField()})})  # fmt: skip
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer("NotFollowing", {"following": serializers.BooleanField()})
+        },
+    )
     def delete(self, request: Request, pk: int) -> Response:
         following = ticket_follow(ticket_id=pk, actor=current_user(request), follow=False)
         return Response({"following": following})
@@ -158,14 +185,24 @@ class WebhookInput(serializers.Serializer[Any]):
 class WebhooksView(APIView):
     """Administrators subscribe an outside system to a project's ticket events."""
 
-    @extend_schema(request=WebhookInput, responses={201: inline_serializer("WebhookCreated", {
-        "id": serializers.IntegerField(), "secret": serializers.CharField()})})  # fmt: skip
+    @extend_schema(
+        request=WebhookInput,
+        responses={
+            201: inline_serializer(
+                "WebhookCreated",
+                {"id": serializers.IntegerField(), "secret": serializers.CharField()},
+            )
+        },
+    )
     def post(self, request: Request) -> Response:
         given = WebhookInput(data=request.data)
         given.is_valid(raise_exception=True)
         data = given.validated_data
         sub, secret = webhook_create(
-            actor=current_user(request), name=data["name"], project_id=data["project"],
-            url=data["url"], events=data.get("events", []),
-        )  # fmt: skip
+            actor=current_user(request),
+            name=data["name"],
+            project_id=data["project"],
+            url=data["url"],
+            events=data.get("events", []),
+        )
         return Response({"id": sub.pk, "secret": secret}, status=status.HTTP_201_CREATED)

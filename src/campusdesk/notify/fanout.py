@@ -112,9 +112,14 @@ def on_events(events: list[TicketEvent]) -> int:
     return sum(len(people) for _e, _k, people, _u in plans)
 
 
-def _inbox(ticket: Ticket, event: TicketEvent, kind: Kind, people: list[User], urgent: bool,
-           prefs: dict[tuple[int, str], Preference]
-           ) -> tuple[list[Notification], list[_Mail]]:  # fmt: skip
+def _inbox(
+    ticket: Ticket,
+    event: TicketEvent,
+    kind: Kind,
+    people: list[User],
+    urgent: bool,
+    prefs: dict[tuple[int, str], Preference],
+) -> tuple[list[Notification], list[_Mail]]:
     """The unsaved inbox rows of ``event`` and who gets an e-mail (with its inbox row)."""
     # per language: the same words for everyone
     texts: dict[str, tuple[str, str, dict[str, str]]] = {}
@@ -132,25 +137,44 @@ def _inbox(ticket: Ticket, event: TicketEvent, kind: Kind, people: list[User], u
         note = None
         if "inbox" in channels:
             note = bulk.new(
-                Notification, recipient_id=user.pk, kind=kind, title=title, body=body,
-                url=f"/tickets/{ticket.pk}/", ticket_id=ticket.pk, event_id=event.pk,
-                urgent=urgent, created_at=event.at,
-            )  # fmt: skip
+                Notification,
+                recipient_id=user.pk,
+                kind=kind,
+                title=title,
+                body=body,
+                url=f"/tickets/{ticket.pk}/",
+                ticket_id=ticket.pk,
+                event_id=event.pk,
+                urgent=urgent,
+                created_at=event.at,
+            )
             inbox.append(note)
         if "email" in channels and user.email:
             mails.append(_Mail(user, note, parts))
     return inbox, mails
 
 
-def _email(mail: _Mail, kind: Kind, url: str, send: tuple[datetime, bool], ticket: Ticket,
-           event: TicketEvent) -> Delivery:  # fmt: skip
+def _email(
+    mail: _Mail,
+    kind: Kind,
+    url: str,
+    send: tuple[datetime, bool],
+    ticket: Ticket,
+    event: TicketEvent,
+) -> Delivery:
     user, note, parts = mail
     when, digest = send
-    payload = {"subject": parts["subject"], "text": parts["text"], "url": url,
-               "html": parts["html"], "thread": f"ticket-{ticket.pk}",
-               "digest": digest}  # fmt: skip
-    return new_delivery("email", user.email, kind, payload, event.at, when=when, recipient=user,
-                     notification=note)  # fmt: skip
+    payload = {
+        "subject": parts["subject"],
+        "text": parts["text"],
+        "url": url,
+        "html": parts["html"],
+        "thread": f"ticket-{ticket.pk}",
+        "digest": digest,
+    }
+    return new_delivery(
+        "email", user.email, kind, payload, event.at, when=when, recipient=user, notification=note
+    )
 
 
 def _robot_deliveries(ticket: Ticket, event: TicketEvent, kind: Kind, url: str) -> list[Delivery]:
@@ -160,8 +184,9 @@ def _robot_deliveries(ticket: Ticket, event: TicketEvent, kind: Kind, url: str) 
             continue
         title, body = _text(ticket, event, kind)
         payload = robot_parts(title=title, body=body, url=url) | {"url": url}
-        found.append(new_delivery(robot.platform, robot.webhook_url, kind, payload, event.at,
-                               robot=robot))  # fmt: skip
+        found.append(
+            new_delivery(robot.platform, robot.webhook_url, kind, payload, event.at, robot=robot)
+        )
     return found
 
 
@@ -176,8 +201,9 @@ def _prime_channels(events: list[TicketEvent]) -> None:
     hooks = {pk for pk in projects if ("webhooks", pk) not in memo}
     if hooks:
         found: dict[int, list[Any]] = {pk: [] for pk in hooks}
-        for sub in WebhookSubscription.objects.filter(project_id__in=hooks, is_active=True
-                                                      ).order_by("pk"):  # fmt: skip
+        for sub in WebhookSubscription.objects.filter(
+            project_id__in=hooks, is_active=True
+        ).order_by("pk"):
             found[sub.project_id].append(sub)
         memo.update({("webhooks", pk): subs for pk, subs in found.items()})
     for internal in {event.internal for event in events}:

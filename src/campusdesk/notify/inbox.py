@@ -105,9 +105,14 @@ def on_complaint(complaint: Any, now: datetime) -> int:
         with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
             title = f"[{complaint.number}] {Kind.COMPLAINT.label}: {complaint.subject}"
         Notification.objects.create(
-            recipient=user, kind=Kind.COMPLAINT, title=str(title), body=complaint.body, url=path,
-            urgent=True, created_at=now,
-        )  # fmt: skip
+            recipient=user,
+            kind=Kind.COMPLAINT,
+            title=str(title),
+            body=complaint.body,
+            url=path,
+            urgent=True,
+            created_at=now,
+        )
         if user.email:
             url = f"{settings.SITE_URL}{path}"
             text = email_text(body=complaint.body, url=url)

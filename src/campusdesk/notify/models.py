@@ -125,16 +125,21 @@ class RobotChannel(models.Model):
     webhook_url = models.URLField(_("webhook URL"), max_length=500)
     secret = models.CharField(_("signing secret"), max_length=200, blank=True)
     project = models.ForeignKey(
-        Project, verbose_name=_("project"), on_delete=models.CASCADE, null=True, blank=True,
+        Project,
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         help_text=_("Empty: every project."),
-    )  # fmt: skip
+    )
     kinds = models.JSONField(
         _("message types"), default=list, blank=True, help_text=_("Empty: every type.")
     )
     internal = models.BooleanField(
-        _("vendor group"), default=True,
+        _("vendor group"),
+        default=True,
         help_text=_("A vendor staff group also gets internal messages; a customer group never."),
-    )  # fmt: skip
+    )
     is_active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -221,21 +226,35 @@ class Delivery(models.Model):
     channel = models.CharField(_("channel"), max_length=10, choices=CHANNELS)
     address = models.CharField(_("address"), max_length=500)
     robot = models.ForeignKey(
-        RobotChannel, verbose_name=_("group robot"), on_delete=models.CASCADE, null=True,
+        RobotChannel,
+        verbose_name=_("group robot"),
+        on_delete=models.CASCADE,
+        null=True,
         blank=True,
-    )  # fmt: skip
+    )
     webhook = models.ForeignKey(
-        WebhookSubscription, verbose_name=_("webhook"), on_delete=models.CASCADE, null=True,
+        WebhookSubscription,
+        verbose_name=_("webhook"),
+        on_delete=models.CASCADE,
+        null=True,
         blank=True,
-    )  # fmt: skip
+    )
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
-        null=True, blank=True, related_name="+",
-    )  # fmt: skip
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     notification = models.ForeignKey(
-        Notification, verbose_name=_("notification"), on_delete=models.SET_NULL, null=True,
-        blank=True, related_name="+",
-    )  # fmt: skip
+        Notification,
+        verbose_name=_("notification"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
     payload = models.JSONField(_("message"))
     status = models.CharField(
@@ -254,14 +273,15 @@ class Delivery(models.Model):
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(
-                fields=["next_attempt_at"], name="outbox_due",
+                fields=["next_attempt_at"],
+                name="outbox_due",
                 condition=Q(status__in=["pending", "sending"]),
             ),
             # The operations watch list of deliveries that failed for good.
             models.Index(
                 fields=["-created_at", "-id"], name="outbox_failed", condition=Q(status="failed")
             ),
-        ]  # fmt: skip
+        ]
 
     def __str__(self) -> str:
         return f"{self.channel_label} → {self.address} ({self.get_status_display()})"
@@ -304,9 +324,11 @@ class Announcement(models.Model):
     attachment = models.FileField(_("attachment"), upload_to="announcements/", blank=True)
     attachment_name = models.CharField(_("attachment name"), max_length=200, blank=True)
     published_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("published by"), on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        on_delete=models.PROTECT,
         related_name="+",
-    )  # fmt: skip
+    )
     published_at = models.DateTimeField(_("published at"), db_index=True)
 
     class Meta:

@@ -27,18 +27,41 @@ CLAIM = timedelta(minutes=5)
 
 
 # --- writing ---------------------------------------------------------------------------
-def new_delivery(channel: str, address: str, kind: str, payload: dict[str, Any], now: datetime,
-                 *, when: datetime | None = None, **links: Any) -> Delivery:  # fmt: skip
+def new_delivery(
+    channel: str,
+    address: str,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    *,
+    when: datetime | None = None,
+    **links: Any,
+) -> Delivery:
     """An unsaved delivery; ``links`` are saved objects (``recipient=user``) or None."""
     ids = {f"{name}_id": (None if linked is None else linked.pk) for name, linked in links.items()}
     return bulk.new(
-        Delivery, key=uuid.uuid4().hex, channel=channel, address=address, kind=kind,
-        payload=payload, next_attempt_at=when or now, created_at=now, **ids,
-    )  # fmt: skip
+        Delivery,
+        key=uuid.uuid4().hex,
+        channel=channel,
+        address=address,
+        kind=kind,
+        payload=payload,
+        next_attempt_at=when or now,
+        created_at=now,
+        **ids,
+    )
 
 
-def queue_delivery(channel: str, address: str, kind: str, payload: dict[str, Any], now: datetime,
-           *, when: datetime | None = None, **links: Any) -> Delivery:  # fmt: skip
+def queue_delivery(
+    channel: str,
+    address: str,
+    kind: str,
+    payload: dict[str, Any],
+    now: datetime,
+    *,
+    when: datetime | None = None,
+    **links: Any,
+) -> Delivery:
     delivery = new_delivery(channel, address, kind, payload, now, when=when, **links)
     queue_deliveries([delivery], now)
     return delivery
@@ -89,9 +112,12 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
     message = _digest_message(batch) if len(batch) > 1 else _message(delivery)
     transport = REGISTRY.get(delivery.channel)
     secret = (
-        delivery.robot.secret if delivery.robot
-        else delivery.webhook.secret if delivery.webhook else ""
-    )  # fmt: skip
+        delivery.robot.secret
+        if delivery.robot
+        else delivery.webhook.secret
+        if delivery.webhook
+        else ""
+    )
     try:
         if transport is None:
             raise TransportError(f"no transport for {delivery.channel}", permanent=True)
@@ -101,9 +127,12 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
             _failed(item, error, now)
         return Delivery.objects.get(pk=delivery.pk).status
     Delivery.objects.filter(pk__in=[d.pk for d in batch]).update(
-        status=Delivery.Status.SENT, sent_at=now, attempts=F("attempts") + 1,
-        locked_until=None, last_error="",
-    )  # fmt: skip
+        status=Delivery.Status.SENT,
+        sent_at=now,
+        attempts=F("attempts") + 1,
+        locked_until=None,
+        last_error="",
+    )
     return Delivery.Status.SENT
 
 
@@ -115,15 +144,19 @@ def _message(delivery: Delivery) -> Message:
 def _digest_batch(first: Delivery, now: datetime) -> list[Delivery]:
     """The other digest e-mails of the same person that are due: claimed together."""
     others = Delivery.objects.filter(
-        recipient=first.recipient_id, channel=first.channel, status=Delivery.Status.PENDING,
-        payload__digest=True, next_attempt_at__lte=now,
-    ).exclude(pk=first.pk)  # fmt: skip
+        recipient=first.recipient_id,
+        channel=first.channel,
+        status=Delivery.Status.PENDING,
+        payload__digest=True,
+        next_attempt_at__lte=now,
+    ).exclude(pk=first.pk)
     ids = list(others.values_list("pk", flat=True)[:200])
     Delivery.objects.filter(pk__in=ids, status=Delivery.Status.PENDING).update(
         status=Delivery.Status.SENDING, locked_until=now + CLAIM
     )
-    claimed = Delivery.objects.filter(pk__in=ids, status=Delivery.Status.SENDING,
-                                      locked_until=now + CLAIM)  # fmt: skip
+    claimed = Delivery.objects.filter(
+        pk__in=ids, status=Delivery.Status.SENDING, locked_until=now + CLAIM
+    )
     return [first, *claimed.order_by("created_at", "id")]
 
 
@@ -139,9 +172,12 @@ def _failed(delivery: Delivery, error: TransportError, now: datetime) -> str:
     status = Delivery.Status.FAILED if permanent else Delivery.Status.PENDING
     backoff = timedelta(minutes=min(60, 2 ** (attempts - 1)))
     Delivery.objects.filter(pk=delivery.pk).update(
-        status=status, attempts=attempts, last_error=str(error)[:2000], locked_until=None,
+        status=status,
+        attempts=attempts,
+        last_error=str(error)[:2000],
+        locked_until=None,
         next_attempt_at=now + backoff,
-    )  # fmt: skip
+    )
     return status
 
 

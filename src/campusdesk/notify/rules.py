@@ -130,12 +130,13 @@ DEFAULT_RULES: dict[str, tuple[Kind, list[str]]] = {
     "close": (Kind.CLOSED, STEP),
     "urge": (Kind.URGED, ["handlers", "operations"]),
     "sla_warning": (Kind.SLA_WARNING, ["current_tier", "operations"]),
-    "sla_breached": (Kind.SLA_BREACHED, ["current_tier", "operations",
-                                         "service_manager_if_serious",
-                                         "customer_service_if_serious"]),
+    "sla_breached": (
+        Kind.SLA_BREACHED,
+        ["current_tier", "operations", "service_manager_if_serious", "customer_service_if_serious"],
+    ),
     "dispatch_required": (Kind.DISPATCH, ["current_tier", "operations", "customer_service"]),
     "alert_resolved": (Kind.RECORD, ["current_tier", "reporter"]),
-}  # fmt: skip
+}
 
 
 def rule_for(action: str) -> tuple[Kind, list[str]] | None:

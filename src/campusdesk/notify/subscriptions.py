@@ -14,8 +14,9 @@ from campusdesk.notify.models import Delivery, WebhookSubscription
 from campusdesk.tickets.models import Ticket, TicketEvent
 
 
-def ticket_follow(*, ticket_id: int, actor: User, follow: bool, now: datetime | None = None
-                  ) -> bool:  # fmt: skip
+def ticket_follow(
+    *, ticket_id: int, actor: User, follow: bool, now: datetime | None = None
+) -> bool:
     """Follow (关注) or stop following a problem the user may see; whether they follow now."""
     from campusdesk.catalog import scoping
     from campusdesk.core.errors import NotFound
@@ -25,8 +26,9 @@ def ticket_follow(*, ticket_id: int, actor: User, follow: bool, now: datetime | 
     if ticket is None:
         raise NotFound()
     if follow:
-        Follower.objects.get_or_create(ticket=ticket, user=actor,
-                                       defaults={"since": now or clock.now()})  # fmt: skip
+        Follower.objects.get_or_create(
+            ticket=ticket, user=actor, defaults={"since": now or clock.now()}
+        )
     else:
         Follower.objects.filter(ticket=ticket, user=actor).delete()
     return follow
@@ -57,9 +59,12 @@ def webhook_create(
         raise ValidationError(error.message, fields={"url": [error.message]}) from error
     secret = secret_tokens.token_urlsafe(32)
     subscription = WebhookSubscription.objects.create(
-        name=name.strip()[:100] or url[:100], project=project, url=url, secret=secret,
+        name=name.strip()[:100] or url[:100],
+        project=project,
+        url=url,
+        secret=secret,
         events=[str(e)[:40] for e in events][:50],
-    )  # fmt: skip
+    )
     return subscription, secret
 
 
@@ -81,11 +86,20 @@ def webhook_deliveries(ticket: Ticket, event: TicketEvent) -> list[Delivery]:
             continue
         body = document(
             event.action,
-            {"id": ticket.pk, "number": ticket.number, "title": ticket.title,
-             "status": ticket.status, "tier": ticket.tier, "severity": ticket.severity,
-             "project": ticket.project_id, "url": f"{settings.SITE_URL}/tickets/{ticket.pk}/"},
-            event.data, event.at.isoformat(), event.actor.username if event.actor else None,
-        )  # fmt: skip
+            {
+                "id": ticket.pk,
+                "number": ticket.number,
+                "title": ticket.title,
+                "status": ticket.status,
+                "tier": ticket.tier,
+                "severity": ticket.severity,
+                "project": ticket.project_id,
+                "url": f"{settings.SITE_URL}/tickets/{ticket.pk}/",
+            },
+            event.data,
+            event.at.isoformat(),
+            event.actor.username if event.actor else None,
+        )
         payload = {"subject": event.action, "text": body}
         deliveries.append(
             outbox.new_delivery(

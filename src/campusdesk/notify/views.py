@@ -70,10 +70,11 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         for kind in Kind:
             preference_set(
-                user=user, kind=kind,
+                user=user,
+                kind=kind,
                 inbox=request.POST.get(f"{kind}-inbox") == "on",
                 email=request.POST.get(f"{kind}-email") == "on",
-            )  # fmt: skip
+            )
         quiet.enabled = request.POST.get("quiet") == "on"
         quiet.digest = request.POST.get("digest") == "on"
         try:
@@ -110,10 +111,14 @@ def library(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 item = announcements.announcement_publish(
-                    actor=user, category=data["category"], title=data["title"], body=data["body"],
-                    products=data["products"], organisations=data["organisations"],
+                    actor=user,
+                    category=data["category"],
+                    title=data["title"],
+                    body=data["body"],
+                    products=data["products"],
+                    organisations=data["organisations"],
                     attachment=data.get("attachment"),
-                )  # fmt: skip
+                )
             except DomainError as error:
                 show_errors(form, error)
             else:
@@ -136,8 +141,11 @@ def announcement_attachment(request: HttpRequest, pk: int) -> FileResponse:
     item = announcements.visible(current_user(request)).filter(pk=pk).first()
     if item is None or not item.attachment:
         raise Http404
-    response = FileResponse(item.attachment.open("rb"), as_attachment=True,
-                            filename=item.attachment_name or "attachment")  # fmt: skip
+    response = FileResponse(
+        item.attachment.open("rb"),
+        as_attachment=True,
+        filename=item.attachment_name or "attachment",
+    )
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -154,9 +162,10 @@ class AnnouncementForm(forms.Form):
         label=gettext_lazy("products"), queryset=Product.objects.filter(is_active=True)
     )
     organisations = forms.ModelMultipleChoiceField(
-        label=gettext_lazy("only these organisations"), required=False,
+        label=gettext_lazy("only these organisations"),
+        required=False,
         queryset=Organisation.objects.filter(kind=Organisation.Kind.CUSTOMER),
-    )  # fmt: skip
+    )
     attachment = forms.FileField(label=gettext_lazy("attachment"), required=False)
 
 

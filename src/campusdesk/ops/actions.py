@@ -22,6 +22,8 @@ def _vendor_staff(ticket: Ticket) -> dict[str, Any]:
     return {"staff": User.objects.filter(role__in=handlers, is_active=True).order_by("username")}
 
 
+# A declaration table, one action a block, read across: the formatter would stretch each
+# call over a dozen lines and hide the table's shape.
 # fmt: off
 register(ActionSpec(
     Action.OPS_RECORD, form=forms.OpsRecordForm, summary=lambda d: _("Operations record"),

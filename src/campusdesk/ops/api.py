@@ -34,8 +34,11 @@ class WatchTicketSerializer(TicketSerializer):
     has_corrective_action = serializers.BooleanField(read_only=True, default=None)
 
     class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "has_corrective_action",
-                  "commitment_exceeds_target"]  # fmt: skip
+        fields = [
+            *TicketSerializer.Meta.fields,
+            "has_corrective_action",
+            "commitment_exceeds_target",
+        ]
         read_only_fields = fields
 
 
@@ -54,8 +57,20 @@ class ComplaintSerializer(serializers.ModelSerializer[Complaint]):
 
     class Meta:
         model = Complaint
-        fields = ["id", "number", "organisation", "ticket", "subject", "body", "status", "owner",
-                  "filed_by", "resolution", "created_at", "resolved_at"]  # fmt: skip
+        fields = [
+            "id",
+            "number",
+            "organisation",
+            "ticket",
+            "subject",
+            "body",
+            "status",
+            "owner",
+            "filed_by",
+            "resolution",
+            "created_at",
+            "resolved_at",
+        ]
 
 
 class ComplaintDetailSerializer(ComplaintSerializer):
@@ -74,8 +89,16 @@ class FailedDeliverySerializer(serializers.ModelSerializer[Delivery]):
 
     class Meta:
         model = Delivery
-        fields = ["id", "channel", "kind", "receiver", "summary", "attempts", "last_error",
-                  "created_at"]  # fmt: skip
+        fields = [
+            "id",
+            "channel",
+            "kind",
+            "receiver",
+            "summary",
+            "attempts",
+            "last_error",
+            "created_at",
+        ]
         read_only_fields = fields
 
 
@@ -92,8 +115,10 @@ class WatchView(APIView):
             raise PermissionDenied(_("Watch lists are for the vendor's staff."))
         name = request.query_params.get("list", "")
         if name not in selectors.LISTS:
-            return Response({"list": [_("Choose one of: %s.") % ", ".join(selectors.LISTS)]},
-                            status=status.HTTP_400_BAD_REQUEST)  # fmt: skip
+            return Response(
+                {"list": [_("Choose one of: %s.") % ", ".join(selectors.LISTS)]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         if name == "complaints":
             complaints = PageNumberPagination()
             rows = complaints.paginate_queryset(selectors.open_complaints(user), request, self)
@@ -138,8 +163,9 @@ class OpsRecordView(APIView):
     @extend_schema(request=BodySerializer, responses={201: None})
     def post(self, request: Request, pk: int) -> Response:
         data = _valid(BodySerializer, request)
-        services.ops_record_add(ticket_id=pk, actor=current_user(request), body=data["body"],
-                                channel=API)  # fmt: skip
+        services.ops_record_add(
+            ticket_id=pk, actor=current_user(request), body=data["body"], channel=API
+        )
         return Response(status=status.HTTP_201_CREATED)
 
 
@@ -148,9 +174,12 @@ class CorrectiveActionsView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = _valid(CorrectiveSerializer, request)
         action = services.corrective_action_file(
-            ticket_id=pk, actor=current_user(request), cause=data["cause"], plan=data["plan"],
+            ticket_id=pk,
+            actor=current_user(request),
+            cause=data["cause"],
+            plan=data["plan"],
             channel=API,
-        )  # fmt: skip
+        )
         return Response(CorrectiveSerializer(action).data, status=status.HTTP_201_CREATED)
 
 
@@ -166,9 +195,13 @@ class DispatchView(APIView):
     def post(self, request: Request, pk: int) -> Response:
         data = _valid(DispatchInput, request)
         dispatch = services.dispatch_record(
-            ticket_id=pk, actor=current_user(request), engineer_id=data["engineer"],
-            arrived_at=data["arrived_at"], note=data["note"], channel=API,
-        )  # fmt: skip
+            ticket_id=pk,
+            actor=current_user(request),
+            engineer_id=data["engineer"],
+            arrived_at=data["arrived_at"],
+            note=data["note"],
+            channel=API,
+        )
         return Response(DispatchSerializer(dispatch).data, status=status.HTTP_201_CREATED)
 
 
@@ -194,9 +227,11 @@ class ComplaintsView(APIView):
     def post(self, request: Request) -> Response:
         data = _valid(ComplaintInput, request)
         complaint = services.complaint_file(
-            actor=current_user(request), subject=data["subject"], body=data["body"],
+            actor=current_user(request),
+            subject=data["subject"],
+            body=data["body"],
             ticket_id=data.get("ticket"),
-        )  # fmt: skip
+        )
         return Response(ComplaintDetailSerializer(complaint).data, status=status.HTTP_201_CREATED)
 
 

@@ -19,14 +19,21 @@ def load(people: dict[str, User]) -> None:
     if urged is None:
         return
     services.ops_record_add(
-        ticket_id=urged.pk, actor=people["ops"], now=now - timedelta(hours=1),
+        ticket_id=urged.pk,
+        actor=people["ops"],
+        now=now - timedelta(hours=1),
         body="已电话联系工程专家孙涛，确认明日上午给出修复方案；已告知研究生院李老师。",
-    )  # fmt: skip
+    )
     complaint = services.complaint_file(
-        actor=people["user"], ticket_id=urged.pk, now=now - timedelta(minutes=50),
-        subject="培养方案问题处理太慢", body="已催办两次，仍未解决，影响下周培养方案提交。",
-    )  # fmt: skip
+        actor=people["user"],
+        ticket_id=urged.pk,
+        now=now - timedelta(minutes=50),
+        subject="培养方案问题处理太慢",
+        body="已催办两次，仍未解决，影响下周培养方案提交。",
+    )
     services.complaint_assign(
-        complaint_id=complaint.pk, actor=people["ops"], owner_id=people["manager"].pk,
+        complaint_id=complaint.pk,
+        actor=people["ops"],
+        owner_id=people["manager"].pk,
         now=now - timedelta(minutes=40),
-    )  # fmt: skip
+    )

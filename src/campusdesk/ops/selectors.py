@@ -17,8 +17,15 @@ from campusdesk.ops.services import visible_complaints
 from campusdesk.tickets import selectors as tickets
 from campusdesk.tickets.models import Status, Ticket
 
-TICKET_LISTS = ("unaccepted", "nearing", "overdue", "beyond_target", "urged", "dispatch",
-                "retrospectives")  # fmt: skip
+TICKET_LISTS = (
+    "unaccepted",
+    "nearing",
+    "overdue",
+    "beyond_target",
+    "urged",
+    "dispatch",
+    "retrospectives",
+)
 LISTS = (*TICKET_LISTS, "complaints", "deliveries")
 
 
@@ -35,14 +42,16 @@ def watch(user: User, name: str, now: datetime | None = None) -> QuerySet[Ticket
     now = now or clock.now()
     base = tickets.visible_tickets(user).select_related(*tickets.LIST_RELATED)
     if name == "unaccepted":  # not accepted in time (seed §7: 24 h)
-        return base.filter(status=Status.NEW, accepted_at__isnull=True, accept_by__lte=now
-                           ).order_by("accept_by")  # fmt: skip
+        return base.filter(
+            status=Status.NEW, accepted_at__isnull=True, accept_by__lte=now
+        ).order_by("accept_by")
     if name == "nearing":  # nearing the committed resolution time
         window = now + timedelta(hours=settings.OPS_NEARING_HOURS)
         return base.filter(
-            status=Status.IN_PROGRESS, committed_resolution_at__gt=now,
+            status=Status.IN_PROGRESS,
+            committed_resolution_at__gt=now,
             committed_resolution_at__lte=window,
-        ).order_by("committed_resolution_at")  # fmt: skip
+        ).order_by("committed_resolution_at")
     if name == "overdue":  # past it: the handler owes a corrective action
         return (
             base.filter(status=Status.IN_PROGRESS, committed_resolution_at__lte=now)
@@ -60,9 +69,11 @@ def watch(user: User, name: str, now: datetime | None = None) -> QuerySet[Ticket
     if name == "dispatch":  # SIS1/SIS2 past the resolution target with nobody on site yet
         return base.filter(
             Q(status=Status.NEW) | Q(status=Status.IN_PROGRESS),
-            severity__in=["SIS1", "SIS2"], resolve_by__lte=now, resolved_at__isnull=True,
+            severity__in=["SIS1", "SIS2"],
+            resolve_by__lte=now,
+            resolved_at__isnull=True,
             onsite_at__isnull=True,
-        ).order_by("onsite_by")  # fmt: skip
+        ).order_by("onsite_by")
     if name == "retrospectives":  # closed problems whose retrospective (复盘) is due
         return base.filter(retrospective__status="due").order_by("closed_at")
     raise ValueError(name)

@@ -26,36 +26,59 @@ COMPLAINT_STAFF = frozenset({Role.OPS, Role.MANAGER, Role.SUPERVISOR, Role.HQ, R
 
 @transaction.atomic
 def ops_record_add(
-    *, ticket_id: int, actor: User, body: str, channel: str = Channel.WEB,
+    *,
+    ticket_id: int,
+    actor: User,
+    body: str,
+    channel: str = Channel.WEB,
     now: datetime | None = None,
-) -> None:  # fmt: skip
+) -> None:
     """An operations record (运营记录): vendor staff see it, customers never."""
     now = now or clock.now()
     ticket, target = begin_action(ticket_id, actor, Action.OPS_RECORD)
     body = clean_text(body, "body")
     workflow.transition(
-        ticket=ticket, action=Action.OPS_RECORD, target=target, actor=actor, channel=channel,
-        now=now, data={"body": body, "kind": "ops"}, internal=True,
-    )  # fmt: skip
+        ticket=ticket,
+        action=Action.OPS_RECORD,
+        target=target,
+        actor=actor,
+        channel=channel,
+        now=now,
+        data={"body": body, "kind": "ops"},
+        internal=True,
+    )
 
 
 @transaction.atomic
 def corrective_action_file(
-    *, ticket_id: int, actor: User, cause: str, plan: str, channel: str = Channel.WEB,
+    *,
+    ticket_id: int,
+    actor: User,
+    cause: str,
+    plan: str,
+    channel: str = Channel.WEB,
     now: datetime | None = None,
-) -> CorrectiveAction:  # fmt: skip
+) -> CorrectiveAction:
     """The handler of an overdue problem says why and what now (seed §7.3)."""
     now = now or clock.now()
     ticket, target = begin_action(ticket_id, actor, Action.CORRECTIVE_ACTION)
     action = CorrectiveAction.objects.create(
-        ticket=ticket, tier=ticket.tier, cause=clean_text(cause, "cause", limit=5000),
-        plan=clean_text(plan, "plan", limit=5000), filed_by=actor, filed_at=now,
-    )  # fmt: skip
+        ticket=ticket,
+        tier=ticket.tier,
+        cause=clean_text(cause, "cause", limit=5000),
+        plan=clean_text(plan, "plan", limit=5000),
+        filed_by=actor,
+        filed_at=now,
+    )
     workflow.transition(
-        ticket=ticket, action=Action.CORRECTIVE_ACTION, target=target, actor=actor,
-        channel=channel, now=now,
+        ticket=ticket,
+        action=Action.CORRECTIVE_ACTION,
+        target=target,
+        actor=actor,
+        channel=channel,
+        now=now,
         data={"corrective_action": action.pk, "cause": action.cause, "plan": action.plan},
-    )  # fmt: skip
+    )
     return action
 
 
@@ -75,9 +98,14 @@ def corrective_action_done(
     action.done_at = now
     action.save(update_fields=["done_at"])
     workflow.record(
-        ticket=ticket, action=Action.CORRECTIVE_DONE, actor=actor, channel=Channel.WEB, now=now,
-        status_before=ticket.status, data={"corrective_action": action.pk},
-    )  # fmt: skip
+        ticket=ticket,
+        action=Action.CORRECTIVE_DONE,
+        actor=actor,
+        channel=Channel.WEB,
+        now=now,
+        status_before=ticket.status,
+        data={"corrective_action": action.pk},
+    )
     return action
 
 
@@ -91,9 +119,15 @@ def _visible_corrective(action_id: int, actor: User) -> CorrectiveAction:
 
 @transaction.atomic
 def dispatch_record(
-    *, ticket_id: int, actor: User, engineer_id: int | None, arrived_at: datetime | None,
-    note: str = "", channel: str = Channel.WEB, now: datetime | None = None,
-) -> Dispatch:  # fmt: skip
+    *,
+    ticket_id: int,
+    actor: User,
+    engineer_id: int | None,
+    arrived_at: datetime | None,
+    note: str = "",
+    channel: str = Channel.WEB,
+    now: datetime | None = None,
+) -> Dispatch:
     """Engineers arrived on site (seed §6): meets the on-site deadline."""
     now = now or clock.now()
     ticket, target = begin_action(ticket_id, actor, Action.DISPATCH)
@@ -105,17 +139,29 @@ def dispatch_record(
         message = _("Give the time of arrival (not later than now).")
         raise ValidationError(fields={"arrived_at": [message]})
     dispatch = Dispatch.objects.create(
-        ticket=ticket, engineer=engineer, arrived_at=arrived_at,
+        ticket=ticket,
+        engineer=engineer,
+        arrived_at=arrived_at,
         note=clean_text(note, "note", required=False, limit=2000),
-        recorded_by=actor, recorded_at=now,
-    )  # fmt: skip
+        recorded_by=actor,
+        recorded_at=now,
+    )
     first = min(m for m in (ticket.onsite_at, arrived_at) if m is not None)
     workflow.transition(
-        ticket=ticket, action=Action.DISPATCH, target=target, actor=actor, channel=channel,
-        now=now, changes={"onsite_at": first},
-        data={"engineer": engineer.pk, "engineer_name": str(engineer),
-              "arrived_at": arrived_at.isoformat(), "note": dispatch.note},
-    )  # fmt: skip
+        ticket=ticket,
+        action=Action.DISPATCH,
+        target=target,
+        actor=actor,
+        channel=channel,
+        now=now,
+        changes={"onsite_at": first},
+        data={
+            "engineer": engineer.pk,
+            "engineer_name": str(engineer),
+            "arrived_at": arrived_at.isoformat(),
+            "note": dispatch.note,
+        },
+    )
     return dispatch
 
 
@@ -135,9 +181,13 @@ def _note(
 
 @transaction.atomic
 def complaint_file(
-    *, actor: User, subject: str, body: str, ticket_id: int | None = None,
+    *,
+    actor: User,
+    subject: str,
+    body: str,
+    ticket_id: int | None = None,
     now: datetime | None = None,
-) -> Complaint:  # fmt: skip
+) -> Complaint:
     """A customer complains (投诉) about a problem or the service in general."""
     now = now or clock.now()
     if actor.role != Role.CUSTOMER or actor.organisation is None:
@@ -148,10 +198,14 @@ def complaint_file(
         if ticket is None:
             raise ValidationError(fields={"ticket": [_("Choose one of your problems.")]})
     complaint = Complaint.objects.create(
-        number=f"TS{now:%Y%m%d%H%M%S%f}"[:20], organisation=actor.organisation, ticket=ticket,
+        number=f"TS{now:%Y%m%d%H%M%S%f}"[:20],
+        organisation=actor.organisation,
+        ticket=ticket,
         subject=clean_text(subject, "subject", limit=200),
-        body=clean_text(body, "body", limit=20000), filed_by=actor, created_at=now,
-    )  # fmt: skip
+        body=clean_text(body, "body", limit=20000),
+        filed_by=actor,
+        created_at=now,
+    )
     complaint.number = f"TS{clock.local(now).year}-{complaint.pk:05d}"
     complaint.save(update_fields=["number"])
     _note(complaint, ComplaintNote.Action.FILED, actor, complaint.body, now)
@@ -193,8 +247,11 @@ def complaint_add_note(
     """A step on the complaint's track: by its owner, operations, or the customer."""
     now = now or clock.now()
     complaint = _complaint_for(complaint_id, actor)
-    if not (actor.role in COMPLAINT_STAFF or actor.pk == complaint.owner_id
-            or actor.organisation_id == complaint.organisation_id):  # fmt: skip
+    if not (
+        actor.role in COMPLAINT_STAFF
+        or actor.pk == complaint.owner_id
+        or actor.organisation_id == complaint.organisation_id
+    ):
         raise PermissionDenied()
     _note(complaint, ComplaintNote.Action.NOTE, actor, clean_text(body, "body", limit=20000), now)
     return complaint

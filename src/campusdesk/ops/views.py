@@ -69,9 +69,11 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
             data = form.cleaned_data
             try:
                 complaint = services.complaint_file(
-                    actor=user, subject=data["subject"], body=data["body"],
+                    actor=user,
+                    subject=data["subject"],
+                    body=data["body"],
                     ticket_id=data["ticket"].pk if data["ticket"] else None,
-                )  # fmt: skip
+                )
             except DomainError as error:
                 show_errors(form, error)
             else:
@@ -123,18 +125,23 @@ def complaint_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
         if step == "assign":
             form: Any = forms.OwnerForm(request.POST, staff=_staff())
             if form.is_valid():
-                services.complaint_assign(complaint_id=complaint.pk, actor=user,
-                                          owner_id=form.cleaned_data["owner"].pk)  # fmt: skip
+                services.complaint_assign(
+                    complaint_id=complaint.pk, actor=user, owner_id=form.cleaned_data["owner"].pk
+                )
         elif step == "note":
             form = forms.NoteForm(request.POST)
             if form.is_valid():
-                services.complaint_add_note(complaint_id=complaint.pk, actor=user,
-                                            body=form.cleaned_data["body"])  # fmt: skip
+                services.complaint_add_note(
+                    complaint_id=complaint.pk, actor=user, body=form.cleaned_data["body"]
+                )
         elif step == "resolve":
             form = forms.ResolveForm(request.POST)
             if form.is_valid():
-                services.complaint_resolve(complaint_id=complaint.pk, actor=user,
-                                           resolution=form.cleaned_data["resolution"])  # fmt: skip
+                services.complaint_resolve(
+                    complaint_id=complaint.pk,
+                    actor=user,
+                    resolution=form.cleaned_data["resolution"],
+                )
         else:
             raise Http404
         if not form.is_valid():

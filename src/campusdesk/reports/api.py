@@ -27,8 +27,12 @@ class _FileRenderer(BaseRenderer):
     charset = None
     render_style = "binary"
 
-    def render(self, data: Any, accepted_media_type: str | None = None,
-               renderer_context: Mapping[str, Any] | None = None) -> Any:  # fmt: skip
+    def render(
+        self,
+        data: Any,
+        accepted_media_type: str | None = None,
+        renderer_context: Mapping[str, Any] | None = None,
+    ) -> Any:
         return data
 
 
@@ -135,7 +139,11 @@ class KpiView(APIView):
         if by not in ROWS_BY:
             raise ValidationError(fields={"by": [_("Choose person or team.")]})
         rows = selectors.handler_rows(user, filters, by, now)
-        return Response({"rows": [
-            {by: row["key"], "name": row["name"], **reports.kpi_dict(row["k"])}
-            for row in rows
-        ]})  # fmt: skip
+        return Response(
+            {
+                "rows": [
+                    {by: row["key"], "name": row["name"], **reports.kpi_dict(row["k"])}
+                    for row in rows
+                ]
+            }
+        )

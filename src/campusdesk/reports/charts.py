@@ -153,8 +153,13 @@ def _fit(text: str, room: float, size: float, measure: Measure) -> str:
 
 def layout(chart: Chart, measure: Measure) -> tuple[float, list[Shape]]:
     """The height of ``chart`` and its shapes, top-left origin, ``WIDTH`` wide."""
-    title = Text(PAD, PAD + TITLE_SIZE, _fit(chart.heading, WIDTH - 2 * PAD, TITLE_SIZE, measure),
-                 TITLE_SIZE, bold=True)  # fmt: skip
+    title = Text(
+        PAD,
+        PAD + TITLE_SIZE,
+        _fit(chart.heading, WIDTH - 2 * PAD, TITLE_SIZE, measure),
+        TITLE_SIZE,
+        bold=True,
+    )
     top = PAD + TITLE_SIZE + 10
     height, shapes = (_bars if chart.bars or not chart.series else _columns)(chart, measure, top)
     return height, [title, *shapes]
@@ -244,14 +249,20 @@ def svg(chart: Chart) -> SafeString:
 def _svg_shape(shape: Shape) -> str:
     if isinstance(shape, Rect):
         tip = f"<title>{escape(shape.tip)}</title>" if shape.tip else ""
-        return (f'<rect x="{shape.x:.1f}" y="{shape.y:.1f}" width="{shape.w:.1f}" '
-                f'height="{shape.h:.1f}" fill="{shape.fill}">{tip}</rect>')  # fmt: skip
+        return (
+            f'<rect x="{shape.x:.1f}" y="{shape.y:.1f}" width="{shape.w:.1f}" '
+            f'height="{shape.h:.1f}" fill="{shape.fill}">{tip}</rect>'
+        )
     if isinstance(shape, Rule):
-        return (f'<line x1="{shape.x1:.1f}" y1="{shape.y1:.1f}" x2="{shape.x2:.1f}" '
-                f'y2="{shape.y2:.1f}" stroke="{GRID}" stroke-width="0.5"/>')  # fmt: skip
+        return (
+            f'<line x1="{shape.x1:.1f}" y1="{shape.y1:.1f}" x2="{shape.x2:.1f}" '
+            f'y2="{shape.y2:.1f}" stroke="{GRID}" stroke-width="0.5"/>'
+        )
     weight = ' font-weight="bold"' if shape.bold else ""
-    return (f'<text x="{shape.x:.1f}" y="{shape.y:.1f}" font-size="{shape.size}" '
-            f'text-anchor="{shape.anchor}"{weight}>{escape(shape.text)}</text>')  # fmt: skip
+    return (
+        f'<text x="{shape.x:.1f}" y="{shape.y:.1f}" font-size="{shape.size}" '
+        f'text-anchor="{shape.anchor}"{weight}>{escape(shape.text)}</text>'
+    )
 
 
 # --- reportlab --------------------------------------------------------------------------
@@ -281,10 +292,14 @@ def _pdf_shape(shape: Shape, height: float, font: str) -> Any:
         y1, y2 = height - shape.y1, height - shape.y2
         return pdf.Line(shape.x1, y1, shape.x2, y2, strokeColor=grid, strokeWidth=0.5)
     return pdf.String(
-        shape.x, height - shape.y, shape.text, fontSize=shape.size,
-        fontName=font, fillColor=colors.HexColor(TEXT),
+        shape.x,
+        height - shape.y,
+        shape.text,
+        fontSize=shape.size,
+        fontName=font,
+        fillColor=colors.HexColor(TEXT),
         textAnchor=shape.anchor,
-    )  # fmt: skip
+    )
 
 
 # --- the service report's charts ------------------------------------------------------
@@ -303,8 +318,10 @@ def for_report(data: dict[str, Any], titles: dict[str, str]) -> list[Chart]:
     charts = [_trend(data, unit)]
     for name in DIMENSIONS:
         colour: Callable[[str], str] = severity_colour if name == "severity" else lambda _k: NEUTRAL
-        bars = [Bar(line["label"], line["count"], colour(line["key"] or ""))
-                for line in data["totals"][name]]  # fmt: skip
+        bars = [
+            Bar(line["label"], line["count"], colour(line["key"] or ""))
+            for line in data["totals"][name]
+        ]
         title = _("Requests by %(dimension)s") % {"dimension": titles[name]}
         charts.append(Chart(name, title, unit, bars=bars))
     attained = [
@@ -316,8 +333,9 @@ def for_report(data: dict[str, Any], titles: dict[str, str]) -> list[Chart]:
     charts.append(Chart("attainment", title, "%", bars=attained))
     ratings = data["kpis"]["rating"]["distribution"]
     stars = [Bar(_("%(n)s stars") % {"n": n}, ratings[str(n)]) for n in range(5, 0, -1)]
-    charts.append(Chart("ratings", _("Ratings by stars"), pgettext("chart unit", "ratings"),
-                        bars=stars))  # fmt: skip
+    charts.append(
+        Chart("ratings", _("Ratings by stars"), pgettext("chart unit", "ratings"), bars=stars)
+    )
     for chart in charts:
         chart.summary = chart.summary or chart.description
     return charts
@@ -326,16 +344,22 @@ def for_report(data: dict[str, Any], titles: dict[str, str]) -> list[Chart]:
 def _trend(data: dict[str, Any], unit: str) -> Chart:
     points = data["trend"]["points"]
     weekly = data["trend"]["unit"] == "week"
-    registered = Series(pgettext("trend count", "Registered"), REGISTERED,
-                        [p["registered"] for p in points])  # fmt: skip
+    registered = Series(
+        pgettext("trend count", "Registered"), REGISTERED, [p["registered"] for p in points]
+    )
     closed = Series(pgettext("trend count", "Closed"), CLOSED, [p["closed"] for p in points])
     title = (
         _("Requests registered and closed per week")
         if weekly
         else _("Requests registered and closed per day")
     )
-    chart = Chart("trend", title, unit, categories=[p["date"][5:] for p in points],
-                  series=[registered, closed])  # fmt: skip
+    chart = Chart(
+        "trend",
+        title,
+        unit,
+        categories=[p["date"][5:] for p in points],
+        series=[registered, closed],
+    )
     busiest = max(points, key=lambda p: p["registered"], default=None)
     chart.summary = _("%(registered)s registered and %(closed)s closed in the period.") % {
         "registered": chart.value_text(sum(registered.values)),
@@ -343,6 +367,7 @@ def _trend(data: dict[str, Any], unit: str) -> Chart:
     }
     if busiest is not None and busiest["registered"]:
         chart.summary += " " + _("Most registered on %(date)s: %(count)s.") % {
-            "date": busiest["date"], "count": chart.value_text(busiest["registered"]),
-        }  # fmt: skip
+            "date": busiest["date"],
+            "count": chart.value_text(busiest["registered"]),
+        }
     return chart

@@ -40,42 +40,81 @@ def _handle(project: Project, people: dict[str, User], start: datetime, spec: Sp
     user, eng, ex2 = people["user"], people["engineer"], people["expert2"]
     hour = timedelta(hours=1)
     ticket = services.ticket_register(
-        actor=user, project_id=project.pk, product_id=project.product_id,
-        title=f"{title}{MARKER}", description=f"{title}，请协助处理。", urgency="medium",
-        service_type=service_type, channel="web" if service_type != "support" else "phone",
+        actor=user,
+        project_id=project.pk,
+        product_id=project.product_id,
+        title=f"{title}{MARKER}",
+        description=f"{title}，请协助处理。",
+        urgency="medium",
+        service_type=service_type,
+        channel="web" if service_type != "support" else "phone",
         now=start,
-    )  # fmt: skip
-    services.ticket_accept(ticket_id=ticket.pk, actor=eng, severity=severity,
-                           committed_resolution_at=start + 24 * hour, now=start + hour)  # fmt: skip
+    )
+    services.ticket_accept(
+        ticket_id=ticket.pk,
+        actor=eng,
+        severity=severity,
+        committed_resolution_at=start + 24 * hour,
+        now=start + hour,
+    )
     if service_type == "incident":
-        services.ticket_escalate(ticket_id=ticket.pk, actor=eng, reason="需要工程专家",
-                                 now=start + 2 * hour)  # fmt: skip
-        services.ticket_accept(ticket_id=ticket.pk, actor=ex2, now=start + 3 * hour,
-                               committed_resolution_at=start + 12 * hour)  # fmt: skip
-        services.incident_report_save(ticket_id=ticket.pk, actor=ex2, now=start + 4 * hour, fields={
-            "what_happened": "机房断电后数据库无法启动", "cause": "断电导致数据文件损坏",
-            "solution": "从备份恢复", "responsible_person": "工程专家 孙涛",
-            "improvements": "配置UPS并定期演练备份恢复"})  # fmt: skip
+        services.ticket_escalate(
+            ticket_id=ticket.pk, actor=eng, reason="需要工程专家", now=start + 2 * hour
+        )
+        services.ticket_accept(
+            ticket_id=ticket.pk,
+            actor=ex2,
+            now=start + 3 * hour,
+            committed_resolution_at=start + 12 * hour,
+        )
+        services.incident_report_save(
+            ticket_id=ticket.pk,
+            actor=ex2,
+            now=start + 4 * hour,
+            fields={
+                "what_happened": "机房断电后数据库无法启动",
+                "cause": "断电导致数据文件损坏",
+                "solution": "从备份恢复",
+                "responsible_person": "工程专家 孙涛",
+                "improvements": "配置UPS并定期演练备份恢复",
+            },
+        )
     handler = ex2 if service_type == "incident" else eng
     if change:
-        services.ticket_mark_out_of_scope(ticket_id=ticket.pk, actor=handler, change_type=change,
-                                          workload_hours="4", now=start + 2 * hour)  # fmt: skip
+        services.ticket_mark_out_of_scope(
+            ticket_id=ticket.pk,
+            actor=handler,
+            change_type=change,
+            workload_hours="4",
+            now=start + 2 * hour,
+        )
     if rejected:
-        services.ticket_request_close(ticket_id=ticket.pk, actor=handler, solution="已处理",
-                                      now=start + (hours // 2) * hour)  # fmt: skip
-        services.ticket_reject_close(ticket_id=ticket.pk, actor=user, reason="仍有问题",
-                                     now=start + (hours // 2 + 1) * hour)  # fmt: skip
-    services.ticket_request_close(ticket_id=ticket.pk, actor=handler, solution="已处理并验证。",
-                                  now=start + hours * hour)  # fmt: skip
-    services.ticket_close(ticket_id=ticket.pk, actor=user, rating=rating, workload_hours="2",
-                          now=start + (hours + 2) * hour)  # fmt: skip
+        services.ticket_request_close(
+            ticket_id=ticket.pk, actor=handler, solution="已处理", now=start + (hours // 2) * hour
+        )
+        services.ticket_reject_close(
+            ticket_id=ticket.pk, actor=user, reason="仍有问题", now=start + (hours // 2 + 1) * hour
+        )
+    services.ticket_request_close(
+        ticket_id=ticket.pk, actor=handler, solution="已处理并验证。", now=start + hours * hour
+    )
+    services.ticket_close(
+        ticket_id=ticket.pk,
+        actor=user,
+        rating=rating,
+        workload_hours="2",
+        now=start + (hours + 2) * hour,
+    )
     if rating <= 3 or severity == "SIS1":
         kb.retrospective_record(
-            ticket_id=ticket.pk, actor=ex2, findings="复盘：原因已查明。",
+            ticket_id=ticket.pk,
+            actor=ex2,
+            findings="复盘：原因已查明。",
             root_cause="environment" if change else "product_bug",
-            tags=["成绩录入"] if "成绩" in title else ["环境变更"], case_needed=False,
+            tags=["成绩录入"] if "成绩" in title else ["环境变更"],
+            case_needed=False,
             now=start + (hours + 30) * hour,
-        )  # fmt: skip
+        )
 
 
 #: this month's problem that went through every line (the KPI page's rows for each)
@@ -93,19 +132,31 @@ def _through_all_lines(project: Project, people: dict[str, User], now: datetime)
     step = span / 8
     start = now - span
     ticket = services.ticket_register(
-        actor=people["user"], project_id=project.pk, product_id=project.product_id,
-        title=THROUGH_ALL_LINES, description="上报学位数据时接口返回 500，各学院均受影响。",
-        urgency="high", service_type="fault", channel="web", now=start,
-    )  # fmt: skip
+        actor=people["user"],
+        project_id=project.pk,
+        product_id=project.product_id,
+        title=THROUGH_ALL_LINES,
+        description="上报学位数据时接口返回 500，各学院均受影响。",
+        urgency="high",
+        service_type="fault",
+        channel="web",
+        now=start,
+    )
     handlers = ("engineer", "expert2", "expert3", "taskforce")
     for index, name in enumerate(handlers):
         at = start + step * (2 * index + 1)
         due = at + timedelta(hours=24)
-        services.ticket_accept(ticket_id=ticket.pk, actor=people[name], severity="SIS2",
-                               committed_resolution_at=due, now=at)  # fmt: skip
+        services.ticket_accept(
+            ticket_id=ticket.pk,
+            actor=people[name],
+            severity="SIS2",
+            committed_resolution_at=due,
+            now=at,
+        )
         if name != "taskforce":
-            services.ticket_escalate(ticket_id=ticket.pk, actor=people[name], now=at + step,
-                                     reason="需要下一线的专家。")  # fmt: skip
+            services.ticket_escalate(
+                ticket_id=ticket.pk, actor=people[name], now=at + step, reason="需要下一线的专家。"
+            )
 
 
 def load(people: dict[str, User], projects: dict[str, Project]) -> None:

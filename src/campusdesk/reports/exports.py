@@ -134,8 +134,11 @@ def xlsx(data: dict[str, Any], requests: list[dict[str, Any]]) -> bytes:
     book.remove(book.active)
     _sheet(book, _("Summary"), [_("Figure"), _("Value")], [list(r) for r in summary_rows(data)])
     titles = reports.dimension_titles()
-    totals = [[titles[name], line["label"], line["count"]]
-              for name, lines in data["totals"].items() for line in lines]  # fmt: skip
+    totals = [
+        [titles[name], line["label"], line["count"]]
+        for name, lines in data["totals"].items()
+        for line in lines
+    ]
     _sheet(book, _("Totals"), [_("Dimension"), _("Value"), _("Requests")], totals)
     trend = [[p["date"], p["registered"], p["closed"]] for p in data["trend"]["points"]]
     _sheet(book, _("Trend"), [trend_period_name(data["trend"]["unit"]), *trend_names()], trend)
@@ -144,16 +147,23 @@ def xlsx(data: dict[str, Any], requests: list[dict[str, Any]]) -> bytes:
     rows += [[_("Root cause"), c["label"], c["count"]] for c in recurring["root_causes"]]
     rows += [[_("Similar problems"), g["title"], g["count"]] for g in recurring["similar"]]
     _sheet(book, _("Recurring problems"), [_("Kind"), _("Problem"), _("Tickets")], rows)
-    advice = [[s["text"], "; ".join(f"{f['label']}: {f['value']}" for f in s["figures"])]
-              for s in data["suggestions"]]  # fmt: skip
+    advice = [
+        [s["text"], "; ".join(f"{f['label']}: {f['value']}" for f in s["figures"])]
+        for s in data["suggestions"]
+    ]
     _sheet(book, _("Suggestions"), [_("Suggestion"), _("Supporting figures")], advice)
     work = data["workload"]
-    billing = [[i["number"], i["title"], _change_label(i["change"]), float(i["hours"])]
-               for i in work["out_of_scope_items"]]  # fmt: skip
+    billing = [
+        [i["number"], i["title"], _change_label(i["change"]), float(i["hours"])]
+        for i in work["out_of_scope_items"]
+    ]
     billing += [[_("Total"), "", "", float(work["out_of_scope_hours"])]]
-    _sheet(book, _("Out-of-scope billing"),
-           [_("Number"), _("Title"), pgettext("out-of-scope work", "Change"), _("Hours")],
-           billing)  # fmt: skip
+    _sheet(
+        book,
+        _("Out-of-scope billing"),
+        [_("Number"), _("Title"), pgettext("out-of-scope work", "Change"), _("Hours")],
+        billing,
+    )
     _sheet(book, _("All requests"), REQUEST_HEADER(), [_request_row(r) for r in requests])
     buffer = BytesIO()
     book.save(buffer)
@@ -170,21 +180,49 @@ def _label(choices: type[Any], value: Any) -> Any:
 
 
 def REQUEST_HEADER() -> list[str]:  # noqa: N802 - a translated constant
-    return [_("Number"), _("Title"), _("Registered at"), _("Service type"), _("Severity"),
-            _("Channel"), _("Status"), _("Tier"), _("Rating"), _("Workload (h)")]  # fmt: skip
+    return [
+        _("Number"),
+        _("Title"),
+        _("Registered at"),
+        _("Service type"),
+        _("Severity"),
+        _("Channel"),
+        _("Status"),
+        _("Tier"),
+        _("Rating"),
+        _("Workload (h)"),
+    ]
 
 
 def _request_row(row: dict[str, Any]) -> list[Any]:
     when = timezone.localtime(row["created_at"]).strftime("%Y-%m-%d %H:%M")
     hours = row["workload_hours"]
-    return [row["number"], row["title"], when, _label(ServiceType, row["service_type"]),
-            row["severity"], _label(Channel, row["channel"]), _label(Status, row["status"]),
-            _label(Tier, row["tier"]), row["rating"],
-            float(hours) if hours is not None else None]  # fmt: skip
+    return [
+        row["number"],
+        row["title"],
+        when,
+        _label(ServiceType, row["service_type"]),
+        row["severity"],
+        _label(Channel, row["channel"]),
+        _label(Status, row["status"]),
+        _label(Tier, row["tier"]),
+        row["rating"],
+        float(hours) if hours is not None else None,
+    ]
 
 
-REQUEST_FIELDS = ("number", "title", "created_at", "service_type", "severity", "channel",
-                  "status", "tier", "rating", "workload_hours")  # fmt: skip
+REQUEST_FIELDS = (
+    "number",
+    "title",
+    "created_at",
+    "service_type",
+    "severity",
+    "channel",
+    "status",
+    "tier",
+    "rating",
+    "workload_hours",
+)
 
 
 # --- pdf --------------------------------------------------------------------------------
@@ -203,8 +241,9 @@ def _styles() -> dict[str, ParagraphStyle]:
     navy = colors.HexColor("#1f3a5f")
 
     def style(name: str, size: float, **extra: Any) -> ParagraphStyle:
-        return ParagraphStyle(name, fontName=_font(), fontSize=size, leading=size * 1.45,
-                              wordWrap="CJK", **extra)  # fmt: skip
+        return ParagraphStyle(
+            name, fontName=_font(), fontSize=size, leading=size * 1.45, wordWrap="CJK", **extra
+        )
 
     return {
         "title": style("title", 17, alignment=1, spaceAfter=10, textColor=navy),
@@ -216,11 +255,15 @@ def _styles() -> dict[str, ParagraphStyle]:
 def _table(rows: list[list[Any]], widths: list[float], st: dict[str, ParagraphStyle]) -> Table:
     cells = [[Paragraph(_text(v), st["body"]) for v in row] for row in rows]
     table = Table(cells, colWidths=widths, hAlign="LEFT", repeatRows=1)
-    table.setStyle(TableStyle([
-        ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f6")),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-    ]))  # fmt: skip
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, colors.HexColor("#9aa5b1")),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef2f6")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
     return table
 
 
@@ -234,8 +277,13 @@ def _story(data: dict[str, Any]) -> list[Flowable]:
     st = _styles()
     usable = A4[0] - 4 * cm
     story: list[Flowable] = [Paragraph(_text(title(data)), st["title"])]
-    story.append(_table([[_("Figure"), _("Value")], *[list(r) for r in summary_rows(data)]],
-                        [usable * 0.6, usable * 0.4], st))  # fmt: skip
+    story.append(
+        _table(
+            [[_("Figure"), _("Value")], *[list(r) for r in summary_rows(data)]],
+            [usable * 0.6, usable * 0.4],
+            st,
+        )
+    )
     drawn = {c.key: _chart(c, st) for c in charts.for_report(data, reports.dimension_titles())}
     story += [Paragraph(_text(_("Trend")), st["h"]), drawn["trend"]]
     story.append(Paragraph(_text(_("All requests of the period")), st["h"]))
@@ -245,33 +293,56 @@ def _story(data: dict[str, Any]) -> list[Flowable]:
     rows = [[_("Tag"), t["label"], t["count"]] for t in recurring["tags"]]
     rows += [[_("Root cause"), c["label"], c["count"]] for c in recurring["root_causes"]]
     rows += [[_("Similar problems"), g["title"], g["count"]] for g in recurring["similar"]]
-    story += [Paragraph(_text(_("Recurring problems")), st["h"]),
-              _table([[_("Kind"), _("Problem"), _("Tickets")], *rows],
-                     [usable * 0.2, usable * 0.65, usable * 0.15], st)]  # fmt: skip
+    story += [
+        Paragraph(_text(_("Recurring problems")), st["h"]),
+        _table(
+            [[_("Kind"), _("Problem"), _("Tickets")], *rows],
+            [usable * 0.2, usable * 0.65, usable * 0.15],
+            st,
+        ),
+    ]
     advice = [
         [s["text"], "; ".join(f"{f['label']}: {f['value']}" for f in s["figures"])]
         for s in data["suggestions"]
     ] or [[_("No suggestion: the figures are fine."), ""]]
-    story += [Paragraph(_text(_("Improvement suggestions")), st["h"]),
-              _table([[_("Suggestion"), _("Supporting figures")], *advice],
-                     [usable * 0.65, usable * 0.35], st)]  # fmt: skip
+    story += [
+        Paragraph(_text(_("Improvement suggestions")), st["h"]),
+        _table(
+            [[_("Suggestion"), _("Supporting figures")], *advice],
+            [usable * 0.65, usable * 0.35],
+            st,
+        ),
+    ]
     work = data["workload"]
-    billing = [[line["label"], line["count"], line.get("hours", "0")]
-               for line in work["out_of_scope"]]  # fmt: skip
+    billing = [
+        [line["label"], line["count"], line.get("hours", "0")] for line in work["out_of_scope"]
+    ]
     billing.append([_("Total"), work["out_of_scope_tickets"], work["out_of_scope_hours"]])
     widths = [usable * 0.6, usable * 0.2, usable * 0.2]
-    story += [Paragraph(_text(_("Out-of-scope billing")), st["h"]),
-              _table([[pgettext("out-of-scope work", "Change"), _("Tickets"), _("Hours")],
-                      *billing], widths, st),
-              Spacer(1, 0.4 * cm)]  # fmt: skip
+    story += [
+        Paragraph(_text(_("Out-of-scope billing")), st["h"]),
+        _table(
+            [[pgettext("out-of-scope work", "Change"), _("Tickets"), _("Hours")], *billing],
+            widths,
+            st,
+        ),
+        Spacer(1, 0.4 * cm),
+    ]
     return story
 
 
 def pdf(data: dict[str, Any]) -> bytes:
     buffer = BytesIO()
-    document = SimpleDocTemplate(buffer, pagesize=A4, leftMargin=2 * cm, rightMargin=2 * cm,
-                                 topMargin=1.8 * cm, bottomMargin=1.8 * cm,
-                                 title=title(data), author="campusdesk")  # fmt: skip
+    document = SimpleDocTemplate(
+        buffer,
+        pagesize=A4,
+        leftMargin=2 * cm,
+        rightMargin=2 * cm,
+        topMargin=1.8 * cm,
+        bottomMargin=1.8 * cm,
+        title=title(data),
+        author="campusdesk",
+    )
     label = _("Page %(number)d")
 
     def footer(canvas: Any, _doc: Any) -> None:

@@ -51,31 +51,48 @@ def kpi_filters(params: QueryDict, now: datetime) -> KpiFilters:
 class KpiFilterForm(forms.Form):
     """The filter bar of the KPI page (choices limited to what the user may see)."""
 
-    period = forms.CharField(label=_("Month or quarter"), required=False,
-                             widget=forms.TextInput(attrs={"placeholder": "2026-11"}))  # fmt: skip
-    from_ = forms.DateField(label=_("From"), required=False,
-                            widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    to = forms.DateField(label=_("To"), required=False,
-                         widget=forms.DateInput(attrs={"type": "date"}))  # fmt: skip
-    organisation = forms.ModelChoiceField(Organisation.objects.none(), widget=FastSelect,
-                                          required=False, label=_("Customer"))  # fmt: skip
+    period = forms.CharField(
+        label=_("Month or quarter"),
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "2026-11"}),
+    )
+    from_ = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    organisation = forms.ModelChoiceField(
+        Organisation.objects.none(), widget=FastSelect, required=False, label=_("Customer")
+    )
     project = forms.ModelChoiceField(
         Project.objects.none(), widget=FastSelect, required=False, label=_("Project")
     )
     product = forms.ModelChoiceField(
         Product.objects.none(), widget=FastSelect, required=False, label=_("Product")
     )
-    region = forms.ModelChoiceField(Region.objects.all(), widget=FastSelect, required=False,
-                                    label=_("Team (regional service department)"))  # fmt: skip
-    manager = forms.ModelChoiceField(User.objects.none(), widget=FastSelect, required=False,
-                                     label=_("Service manager"))  # fmt: skip
+    region = forms.ModelChoiceField(
+        Region.objects.all(),
+        widget=FastSelect,
+        required=False,
+        label=_("Team (regional service department)"),
+    )
+    manager = forms.ModelChoiceField(
+        User.objects.none(), widget=FastSelect, required=False, label=_("Service manager")
+    )
     person = forms.ModelChoiceField(
         User.objects.none(), widget=FastSelect, required=False, label=_("Person")
     )
-    tier = forms.TypedChoiceField(choices=[("", "—"), *Tier.choices], coerce=int,
-                                  required=False, empty_value=None, label=_("Tier"))  # fmt: skip
-    severity = forms.ChoiceField(choices=[("", "—"), *Severity.choices], required=False,
-                                 label=_("Severity"))  # fmt: skip
+    tier = forms.TypedChoiceField(
+        choices=[("", "—"), *Tier.choices],
+        coerce=int,
+        required=False,
+        empty_value=None,
+        label=_("Tier"),
+    )
+    severity = forms.ChoiceField(
+        choices=[("", "—"), *Severity.choices], required=False, label=_("Severity")
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         from campusdesk.catalog import scoping

@@ -205,7 +205,7 @@ def conditions(filters: KpiFilters, now: datetime) -> dict[str, Q]:
         "accept_late": Q(Exists(accepts.filter(Q(delay__gt=LIMIT)))) | _waiting_too_long(now),
         "commit_changed": Q(
             Exists(_events(filters, "change_commitment").filter(ticket_id=OuterRef("pk")))
-        ),  # fmt: skip
+        ),
         "escalated": Q(Exists(_events(filters, "escalate").filter(ticket_id=OuterRef("pk")))),
         "rated": Q(rating__isnull=False),
         "rejected": Q(rejection_count__gt=0),
@@ -291,10 +291,27 @@ class Kpis:
 
 
 _COUNTED = (
-    "all", "withdrawn", "open", "closed", "respond_met", "respond_missed", "resolve_met",
-    "resolve_missed", "commit_met", "commit_missed", "rated", "rejected", "closure_requested",
-    "urged", "out_of_scope", "rating_1", "rating_2", "rating_3", "rating_4", "rating_5",
-)  # fmt: skip
+    "all",
+    "withdrawn",
+    "open",
+    "closed",
+    "respond_met",
+    "respond_missed",
+    "resolve_met",
+    "resolve_missed",
+    "commit_met",
+    "commit_missed",
+    "rated",
+    "rejected",
+    "closure_requested",
+    "urged",
+    "out_of_scope",
+    "rating_1",
+    "rating_2",
+    "rating_3",
+    "rating_4",
+    "rating_5",
+)
 
 
 _TIMES = (
@@ -320,8 +337,9 @@ def _seconds(value: float | None) -> timedelta | None:
     return None if value is None else timedelta(seconds=round(value))
 
 
-def _spreads(tickets: QuerySet[Ticket], start: str, end: str,
-             grouped: bool = True) -> dict[Any, Spread]:  # fmt: skip
+def _spreads(
+    tickets: QuerySet[Ticket], start: str, end: str, grouped: bool = True
+) -> dict[Any, Spread]:
     """Median and 90th percentile (nearest rank) of the time from ``start`` to ``end`` per
     ``key`` (one key 0 unless ``grouped``): window functions number each key's times and
     only the two ranks wanted are read."""
@@ -370,8 +388,13 @@ def _complaints_of_ticket() -> Subquery:
     return Subquery(per_ticket.values("ticket_id").annotate(n=Count("pk")).values("n"))
 
 
-def _assemble(counts: dict[str, Any], accepts: dict[str, int], changed: dict[str, int],
-              escalated: dict[str, int], times: list[Spread]) -> Kpis:  # fmt: skip
+def _assemble(
+    counts: dict[str, Any],
+    accepts: dict[str, int],
+    changed: dict[str, int],
+    escalated: dict[str, int],
+    times: list[Spread],
+) -> Kpis:
     average = counts["rating_average"]
 
     def ratio(name: str) -> Ratio:
@@ -385,7 +408,7 @@ def _assemble(counts: dict[str, Any], accepts: dict[str, int], changed: dict[str
         closed=counts["closed"],
         acceptance=Ratio(
             accepts["on_time"], accepts["n"] + counts["waiting"], "accept_on_time", "accept_late"
-        ),  # fmt: skip
+        ),
         response=ratio("respond"),
         resolution=ratio("resolve"),
         commitment=ratio("commit"),
@@ -430,10 +453,12 @@ def compute(found: QuerySet[Ticket], filters: KpiFilters, now: datetime | None =
     changes = events.filter(pk__in=_events(filters, "change_commitment").values("pk"))
     escalations = events.filter(pk__in=_events(filters, "escalate").values("pk"))
     return _assemble(
-        counts, accepts, changes.aggregate(n=Count("pk"), **tickets_of),
+        counts,
+        accepts,
+        changes.aggregate(n=Count("pk"), **tickets_of),
         escalations.aggregate(n=Count("pk"), **tickets_of),
         [_spreads(found, start, end, grouped=False).get(0, _NOBODY) for start, end in _TIMES],
-    )  # fmt: skip
+    )
 
 
 # --- per person and per line (按人员 / 按团队) ---------------------------------------------
@@ -450,8 +475,13 @@ def _pairs(found: QuerySet[Ticket], filters: KpiFilters, by: str) -> QuerySet[Ti
     return found.filter(events__in=firsts).annotate(key=key)
 
 
-def _grouped(events: QuerySet[TicketEvent], found: QuerySet[Ticket], filters: KpiFilters,
-             by: str, **extra: Any) -> dict[Any, dict[str, int]]:  # fmt: skip
+def _grouped(
+    events: QuerySet[TicketEvent],
+    found: QuerySet[Ticket],
+    filters: KpiFilters,
+    by: str,
+    **extra: Any,
+) -> dict[Any, dict[str, int]]:
     """Counts of ``events`` per their actor (line) on the problems that actor (line) handled:
     what ``compute`` counts with that person (line) chosen."""
     field, own = _KEYS[by]
@@ -466,8 +496,9 @@ def _grouped(events: QuerySet[TicketEvent], found: QuerySet[Ticket], filters: Kp
     return {row["key"]: row for row in rows}
 
 
-def handler_rows(found: QuerySet[Ticket], filters: KpiFilters, by: str,
-                 now: datetime | None = None) -> dict[Any, Kpis]:  # fmt: skip
+def handler_rows(
+    found: QuerySet[Ticket], filters: KpiFilters, by: str, now: datetime | None = None
+) -> dict[Any, Kpis]:
     """The figures per person (``by="person"``) or per line (``"team"``) of the problems of
     ``found`` each handled in the period (``handling.py``), keyed by user id or tier: a
     problem two members of a line handled counts once for the line. A fixed number of
@@ -483,11 +514,16 @@ def handler_rows(found: QuerySet[Ticket], filters: KpiFilters, by: str,
     escalated = _grouped(_events(filters, "escalate"), found, filters, by, **tickets_of)
     times = [_spreads(pairs, start, end) for start, end in _TIMES]
     return {
-        row["key"]: _assemble(row, accepts.get(row["key"], _NONE), changed.get(row["key"], _NONE),
-                              escalated.get(row["key"], _NONE),
-                              [t.get(row["key"], _NOBODY) for t in times])
-        for row in counts if row["key"] is not None
-    }  # fmt: skip
+        row["key"]: _assemble(
+            row,
+            accepts.get(row["key"], _NONE),
+            changed.get(row["key"], _NONE),
+            escalated.get(row["key"], _NONE),
+            [t.get(row["key"], _NOBODY) for t in times],
+        )
+        for row in counts
+        if row["key"] is not None
+    }
 
 
 def _zero() -> Kpis:
@@ -496,8 +532,9 @@ def _zero() -> Kpis:
     return _assemble(zeros | {"rating_average": None}, _NONE, _NONE, _NONE, [_NOBODY] * 3)
 
 
-def drill(found: QuerySet[Ticket], filters: KpiFilters, metric: str,
-          now: datetime | None = None) -> QuerySet[Ticket]:  # fmt: skip
+def drill(
+    found: QuerySet[Ticket], filters: KpiFilters, metric: str, now: datetime | None = None
+) -> QuerySet[Ticket]:
     """The tickets behind figure ``metric``; KeyError for an unknown one."""
     return found.filter(conditions(filters, now or clock.now())[metric])
 
@@ -515,12 +552,23 @@ GROUPS = {
 }
 
 
-def breakdown(found: QuerySet[Ticket], by: str, now: datetime | None = None,
-              limit: int = 200) -> list[dict[str, Any]]:  # fmt: skip
+def breakdown(
+    found: QuerySet[Ticket], by: str, now: datetime | None = None, limit: int = 200
+) -> list[dict[str, Any]]:
     """Key figures per ``by`` (a key of GROUPS) in one grouped query, the largest first."""
     named = conditions(KpiFilters(), now or clock.now())
-    names = ("all", "open", "resolve_met", "resolve_missed", "commit_met", "commit_missed",
-             "rated", "rejected", "closure_requested", "urged")  # fmt: skip
+    names = (
+        "all",
+        "open",
+        "resolve_met",
+        "resolve_missed",
+        "commit_met",
+        "commit_missed",
+        "rated",
+        "rejected",
+        "closure_requested",
+        "urged",
+    )
     rows = (
         found.values(key=F(GROUPS[by]))
         .annotate(**{n: Count("pk", filter=named[n]) for n in names}, rating_average=Avg("rating"))
@@ -533,9 +581,13 @@ def breakdown(found: QuerySet[Ticket], by: str, now: datetime | None = None,
         average = row["rating_average"]
         rating = round(float(average), 2) if average else None
         result.append(
-            {**row, "resolution": resolve.percent, "commitment": commit.percent,
-             "rating_average": rating}
-        )  # fmt: skip
+            {
+                **row,
+                "resolution": resolve.percent,
+                "commitment": commit.percent,
+                "rating_average": rating,
+            }
+        )
     return result
 
 

@@ -71,8 +71,9 @@ class Scope:
         return kpi.KpiFilters(period=period, organisation=self.organisation.pk)
 
 
-def scope_for(user: User, *, project_id: int | None = None,
-              organisation_id: int | None = None) -> Scope:  # fmt: skip
+def scope_for(
+    user: User, *, project_id: int | None = None, organisation_id: int | None = None
+) -> Scope:
     """The scope ``user`` asks for, if they may see it; else NotFound (never 403: a customer
     does not learn that another organisation's project exists)."""
     if project_id is not None:
@@ -218,8 +219,10 @@ def _recurring(found: QuerySet[Ticket]) -> tuple[list[Line], list[Line]]:
         tags.update({str(tag).strip() for tag in row or [] if str(tag).strip()})
     causes = dict(Retrospective.RootCause.choices)
     rows = retros.exclude(root_cause="").values("root_cause").annotate(n=Count("pk"))
-    root = [Line(r["root_cause"], str(causes.get(r["root_cause"], r["root_cause"])), r["n"])
-            for r in rows.order_by("-n")]  # fmt: skip
+    root = [
+        Line(r["root_cause"], str(causes.get(r["root_cause"], r["root_cause"])), r["n"])
+        for r in rows.order_by("-n")
+    ]
     return [Line(tag, tag, n) for tag, n in tags.most_common(TOP)], root
 
 
@@ -235,10 +238,9 @@ def _groups(found: QuerySet[Ticket]) -> list[Group]:
             continue
         candidates = {i for term in terms for i in by_term.get(term, [])}
         home = next(
-            (i for i in sorted(candidates)
-             if len(groups[i][0] & terms) / len(terms) >= SIMILARITY),
+            (i for i in sorted(candidates) if len(groups[i][0] & terms) / len(terms) >= SIMILARITY),
             None,
-        )  # fmt: skip
+        )
         if home is None:
             home = len(groups)
             groups.append((set(terms), []))
@@ -258,10 +260,14 @@ def _out_of_scope(found: QuerySet[Ticket]) -> tuple[list[Line], list[dict[str, A
     labels = dict(OutOfScopeType.choices)
     rows = flagged.values("out_of_scope_type").annotate(n=Count("pk"), h=Sum("out_of_scope_hours"))
     lines = [
-        Line(r["out_of_scope_type"], str(labels.get(r["out_of_scope_type"], "")), r["n"],
-             r["h"] or Decimal(0))
+        Line(
+            r["out_of_scope_type"],
+            str(labels.get(r["out_of_scope_type"], "")),
+            r["n"],
+            r["h"] or Decimal(0),
+        )
         for r in rows.order_by("-h", "-n")
-    ]  # fmt: skip
+    ]
     fields = ("number", "title", "out_of_scope_type", "out_of_scope_hours", "status")
     rows_found = flagged.order_by("created_at").values(*fields)[:1000]
     items: list[dict[str, Any]] = [dict(item) for item in rows_found]
@@ -346,12 +352,12 @@ def kpi_dict(k: kpi.Kpis) -> dict[str, Any]:
                 ("response", k.response_time),
                 ("resolution", k.resolution_time),
             )
-        },  # fmt: skip
+        },
         "rating": {
             "count": k.rated,
             "average": k.rating_average,
             "distribution": {str(n): c for n, c in k.ratings.items()},
-        },  # fmt: skip
+        },
         "closure_requests": k.closure_requested,
         "rejected_tickets": k.rejected_tickets,
         "rejections": k.rejections,
@@ -382,7 +388,7 @@ def as_dict(report: ServiceReport) -> dict[str, Any]:
             "key": report.period.key,
             "from": report.period.first.isoformat(),
             "to": report.period.last.isoformat(),
-        },  # fmt: skip
+        },
         "generated_at": report.generated_at.isoformat(),
         "kpis": kpi_dict(report.kpis),
         "totals": {name: _lines(lines) for name, lines in report.totals.items()},
@@ -394,20 +400,20 @@ def as_dict(report: ServiceReport) -> dict[str, Any]:
                 "commitment": row["commitment"],
             }
             for row in report.severity_attainment
-        ],  # fmt: skip
+        ],
         "trend": {
             "unit": report.trend_unit,
             "points": [
                 {"date": p.day.isoformat(), "registered": p.registered, "closed": p.closed}
                 for p in report.trend
             ],
-        },  # fmt: skip
+        },
         "recurring": {
             "tags": _lines(report.tags),
             "root_causes": _lines(report.root_causes),
             "similar": [
                 {"title": g.title, "count": g.count, "numbers": g.numbers} for g in report.groups
-            ],  # fmt: skip
+            ],
         },
         "suggestions": [
             {
@@ -416,7 +422,7 @@ def as_dict(report: ServiceReport) -> dict[str, Any]:
                 "figures": [{"label": label, "value": value} for label, value in s.figures],
             }
             for s in report.suggestions
-        ],  # fmt: skip
+        ],
         "workload": {
             "hours": hours_text(report.workload_hours),
             "out_of_scope_hours": hours_text(report.out_of_scope_hours),
@@ -430,7 +436,7 @@ def as_dict(report: ServiceReport) -> dict[str, Any]:
                     "hours": hours_text(i["out_of_scope_hours"]),
                 }
                 for i in report.out_of_scope_items
-            ],  # fmt: skip
+            ],
         },
         "complaints": report.complaints,
     }

@@ -49,8 +49,9 @@ def metric_label(metric: str) -> str:
     return str(METRIC_LABELS.get(metric, metric))
 
 
-def handler_rows(user: User, filters: kpi.KpiFilters, by: str,
-                 now: datetime) -> list[dict[str, Any]]:  # fmt: skip
+def handler_rows(
+    user: User, filters: kpi.KpiFilters, by: str, now: datetime
+) -> list[dict[str, Any]]:
     """The rows of the per-person (``by="person"``) or per-team (``"team"``: per line) table
     and API, the most problems first: ``key``, ``name``, the figures ``k`` (equal to the page
     filtered to that person or line) and the ``query`` of that filtered page."""
@@ -61,10 +62,15 @@ def handler_rows(user: User, filters: kpi.KpiFilters, by: str,
     else:
         names = {int(k): str(v) for k, v in Tier.choices}
     found = [
-        {"key": key, "name": names[key], "k": k,
-         "query": urlencode(replace(filters, **{field: key}).query())}
-        for key, k in rows.items() if key in names
-    ]  # fmt: skip
+        {
+            "key": key,
+            "name": names[key],
+            "k": k,
+            "query": urlencode(replace(filters, **{field: key}).query()),
+        }
+        for key, k in rows.items()
+        if key in names
+    ]
     return sorted(found, key=lambda row: (-row["k"].total, row["name"]))
 
 
@@ -160,10 +166,12 @@ def figure_rows(k: kpi.Kpis) -> dict[str, Any]:
         (_("Open"), k.open, "open"),
         (_("Closed"), k.closed, "closed"),
         (_("Withdrawn"), k.withdrawn, "withdrawn"),
-        (_("Commitment changes (tickets)"),
-         f"{k.commitment_changes} ({k.tickets_with_commitment_changes})", "commit_changed"),
-        (_("Median / 90th percentile time to accept"),
-         _pair(k.accept_time), ""),
+        (
+            _("Commitment changes (tickets)"),
+            f"{k.commitment_changes} ({k.tickets_with_commitment_changes})",
+            "commit_changed",
+        ),
+        (_("Median / 90th percentile time to accept"), _pair(k.accept_time), ""),
         (_("Median / 90th percentile time to respond"), _pair(k.response_time), ""),
         (_("Median / 90th percentile time to the solution"), _pair(k.resolution_time), ""),
         (_("Average rating"), k.rating_average, "rated"),
@@ -174,7 +182,7 @@ def figure_rows(k: kpi.Kpis) -> dict[str, Any]:
         (_("Complaints"), k.complaints, "complained"),
         (_("Escalations (tickets)"), f"{k.escalations} ({k.escalated_tickets})", "escalated"),
         (_("Out-of-scope problems"), k.out_of_scope_tickets, "out_of_scope"),
-    ]  # fmt: skip
+    ]
     return {"ratios": ratios, "counts": counts}
 
 

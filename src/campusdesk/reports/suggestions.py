@@ -42,12 +42,16 @@ def consultations(report: ServiceReport) -> list[Suggestion]:
     count = next((x.count for x in report.totals["service_type"] if x.key == "consultation"), 0)
     if count < 5 or count < 0.3 * total:
         return []
-    return [_make(
-        "training",
-        _("Many requests are consultations: hold user training on the product and publish "
-          "the common questions in the case library."),
-        [(_("Consultations"), str(count)), (_("Share of requests"), _pct(count, total))],
-    )]  # fmt: skip
+    return [
+        _make(
+            "training",
+            _(
+                "Many requests are consultations: hold user training on the product and publish "
+                "the common questions in the case library."
+            ),
+            [(_("Consultations"), str(count)), (_("Share of requests"), _pct(count, total))],
+        )
+    ]
 
 
 def slow_resolution(report: ServiceReport) -> list[Suggestion]:
@@ -57,14 +61,21 @@ def slow_resolution(report: ServiceReport) -> list[Suggestion]:
         due = row["resolve_met"] + row["resolve_missed"]
         if not row["key"] or due < 3 or row["resolution"] is None or row["resolution"] >= 80:
             continue
-        found.append(_make(
-            f"resolution_{row['key']}",
-            _("%(severity)s problems are often not resolved within the target: escalate to "
-              "the experts earlier, prepare emergency plans and check the staffing of line 1.")
-            % {"severity": row["key"]},
-            [(_("Resolved within the target"), f"{row['resolution']}%"),
-             (_("Missed"), str(row["resolve_missed"])), (_("Due"), str(due))],
-        ))  # fmt: skip
+        found.append(
+            _make(
+                f"resolution_{row['key']}",
+                _(
+                    "%(severity)s problems are often not resolved within the target: escalate to "
+                    "the experts earlier, prepare emergency plans and check the staffing of line 1."
+                )
+                % {"severity": row["key"]},
+                [
+                    (_("Resolved within the target"), f"{row['resolution']}%"),
+                    (_("Missed"), str(row["resolve_missed"])),
+                    (_("Due"), str(due)),
+                ],
+            )
+        )
     return found
 
 
@@ -72,12 +83,16 @@ def acceptance(report: ServiceReport) -> list[Suggestion]:
     ratio = report.kpis.acceptance
     if ratio.total < 3 or ratio.percent is None or ratio.percent >= 90:
         return []
-    return [_make(
-        "acceptance",
-        _("Problems wait too long before they are accepted: review the duty roster and the "
-          "notification settings of the project team."),
-        [(_("Accepted within 24 h"), f"{ratio.percent}%"), (_("Late"), str(ratio.bad))],
-    )]  # fmt: skip
+    return [
+        _make(
+            "acceptance",
+            _(
+                "Problems wait too long before they are accepted: review the duty roster and the "
+                "notification settings of the project team."
+            ),
+            [(_("Accepted within 24 h"), f"{ratio.percent}%"), (_("Late"), str(ratio.bad))],
+        )
+    ]
 
 
 def repeated_changes(report: ServiceReport) -> list[Suggestion]:
@@ -85,26 +100,36 @@ def repeated_changes(report: ServiceReport) -> list[Suggestion]:
     return [
         _make(
             f"out_of_scope_{line.key}",
-            _("Repeated out-of-scope work (%(change)s): agree a change procedure with the "
-              "customer, announce such changes in advance, or contract them as a service "
-              "package.") % {"change": line.label},
+            _(
+                "Repeated out-of-scope work (%(change)s): agree a change procedure with the "
+                "customer, announce such changes in advance, or contract them as a service "
+                "package."
+            )
+            % {"change": line.label},
             [(_("Tickets"), str(line.count)), (_("Hours"), _hours(line.hours))],
         )
         for line in report.out_of_scope
         if line.count >= 2
-    ]  # fmt: skip
+    ]
 
 
 def rejections(report: ServiceReport) -> list[Suggestion]:
     k = report.kpis
     if k.closure_requested < 5 or (k.rejection_rate or 0) < 20:
         return []
-    return [_make(
-        "rejections",
-        _("Many solutions are rejected by the customer: verify the solution with the user "
-          "before requesting closure."),
-        [(_("Rejection rate"), f"{k.rejection_rate}%"), (_("Rejected"), str(k.rejected_tickets))],
-    )]  # fmt: skip
+    return [
+        _make(
+            "rejections",
+            _(
+                "Many solutions are rejected by the customer: verify the solution with the user "
+                "before requesting closure."
+            ),
+            [
+                (_("Rejection rate"), f"{k.rejection_rate}%"),
+                (_("Rejected"), str(k.rejected_tickets)),
+            ],
+        )
+    ]
 
 
 def satisfaction(report: ServiceReport) -> list[Suggestion]:
@@ -112,12 +137,16 @@ def satisfaction(report: ServiceReport) -> list[Suggestion]:
     low = k.ratings.get(1, 0) + k.ratings.get(2, 0)
     if k.rated < 3 or ((k.rating_average or 5) >= 4 and low < 2):
         return []
-    return [_make(
-        "satisfaction",
-        _("Satisfaction is low: the service manager should call the users who rated 1 or 2 "
-          "and agree improvements."),
-        [(_("Average rating"), str(k.rating_average)), (_("Ratings of 1–2"), str(low))],
-    )]  # fmt: skip
+    return [
+        _make(
+            "satisfaction",
+            _(
+                "Satisfaction is low: the service manager should call the users who rated 1 or 2 "
+                "and agree improvements."
+            ),
+            [(_("Average rating"), str(k.rating_average)), (_("Ratings of 1–2"), str(low))],
+        )
+    ]
 
 
 ROOT_CAUSE_ADVICE = {
@@ -150,43 +179,62 @@ def _root_cause_text(cause: str) -> str:
 def root_causes(report: ServiceReport) -> list[Suggestion]:
     total = sum(line.count for line in report.root_causes)
     return [
-        _make(f"cause_{line.key}", _root_cause_text(line.key),
-              [(line.label, str(line.count)), (_("Share of retrospectives"),
-                                                _pct(line.count, total))])
+        _make(
+            f"cause_{line.key}",
+            _root_cause_text(line.key),
+            [
+                (line.label, str(line.count)),
+                (_("Share of retrospectives"), _pct(line.count, total)),
+            ],
+        )
         for line in report.root_causes
         if line.key in ROOT_CAUSE_ADVICE and total >= 3 and line.count >= 0.3 * total
-    ]  # fmt: skip
+    ]
 
 
 def recurring(report: ServiceReport) -> list[Suggestion]:
     return [
         _make(
             "recurring",
-            _("“%(title)s” came back %(count)d times: write it up in the case library and "
-              "look for the lasting fix.") % {"title": group.title, "count": group.count},
+            _(
+                "“%(title)s” came back %(count)d times: write it up in the case library and "
+                "look for the lasting fix."
+            )
+            % {"title": group.title, "count": group.count},
             [(_("Ticket numbers"), ", ".join(group.numbers[:5]))],
         )
         for group in report.groups[:3]
         if group.count >= 3
-    ]  # fmt: skip
+    ]
 
 
 def urges(report: ServiceReport) -> list[Suggestion]:
     k = report.kpis
     if k.urged_tickets < 3:
         return []
-    return [_make(
-        "urges",
-        _("Customers often urge: tell them about progress before they ask, and keep the "
-          "committed time realistic."),
-        [(_("Urged tickets"), str(k.urged_tickets)), (_("Urges"), str(k.urges))],
-    )]  # fmt: skip
+    return [
+        _make(
+            "urges",
+            _(
+                "Customers often urge: tell them about progress before they ask, and keep the "
+                "committed time realistic."
+            ),
+            [(_("Urged tickets"), str(k.urged_tickets)), (_("Urges"), str(k.urges))],
+        )
+    ]
 
 
 RULES: tuple[Rule, ...] = (
-    consultations, slow_resolution, acceptance, repeated_changes, rejections, satisfaction,
-    root_causes, recurring, urges,
-)  # fmt: skip
+    consultations,
+    slow_resolution,
+    acceptance,
+    repeated_changes,
+    rejections,
+    satisfaction,
+    root_causes,
+    recurring,
+    urges,
+)
 
 
 def derive(report: ServiceReport) -> list[Suggestion]:

@@ -12,5 +12,6 @@ def _monthly() -> int:
     return services.monthly_reports_send()
 
 
-monthly = db_periodic_task(crontab(day="1", hour="1", minute="0"), name="reports.monthly",
-                           retries=3, retry_delay=600)(_monthly)  # fmt: skip
+monthly = db_periodic_task(
+    crontab(day="1", hour="1", minute="0"), name="reports.monthly", retries=3, retry_delay=600
+)(_monthly)

@@ -73,9 +73,15 @@ def drill(request: HttpRequest) -> HttpResponse:
     page = Paginator(found, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    context = {"page": page, "tickets": page.object_list, "metric": metric,
-               "label": selectors.metric_label(metric), "filters": filters,
-               "query": query.urlencode(), "back": urlencode(filters.query())}  # fmt: skip
+    context = {
+        "page": page,
+        "tickets": page.object_list,
+        "metric": metric,
+        "label": selectors.metric_label(metric),
+        "filters": filters,
+        "query": query.urlencode(),
+        "back": urlencode(filters.query()),
+    }
     return render(request, "reports/drill.html", context)
 
 
@@ -99,10 +105,14 @@ def service(request: HttpRequest) -> HttpResponse:
         raise Http404(str(error)) from error
     if project_id is None and organisation_id is None:
         projects = scoping.visible_projects(user).select_related("organisation", "product")
-        return render(request, "reports/service_index.html", {
-            "projects": projects.order_by("organisation__name", "name")[:500],
-            "period": period,
-        })  # fmt: skip
+        return render(
+            request,
+            "reports/service_index.html",
+            {
+                "projects": projects.order_by("organisation__name", "name")[:500],
+                "period": period,
+            },
+        )
     try:
         scope = reports.scope_for(user, project_id=project_id, organisation_id=organisation_id)
     except NotFound as error:
@@ -112,8 +122,9 @@ def service(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/service.html", _service_context(report, data, request))
 
 
-def _service_context(report: reports.ServiceReport, data: dict[str, Any],
-                     request: HttpRequest) -> dict[str, Any]:  # fmt: skip
+def _service_context(
+    report: reports.ServiceReport, data: dict[str, Any], request: HttpRequest
+) -> dict[str, Any]:
     query = request.GET.copy()
     query.pop("format", None)
     drawn = {

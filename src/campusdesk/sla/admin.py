@@ -39,13 +39,23 @@ class CalendarAdmin(admin.ModelAdmin[Calendar]):
         warn_unknown_years(request)
         return super().changelist_view(request, extra_context)
 
-    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "",
-                    extra_context: Any = None) -> Any:  # fmt: skip
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> Any:
         warn_unknown_years(request)
         return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(SlaPolicy)
 class SlaPolicyAdmin(admin.ModelAdmin[SlaPolicy]):
-    list_display = ["severity", "clock", "accept_hours", "respond", "resolve", "followup_kind",
-                    "followup", "warning_minutes", "pause_while_waiting"]  # fmt: skip
+    list_display = [
+        "severity",
+        "clock",
+        "accept_hours",
+        "respond",
+        "resolve",
+        "followup_kind",
+        "followup",
+        "warning_minutes",
+        "pause_while_waiting",
+    ]

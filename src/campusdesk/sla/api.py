@@ -56,8 +56,9 @@ class PreviewQuery(serializers.Serializer[Any]):
 class CalendarDayInput(serializers.Serializer[Any]):
     date = serializers.DateField()
     kind = serializers.ChoiceField(choices=CalendarDay.Kind.choices)
-    name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="",
-                                 validators=[validate_one_line])  # fmt: skip
+    name = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, default="", validators=[validate_one_line]
+    )
     calendar = serializers.IntegerField(required=False)
 
 

@@ -141,28 +141,44 @@ def _standing_still(ticket: Ticket, kind: str, due: datetime) -> bool:
     return ticket.waiting_since is not None and kind != "accept" and due > ticket.waiting_since
 
 
-def _events(ticket: Ticket, ctx: Context, deadline: str, kind: str, due: datetime, now: datetime
-            ) -> list[TicketEvent]:  # fmt: skip
+def _events(
+    ticket: Ticket, ctx: Context, deadline: str, kind: str, due: datetime, now: datetime
+) -> list[TicketEvent]:
     """The unsaved timeline events of one firing."""
     from campusdesk.tickets import workflow
     from campusdesk.tickets.models import Channel
     from campusdesk.tickets.workflow import Action
 
     action = Action.SLA_WARNING if kind == SlaFiring.Kind.WARNING else Action.SLA_BREACHED
-    events = [workflow.new_event(
-        ticket=ticket, action=action, actor=None, channel=Channel.SYSTEM, now=now,
-        status_before=ticket.status,
-        data={"deadline": deadline, "due_at": due.isoformat(), "severity": ctx.policy.severity},
-    )]  # fmt: skip
+    events = [
+        workflow.new_event(
+            ticket=ticket,
+            action=action,
+            actor=None,
+            channel=Channel.SYSTEM,
+            now=now,
+            status_before=ticket.status,
+            data={"deadline": deadline, "due_at": due.isoformat(), "severity": ctx.policy.severity},
+        )
+    ]
     if deadline == "resolve" and kind == SlaFiring.Kind.BREACHED and ticket.onsite_by:
         # seed §6: not solved in time → engineers on site before onsite_by, and the
         # customer service department is informed (notifications read this event)
-        events.append(workflow.new_event(
-            ticket=ticket, action=Action.DISPATCH_REQUIRED, actor=None, channel=Channel.SYSTEM,
-            now=now, status_before=ticket.status, internal=True,
-            data={"onsite_by": ticket.onsite_by.isoformat(),
-                  "inform_group": settings.CUSTOMER_SERVICE_GROUP},
-        ))  # fmt: skip
+        events.append(
+            workflow.new_event(
+                ticket=ticket,
+                action=Action.DISPATCH_REQUIRED,
+                actor=None,
+                channel=Channel.SYSTEM,
+                now=now,
+                status_before=ticket.status,
+                internal=True,
+                data={
+                    "onsite_by": ticket.onsite_by.isoformat(),
+                    "inform_group": settings.CUSTOMER_SERVICE_GROUP,
+                },
+            )
+        )
     return events
 
 
@@ -404,8 +420,9 @@ def states(ticket: Ticket, now: datetime | None = None) -> list[DeadlineState]:
     return result
 
 
-def _state(ticket: Ticket, kind: str, due: datetime, met: datetime | None, now: datetime,
-           lead: timedelta) -> str:  # fmt: skip
+def _state(
+    ticket: Ticket, kind: str, due: datetime, met: datetime | None, now: datetime, lead: timedelta
+) -> str:
     if met is not None:
         return "met" if met <= due else "breached"
     if kind == "onsite" and ticket.resolved_at is not None and ticket.resolved_at <= due:
@@ -428,8 +445,9 @@ def calendar_day_set(*, calendar: Calendar, day: date, kind: str, name: str = ""
     return entry
 
 
-def preview(*, severity: str, start: datetime, calendar: Calendar | None = None
-            ) -> deadlines.Deadlines:  # fmt: skip
+def preview(
+    *, severity: str, start: datetime, calendar: Calendar | None = None
+) -> deadlines.Deadlines:
     """The deadlines a ticket of ``severity`` registered at ``start`` would get."""
     policy = SlaPolicy.objects.select_related("calendar").get(severity=severity)
     work = deadlines.calendar_of(policy, calendar).work_calendar()

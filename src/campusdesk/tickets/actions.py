@@ -155,6 +155,8 @@ def passing(service: Callable[..., Any], *names: str) -> Run:
 ACK = forms.TargetCheckForm.ACK
 S = serializers
 
+# A declaration table, one action a block, read across: the formatter would stretch each
+# call over a dozen lines and hide the table's shape.
 # fmt: off
 register(ActionSpec(Action.REGISTER, summary=_registered))
 register(ActionSpec(

@@ -38,8 +38,16 @@ class CommitmentInline(ReadOnlyInline):
 class TicketAdmin(admin.ModelAdmin[Ticket]):
     """Read-only here: every change to a ticket goes through the workflow (and its timeline)."""
 
-    list_display = ["number", "title", "project", "status", "tier", "severity", "assignee",
-                    "created_at"]  # fmt: skip
+    list_display = [
+        "number",
+        "title",
+        "project",
+        "status",
+        "tier",
+        "severity",
+        "assignee",
+        "created_at",
+    ]
     list_filter = ["status", "tier", "severity", "service_type", "channel"]
     search_fields = ["number", "title"]
     list_select_related = ["project", "assignee"]

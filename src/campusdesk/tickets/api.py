@@ -64,8 +64,14 @@ class TicketDetailSerializer(TicketSerializer):
     )
 
     class Meta(TicketSerializer.Meta):
-        fields = [*TicketSerializer.Meta.fields, "allowed_actions", "deadlines", "commitment",
-                  "commitments", "commitment_exceeds_target"]  # fmt: skip
+        fields = [
+            *TicketSerializer.Meta.fields,
+            "allowed_actions",
+            "deadlines",
+            "commitment",
+            "commitments",
+            "commitment_exceeds_target",
+        ]
         read_only_fields = fields
 
     def get_allowed_actions(self, ticket: Ticket) -> list[str]:

@@ -53,9 +53,11 @@ def attachment(ticket: Ticket, attachment_id: int) -> FileResponse:
     if found is None:
         raise Http404
     response = FileResponse(
-        found.file.open("rb"), as_attachment=True, filename=found.name,
+        found.file.open("rb"),
+        as_attachment=True,
+        filename=found.name,
         content_type=found.content_type,
-    )  # fmt: skip
+    )
     response["X-Content-Type-Options"] = "nosniff"
     # its own policy, kept by the site's CSP middleware: nothing in the file loads or runs
     response["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"

@@ -46,9 +46,11 @@ def lazy(form: forms.BaseForm, name: str) -> None:
 
 def _text(label: Any, rows: int = 4, required: bool = True) -> forms.CharField:
     return forms.CharField(
-        label=label, widget=forms.Textarea(attrs={"rows": rows}), required=required,
+        label=label,
+        widget=forms.Textarea(attrs={"rows": rows}),
+        required=required,
         max_length=20000,
-    )  # fmt: skip
+    )
 
 
 class RegisterForm(forms.Form):
@@ -72,8 +74,13 @@ class RegisterForm(forms.Form):
     )
     call_notes = _text(_("notes of the call"), rows=3, required=False)
 
-    def __init__(self, *args: Any, projects: QuerySet[Project], customers: QuerySet[User] | None,
-                 **kwargs: Any) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *args: Any,
+        projects: QuerySet[Project],
+        customers: QuerySet[User] | None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         set_choices(self, "project", projects)
         if len(projects) == 1:
@@ -108,9 +115,11 @@ class TargetCheckForm(forms.Form):
 
 class AcceptForm(TargetCheckForm):
     severity = forms.ChoiceField(
-        widget=FastSelect, label=_("severity"), choices=[("", "—"), *Severity.choices],
+        widget=FastSelect,
+        label=_("severity"),
+        choices=[("", "—"), *Severity.choices],
         required=False,
-    )  # fmt: skip
+    )
     committed_resolution_at = forms.DateTimeField(
         label=_("committed resolution time"), widget=DATETIME
     )
@@ -195,29 +204,43 @@ class AttachForm(forms.Form):
 class QueueFilterForm(forms.Form):
     search = forms.CharField(label=_("keyword"), required=False, max_length=100)
     status = forms.ChoiceField(
-        widget=FastSelect, label=_("status"), required=False,
+        widget=FastSelect,
+        label=_("status"),
+        required=False,
         choices=[("", "—"), *Status.choices],
-    )  # fmt: skip
+    )
     severity = forms.ChoiceField(
-        widget=FastSelect, label=_("severity"), required=False,
+        widget=FastSelect,
+        label=_("severity"),
+        required=False,
         choices=[("", "—"), *Severity.choices],
-    )  # fmt: skip
+    )
     tier = forms.TypedChoiceField(
-        widget=FastSelect, label=_("tier"), required=False, coerce=int, empty_value=None,
+        widget=FastSelect,
+        label=_("tier"),
+        required=False,
+        coerce=int,
+        empty_value=None,
         choices=[("", "—"), (1, "1"), (2, "2"), (3, "3"), (4, "4")],
-    )  # fmt: skip
+    )
     product = forms.ModelChoiceField(
         widget=LazySelect(url=reverse_lazy("tickets:filter_options", args=["product"])),
-        label=_("product"), required=False, queryset=Product.objects.none(),
-    )  # fmt: skip
+        label=_("product"),
+        required=False,
+        queryset=Product.objects.none(),
+    )
     project = forms.ModelChoiceField(
         widget=LazySelect(url=reverse_lazy("tickets:filter_options", args=["project"])),
-        label=_("project"), required=False, queryset=Project.objects.none(),
-    )  # fmt: skip
+        label=_("project"),
+        required=False,
+        queryset=Project.objects.none(),
+    )
     assignee = forms.ModelChoiceField(
         widget=LazySelect(url=reverse_lazy("tickets:filter_options", args=["assignee"])),
-        label=_("assignee"), required=False, queryset=User.objects.none(),
-    )  # fmt: skip
+        label=_("assignee"),
+        required=False,
+        queryset=User.objects.none(),
+    )
 
 
 class QuestionForm(forms.Form):

@@ -32,20 +32,22 @@ def list_rows(tickets: list[Ticket]) -> list[dict[str, Any]]:
     rows = []
     for ticket in tickets:
         organisation = ticket.project.organisation
-        rows.append({
-            "url": f"{detail}{ticket.pk}/",
-            "number": ticket.number,
-            "title": ticket.title,
-            "urge_count": ticket.urge_count,
-            "status": ticket.status,
-            "status_label": statuses.get(ticket.status, ticket.status),
-            "tier": ticket.tier,
-            "severity": ticket.severity or "—",
-            "where": f"{organisation.short_name or organisation.name} · {ticket.project.name}",
-            "handler": str(ticket.assignee) if ticket.assignee else "—",
-            "committed": _when(ticket.committed_resolution_at),
-            "registered": _when(ticket.created_at),
-        })  # fmt: skip
+        rows.append(
+            {
+                "url": f"{detail}{ticket.pk}/",
+                "number": ticket.number,
+                "title": ticket.title,
+                "urge_count": ticket.urge_count,
+                "status": ticket.status,
+                "status_label": statuses.get(ticket.status, ticket.status),
+                "tier": ticket.tier,
+                "severity": ticket.severity or "—",
+                "where": f"{organisation.short_name or organisation.name} · {ticket.project.name}",
+                "handler": str(ticket.assignee) if ticket.assignee else "—",
+                "committed": _when(ticket.committed_resolution_at),
+                "registered": _when(ticket.created_at),
+            }
+        )
     return rows
 
 
@@ -113,8 +115,17 @@ def _out_of_scope(value: Any) -> str:
 
 def body(data: dict[str, Any]) -> str:
     """The free text the event carries (record body, reason, solution, message, comment)."""
-    keys = ("body", "reason", "solution", "message", "comment", "question", "answer", "plan",
-            "call_notes")  # fmt: skip
+    keys = (
+        "body",
+        "reason",
+        "solution",
+        "message",
+        "comment",
+        "question",
+        "answer",
+        "plan",
+        "call_notes",
+    )
     for key in keys:
         if data.get(key):
             return str(data[key])

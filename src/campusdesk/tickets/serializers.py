@@ -39,14 +39,45 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
     class Meta:
         model = Ticket
         fields = [
-            "id", "number", "title", "description", "environment", "urgency",
-            "expected_resolution_date", "service_type", "channel", "status", "tier", "severity",
-            "project", "project_name", "organisation", "product", "product_name", "reporter",
-            "assignee", "committed_resolution_at", "solution", "urge_count", "rejection_count",
-            "rating", "rating_comment", "workload_hours", "out_of_scope_type",
-            "out_of_scope_hours", "created_at", "updated_at", "accepted_at", "closed_at",
-            "accept_by", "respond_by", "resolve_by", "onsite_by", "plan_by", "waiting_for",
-        ]  # fmt: skip
+            "id",
+            "number",
+            "title",
+            "description",
+            "environment",
+            "urgency",
+            "expected_resolution_date",
+            "service_type",
+            "channel",
+            "status",
+            "tier",
+            "severity",
+            "project",
+            "project_name",
+            "organisation",
+            "product",
+            "product_name",
+            "reporter",
+            "assignee",
+            "committed_resolution_at",
+            "solution",
+            "urge_count",
+            "rejection_count",
+            "rating",
+            "rating_comment",
+            "workload_hours",
+            "out_of_scope_type",
+            "out_of_scope_hours",
+            "created_at",
+            "updated_at",
+            "accepted_at",
+            "closed_at",
+            "accept_by",
+            "respond_by",
+            "resolve_by",
+            "onsite_by",
+            "plan_by",
+            "waiting_for",
+        ]
         read_only_fields = fields
 
 
@@ -73,8 +104,18 @@ class EventSerializer(serializers.ModelSerializer[TicketEvent]):
 
     class Meta:
         model = TicketEvent
-        fields = ["id", "action", "actor", "at", "channel", "tier", "status_before",
-                  "status_after", "internal", "data"]  # fmt: skip
+        fields = [
+            "id",
+            "action",
+            "actor",
+            "at",
+            "channel",
+            "tier",
+            "status_before",
+            "status_after",
+            "internal",
+            "data",
+        ]
 
     def to_representation(self, event: TicketEvent) -> dict[str, Any]:
         """The event; its operations flags (``services.STAFF_DATA``) for vendor staff only."""
@@ -138,8 +179,16 @@ class IncidentReportSerializer(serializers.ModelSerializer[IncidentReport]):
 
     class Meta:
         model = IncidentReport
-        fields = ["what_happened", "cause", "solution", "responsible_person", "improvements",
-                  "updated_by", "updated_at", "complete"]  # fmt: skip
+        fields = [
+            "what_happened",
+            "cause",
+            "solution",
+            "responsible_person",
+            "improvements",
+            "updated_by",
+            "updated_at",
+            "complete",
+        ]
         read_only_fields = ["updated_by", "updated_at", "complete"]
 
 

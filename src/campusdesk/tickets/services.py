@@ -204,8 +204,9 @@ BEYOND_TARGET_OK = "beyond_target_ok"
 STAFF_DATA = ("resolve_target", "exceeds_target")
 
 
-def _against_target(ticket: Ticket, due: datetime, severity: str | None, acknowledged: bool
-                    ) -> dict[str, Any]:  # fmt: skip
+def _against_target(
+    ticket: Ticket, due: datetime, severity: str | None, acknowledged: bool
+) -> dict[str, Any]:
     """How commitment ``due`` stands to the severity's resolution target, for the event.
 
     A later time is allowed (the engineer knows the problem), but a person entering it
@@ -246,16 +247,21 @@ def ticket_accept(
     if severity or not ticket.severity:
         severity = _choice(severity, "severity", Severity.values)
     due = _future(committed_resolution_at, "committed_resolution_at", now)
-    against = _against_target(ticket, due, severity or ticket.severity,
-                              beyond_target_acknowledged)  # fmt: skip
+    against = _against_target(ticket, due, severity or ticket.severity, beyond_target_acknowledged)
     before = ticket.severity
-    Commitment.objects.create(ticket=ticket, tier=ticket.tier, due_at=due, set_by=actor,
-                              created_at=now)  # fmt: skip
+    Commitment.objects.create(
+        ticket=ticket, tier=ticket.tier, due_at=due, set_by=actor, created_at=now
+    )
     assignee = ticket.assignee_id
     if assignee is None or not tier_staff(ticket).filter(pk=assignee).exists():
         assignee = actor.pk
     workflow.transition(
-        ticket=ticket, action=Action.ACCEPT, target=target, actor=actor, channel=channel, now=now,
+        ticket=ticket,
+        action=Action.ACCEPT,
+        target=target,
+        actor=actor,
+        channel=channel,
+        now=now,
         changes={
             "severity": severity or ticket.severity,
             "committed_resolution_at": due,
@@ -269,7 +275,7 @@ def ticket_accept(
             "assignee": assignee,
             **against,
         },
-    )  # fmt: skip
+    )
     return ticket
 
 
@@ -298,13 +304,23 @@ def ticket_change_commitment(
         ticket=ticket, tier=ticket.tier, due_at=due, reason=reason, set_by=actor, created_at=now
     )
     workflow.transition(
-        ticket=ticket, action=Action.CHANGE_COMMITMENT, target=target, actor=actor,
-        channel=channel, now=now,
-        changes={"committed_resolution_at": due,
-                 "commitment_exceeds_target": against["exceeds_target"]},
-        data={"before": before.isoformat() if before else None, "after": due.isoformat(),
-              "reason": reason, **against},
-    )  # fmt: skip
+        ticket=ticket,
+        action=Action.CHANGE_COMMITMENT,
+        target=target,
+        actor=actor,
+        channel=channel,
+        now=now,
+        changes={
+            "committed_resolution_at": due,
+            "commitment_exceeds_target": against["exceeds_target"],
+        },
+        data={
+            "before": before.isoformat() if before else None,
+            "after": due.isoformat(),
+            "reason": reason,
+            **against,
+        },
+    )
     return ticket
 
 
@@ -329,9 +345,15 @@ def ticket_add_record(
     body = clean_text(body, "body")
     kind = "investigation" if actor.is_vendor_staff else "comment"
     return workflow.transition(
-        ticket=ticket, action=Action.RECORD, target=target, actor=actor, channel=channel,
-        now=now, data={"body": body, "kind": kind}, internal=internal,
-    )  # fmt: skip
+        ticket=ticket,
+        action=Action.RECORD,
+        target=target,
+        actor=actor,
+        channel=channel,
+        now=now,
+        data={"body": body, "kind": kind},
+        internal=internal,
+    )
 
 
 @transaction.atomic
@@ -348,12 +370,20 @@ def ticket_escalate(
     ticket, target = begin_action(ticket_id, actor, Action.ESCALATE)
     reason = clean_text(reason, "reason", limit=2000)
     workflow.transition(
-        ticket=ticket, action=Action.ESCALATE, target=target, actor=actor, channel=channel,
+        ticket=ticket,
+        action=Action.ESCALATE,
+        target=target,
+        actor=actor,
+        channel=channel,
         now=now,
-        changes={"tier": ticket.tier + 1, "assignee_id": None, "committed_resolution_at": None,
-                 "commitment_exceeds_target": False},
+        changes={
+            "tier": ticket.tier + 1,
+            "assignee_id": None,
+            "committed_resolution_at": None,
+            "commitment_exceeds_target": False,
+        },
         data={"reason": reason, "from_tier": ticket.tier, "to_tier": ticket.tier + 1},
-    )  # fmt: skip
+    )
     return ticket
 
 
@@ -373,9 +403,15 @@ def ticket_assign(
         raise ValidationError(fields={"user": [_("Choose a handler of the current line.")]})
     before = ticket.assignee_id
     workflow.transition(
-        ticket=ticket, action=Action.ASSIGN, target=target, actor=actor, channel=channel,
-        now=now, changes={"assignee_id": user_id}, data={"before": before, "after": user_id},
-    )  # fmt: skip
+        ticket=ticket,
+        action=Action.ASSIGN,
+        target=target,
+        actor=actor,
+        channel=channel,
+        now=now,
+        changes={"assignee_id": user_id},
+        data={"before": before, "after": user_id},
+    )
     return ticket
 
 
@@ -399,9 +435,15 @@ def ticket_request_close(
                 _("Fill in the incident analysis report before requesting closure.")
             )
     workflow.transition(
-        ticket=ticket, action=Action.REQUEST_CLOSE, target=target, actor=actor,
-        channel=channel, now=now, changes={"solution": solution}, data={"solution": solution},
-    )  # fmt: skip
+        ticket=ticket,
+        action=Action.REQUEST_CLOSE,
+        target=target,
+        actor=actor,
+        channel=channel,
+        now=now,
+        changes={"solution": solution},
+        data={"solution": solution},
+    )
     return ticket
 
 
@@ -419,10 +461,15 @@ def ticket_reject_close(
     ticket, target = begin_action(ticket_id, actor, Action.REJECT_CLOSE)
     reason = clean_text(reason, "reason", limit=2000)
     workflow.transition(
-        ticket=ticket, action=Action.REJECT_CLOSE, target=target, actor=actor, channel=channel,
-        now=now, changes={"rejection_count": ticket.rejection_count + 1},
+        ticket=ticket,
+        action=Action.REJECT_CLOSE,
+        target=target,
+        actor=actor,
+        channel=channel,
+        now=now,
+        changes={"rejection_count": ticket.rejection_count + 1},
         data={"reason": reason},
-    )  # fmt: skip
+    )
     return ticket
 
 
@@ -445,12 +492,20 @@ def ticket_close(
     hours = _hours(workload_hours, "workload_hours")
     comment = clean_text(comment, "comment", required=False, limit=2000)
     workflow.transition(
-        ticket=ticket, action=Action.CLOSE, target=target, actor=actor, channel=channel,
+        ticket=ticket,
+        action=Action.CLOSE,
+        target=target,
+        actor=actor,
+        channel=channel,
         now=now,
-        changes={"rating": rating, "rating_comment": comment, "workload_hours": hours,
-                 "closed_at": now},
+        changes={
+            "rating": rating,
+            "rating_comment": comment,
+            "workload_hours": hours,
+            "closed_at": now,
+        },
         data={"rating": rating, "comment": comment, "workload_hours": str(hours)},
-    )  # fmt: skip
+    )
     # kb opens the retrospective: a subscriber to the close event
     return ticket
 
@@ -476,10 +531,15 @@ def ticket_urge(
             % {"minutes": settings.URGE_INTERVAL_MINUTES}
         )
     workflow.transition(
-        ticket=ticket, action=Action.URGE, target=target, actor=actor, channel=channel,
-        now=now, changes={"urge_count": ticket.urge_count + 1, "last_urged_at": now},
+        ticket=ticket,
+        action=Action.URGE,
+        target=target,
+        actor=actor,
+        channel=channel,
+        now=now,
+        changes={"urge_count": ticket.urge_count + 1, "last_urged_at": now},
         data={"message": message, "count": ticket.urge_count + 1},
-    )  # fmt: skip
+    )
     return ticket
 
 
@@ -497,9 +557,15 @@ def ticket_withdraw(
     ticket, target = begin_action(ticket_id, actor, Action.WITHDRAW)
     reason = clean_text(reason, "reason", required=False, limit=2000)
     workflow.transition(
-        ticket=ticket, action=Action.WITHDRAW, target=target, actor=actor, channel=channel,
-        now=now, changes={"closed_at": now}, data={"reason": reason},
-    )  # fmt: skip
+        ticket=ticket,
+        action=Action.WITHDRAW,
+        target=target,
+        actor=actor,
+        channel=channel,
+        now=now,
+        changes={"closed_at": now},
+        data={"reason": reason},
+    )
     return ticket
 
 
@@ -519,12 +585,22 @@ def ticket_mark_out_of_scope(
     change_type = _choice(change_type, "change_type", OutOfScopeType.values)
     hours = _hours(workload_hours, "workload_hours", positive=True)
     workflow.transition(
-        ticket=ticket, action=Action.OUT_OF_SCOPE, target=target, actor=actor, channel=channel,
-        now=now, changes={"out_of_scope_type": change_type, "out_of_scope_hours": hours},
-        data={"change_type": change_type, "workload_hours": str(hours),
-              "before": {"change_type": ticket.out_of_scope_type,
-                         "workload_hours": str(ticket.out_of_scope_hours or "")}},
-    )  # fmt: skip
+        ticket=ticket,
+        action=Action.OUT_OF_SCOPE,
+        target=target,
+        actor=actor,
+        channel=channel,
+        now=now,
+        changes={"out_of_scope_type": change_type, "out_of_scope_hours": hours},
+        data={
+            "change_type": change_type,
+            "workload_hours": str(hours),
+            "before": {
+                "change_type": ticket.out_of_scope_type,
+                "workload_hours": str(ticket.out_of_scope_hours or ""),
+            },
+        },
+    )
     return ticket
 
 
@@ -553,9 +629,14 @@ def incident_report_save(
     report.updated_at = now
     report.save()
     workflow.transition(
-        ticket=ticket, action=Action.INCIDENT_REPORT, target=target, actor=actor,
-        channel=channel, now=now, data={"changed": changed, "complete": report.is_complete},
-    )  # fmt: skip
+        ticket=ticket,
+        action=Action.INCIDENT_REPORT,
+        target=target,
+        actor=actor,
+        channel=channel,
+        now=now,
+        data={"changed": changed, "complete": report.is_complete},
+    )
     return report
 
 
@@ -573,17 +654,26 @@ def attachment_add(
     ticket, target = begin_action(ticket_id, actor, Action.ATTACH)
     name, content_type = validate_upload(upload)
     attachment = Attachment(
-        ticket=ticket, name=name, size=upload.size or 0, content_type=content_type,
-        uploaded_by=actor, uploaded_at=now,
-    )  # fmt: skip
+        ticket=ticket,
+        name=name,
+        size=upload.size or 0,
+        content_type=content_type,
+        uploaded_by=actor,
+        uploaded_at=now,
+    )
     with refusing_full_disk():  # the storage removed its partial file
         attachment.file.save(name, upload, save=False)
     try:
         attachment.save()
         workflow.transition(
-            ticket=ticket, action=Action.ATTACH, target=target, actor=actor, channel=channel,
-            now=now, data={"attachment": attachment.pk, "name": name, "size": attachment.size},
-        )  # fmt: skip
+            ticket=ticket,
+            action=Action.ATTACH,
+            target=target,
+            actor=actor,
+            channel=channel,
+            now=now,
+            data={"attachment": attachment.pk, "name": name, "size": attachment.size},
+        )
     except Exception:
         attachment.file.delete(save=False)  # no orphan file when the row is not written
         raise
@@ -604,9 +694,11 @@ def attachments_add(
     added: list[Attachment] = []
     try:
         for upload in uploads:
-            added.append(attachment_add(
-                ticket_id=ticket_id, actor=actor, upload=upload, channel=channel, now=now
-            ))  # fmt: skip
+            added.append(
+                attachment_add(
+                    ticket_id=ticket_id, actor=actor, upload=upload, channel=channel, now=now
+                )
+            )
     except Exception:
         for attachment in added:
             attachment.file.delete(save=False)
@@ -628,9 +720,14 @@ def ticket_ask_info(
     ticket, target = begin_action(ticket_id, actor, Action.ASK_INFO)
     question = clean_text(question, "question", limit=5000)
     workflow.transition(
-        ticket=ticket, action=Action.ASK_INFO, target=target, actor=actor, channel=channel,
-        now=now, data={"question": question},
-    )  # fmt: skip
+        ticket=ticket,
+        action=Action.ASK_INFO,
+        target=target,
+        actor=actor,
+        channel=channel,
+        now=now,
+        data={"question": question},
+    )
     return ticket
 
 
@@ -648,7 +745,12 @@ def ticket_answer_info(
     ticket, target = begin_action(ticket_id, actor, Action.ANSWER_INFO)
     answer = clean_text(answer, "answer", limit=20000)
     workflow.transition(
-        ticket=ticket, action=Action.ANSWER_INFO, target=target, actor=actor, channel=channel,
-        now=now, data={"answer": answer},
-    )  # fmt: skip
+        ticket=ticket,
+        action=Action.ANSWER_INFO,
+        target=target,
+        actor=actor,
+        channel=channel,
+        now=now,
+        data={"answer": answer},
+    )
     return ticket

@@ -80,9 +80,11 @@ def _list_page(
     request: HttpRequest, template: str, context: dict[str, Any], tickets: Any
 ) -> HttpResponse:
     page = paging.window(
-        selectors.for_rows(tickets), after=request.GET.get("after"),
-        before=request.GET.get("before"), size=PAGE_SIZE,
-    )  # fmt: skip
+        selectors.for_rows(tickets),
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        size=PAGE_SIZE,
+    )
     context |= {"page": page, "rows": presenters.list_rows(page.rows)}
     query = request.GET.copy()
     for name in ("page", "after", "before"):
@@ -189,8 +191,9 @@ def _visible(user: User, pk: int) -> Ticket:
     return get_object_or_404(tickets, pk=pk)
 
 
-def _action_forms(ticket: Ticket, user: User, bound: dict[Action, djforms.BaseForm] | None = None
-                  ) -> list[tuple[Action, Any, djforms.BaseForm, str]]:  # fmt: skip
+def _action_forms(
+    ticket: Ticket, user: User, bound: dict[Action, djforms.BaseForm] | None = None
+) -> list[tuple[Action, Any, djforms.BaseForm, str]]:
     """(action, label, form, the URL it posts to) of each action ``user`` may take now."""
     bound = bound or {}
     result = []
@@ -203,8 +206,9 @@ def _action_forms(ticket: Ticket, user: User, bound: dict[Action, djforms.BaseFo
     return result
 
 
-def _context(ticket: Ticket, user: User, bound: dict[Action, djforms.BaseForm] | None = None
-             ) -> dict[str, Any]:  # fmt: skip
+def _context(
+    ticket: Ticket, user: User, bound: dict[Action, djforms.BaseForm] | None = None
+) -> dict[str, Any]:
     templates, added = panels.collect(ticket, user)  # the side panels, the apps above's too
     return {
         "ticket": ticket,
@@ -298,8 +302,10 @@ def customer_options(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("who", "").strip()[:50]
     if query:
         customers = customers.filter(
-            Q(display_name__icontains=query) | Q(username__icontains=query)
-            | Q(phone__icontains=query) | Q(organisation__name__icontains=query)
+            Q(display_name__icontains=query)
+            | Q(username__icontains=query)
+            | Q(phone__icontains=query)
+            | Q(organisation__name__icontains=query)
             | Q(organisation__short_name__icontains=query)
-        )  # fmt: skip
+        )
     return render(request, "tickets/_customer_options.html", {"customers": customers[:50]})

@@ -162,7 +162,10 @@ RULES: tuple[Rule, ...] = (
     Rule(Action.CHANGE_COMMITMENT, (P, PC), None, is_tier_staff),
     Rule(Action.RECORD, OPEN, None, either(is_vendor, is_ticket_customer)),
     Rule(
-        Action.ESCALATE, (N, P), N, either(is_tier_staff, is_ops),
+        Action.ESCALATE,
+        (N, P),
+        N,
+        either(is_tier_staff, is_ops),
         guard=lambda t: t.tier < 4,
         refusal=_("The task force is the last line; it cannot be escalated."),
     ),
@@ -172,40 +175,59 @@ RULES: tuple[Rule, ...] = (
     Rule(Action.CLOSE, (PC,), C, is_ticket_customer),
     Rule(Action.URGE, OPEN, None, is_ticket_customer),
     Rule(
-        Action.WITHDRAW, (N,), Status.WITHDRAWN, is_reporter,
+        Action.WITHDRAW,
+        (N,),
+        Status.WITHDRAWN,
+        is_reporter,
         guard=lambda t: t.accepted_at is None,
         refusal=_("The problem has been accepted; ask the handler to close it."),
     ),
     Rule(Action.OUT_OF_SCOPE, (*OPEN, C), None, either(is_tier_staff, is_ops)),
     Rule(
-        Action.INCIDENT_REPORT, (*OPEN, C), None, is_vendor,
+        Action.INCIDENT_REPORT,
+        (*OPEN, C),
+        None,
+        is_vendor,
         guard=lambda t: t.service_type == "incident",
         refusal=_("Only emergency incidents have an incident analysis report."),
     ),
     Rule(Action.ATTACH, OPEN, None, either(is_vendor, is_ticket_customer)),
     Rule(Action.OPS_RECORD, (*OPEN, C, Status.WITHDRAWN), None, is_ops),
     Rule(
-        Action.CORRECTIVE_ACTION, (P,), None, is_tier_staff,
-        guard=lambda t: t.committed_resolution_at is not None
-        and t.committed_resolution_at <= clock.now(),
+        Action.CORRECTIVE_ACTION,
+        (P,),
+        None,
+        is_tier_staff,
+        guard=lambda t: (
+            t.committed_resolution_at is not None and t.committed_resolution_at <= clock.now()
+        ),
         refusal=_("The problem is not past its committed resolution time."),
     ),
     Rule(
-        Action.DISPATCH, OPEN, None, either(is_tier_staff, is_ops),
+        Action.DISPATCH,
+        OPEN,
+        None,
+        either(is_tier_staff, is_ops),
         guard=lambda t: t.severity in ("SIS1", "SIS2"),
         refusal=_("On-site dispatch is for SIS1 and SIS2 problems."),
     ),
     Rule(
-        Action.ASK_INFO, (P,), None, is_tier_staff,
+        Action.ASK_INFO,
+        (P,),
+        None,
+        is_tier_staff,
         guard=lambda t: t.waiting_for != "info",
         refusal=_("The customer has not answered the last question yet."),
     ),
     Rule(
-        Action.ANSWER_INFO, (P,), None, is_ticket_customer,
+        Action.ANSWER_INFO,
+        (P,),
+        None,
+        is_ticket_customer,
         guard=lambda t: t.waiting_for == "info",
         refusal=_("Nobody is waiting for an answer on this problem."),
     ),
-)  # fmt: skip
+)
 
 #: status × action → new status (the status itself where it does not change).
 TRANSITIONS: dict[tuple[Status, Action], Status] = {
@@ -295,9 +317,16 @@ def record(
     """Append one event to the ticket's timeline (``tier``: where it happened; default current),
     published to the subscribers (notify writes its outbox rows in this transaction)."""
     event = new_event(
-        ticket=ticket, action=action, actor=actor, channel=channel, now=now,
-        status_before=status_before, data=data, internal=internal, tier=tier,
-    )  # fmt: skip
+        ticket=ticket,
+        action=action,
+        actor=actor,
+        channel=channel,
+        now=now,
+        status_before=status_before,
+        data=data,
+        internal=internal,
+        tier=tier,
+    )
     event.save()
     publish([event])
     return event

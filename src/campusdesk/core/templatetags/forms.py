@@ -26,8 +26,11 @@ def form_fields(form: forms.BaseForm) -> SafeString:
             parts.append(format_html('<label class="check">{} {}</label>', field, field.label))
         else:
             star = REQUIRED if field.field.required else ""
-            parts.append(format_html('<label for="{}">{}{}</label>\n{}',
-                                     field.id_for_label, field.label, star, field))  # fmt: skip
+            parts.append(
+                format_html(
+                    '<label for="{}">{}{}</label>\n{}', field.id_for_label, field.label, star, field
+                )
+            )
         parts += [_error(error) for error in field.errors]
     return mark_safe("\n".join(parts))  # noqa: S308 - every part made by format_html
 

@@ -54,8 +54,14 @@ def _post(url: str, payload: dict[str, Any], kind: str) -> _Reply:
     _check_url(url)
     data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
     try:
-        answer = outbound.request("POST", url, body=data, headers={"Content-Type": CONTENT_TYPE},
-                                  timeout=TIMEOUT_SECONDS, max_bytes=MAX_REPLY_BYTES)  # fmt: skip
+        answer = outbound.request(
+            "POST",
+            url,
+            body=data,
+            headers={"Content-Type": CONTENT_TYPE},
+            timeout=TIMEOUT_SECONDS,
+            max_bytes=MAX_REPLY_BYTES,
+        )
     except outbound.OutboundRefused as error:  # names the host and address, not the URL
         raise TransportError(f"{kind}: {error}", permanent=True) from error
     except outbound.OutboundError as error:

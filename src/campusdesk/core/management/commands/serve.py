@@ -58,13 +58,21 @@ class Command(BaseCommand):
 
     def _start_web(self, options: dict[str, Any]) -> subprocess.Popen[bytes]:
         command = [
-            sys.executable, "-m", "gunicorn", "campusdesk.wsgi:application",
-            "--bind", bind_address(options["host"], options["port"]),
-            "--workers", str(options["workers"]),
-            "--threads", str(options["threads"]),
-            "--access-logfile", "-",
-            "--graceful-timeout", str(STOP_GRACE_SECONDS - 5),
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "campusdesk.wsgi:application",
+            "--bind",
+            bind_address(options["host"], options["port"]),
+            "--workers",
+            str(options["workers"]),
+            "--threads",
+            str(options["threads"]),
+            "--access-logfile",
+            "-",
+            "--graceful-timeout",
+            str(STOP_GRACE_SECONDS - 5),
+        ]
         return subprocess.Popen(command)  # noqa: S603 - our own fixed command
 
     def _stop(self, children: list[subprocess.Popen[bytes]]) -> None:

@@ -31,16 +31,22 @@ class WebhookTransport:
 
     def send(self, message: Message, address: str, secret: str = "") -> None:
         body = message.text.encode("utf-8")  # the JSON document, prepared by the outbox
-        headers = {"Content-Type": "application/json; charset=utf-8",
-                   "User-Agent": "campusdesk-webhook/1",
-                   "X-Campusdesk-Event": one_line(message.subject),
-                   "X-Campusdesk-Delivery": message.key,
-                   "X-Campusdesk-Signature": signature(secret, body)}  # fmt: skip
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            "User-Agent": "campusdesk-webhook/1",
+            "X-Campusdesk-Event": one_line(message.subject),
+            "X-Campusdesk-Delivery": message.key,
+            "X-Campusdesk-Signature": signature(secret, body),
+        }
         try:
             answer = outbound.request(
-                "POST", address, body=body, headers=headers, timeout=TIMEOUT_SECONDS,
+                "POST",
+                address,
+                body=body,
+                headers=headers,
+                timeout=TIMEOUT_SECONDS,
                 max_bytes=MAX_REPLY_BYTES,
-            )  # fmt: skip
+            )
         except outbound.OutboundRefused as error:
             raise TransportError(str(error), permanent=True) from error
         except outbound.OutboundError as error:
@@ -58,8 +64,13 @@ class WebhookTransport:
 register(WebhookTransport())
 
 
-def document(event_action: str, ticket: dict[str, object], data: dict[str, object],
-             at: str, actor: str | None) -> str:  # fmt: skip
+def document(
+    event_action: str,
+    ticket: dict[str, object],
+    data: dict[str, object],
+    at: str,
+    actor: str | None,
+) -> str:
     return json.dumps(
         {"event": event_action, "at": at, "actor": actor, "ticket": ticket, "data": data},
         ensure_ascii=False,
