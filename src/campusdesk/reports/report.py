@@ -392,51 +392,71 @@ def as_dict(report: ServiceReport) -> dict[str, Any]:
         "generated_at": report.generated_at.isoformat(),
         "kpis": kpi_dict(report.kpis),
         "totals": {name: _lines(lines) for name, lines in report.totals.items()},
-        "severity_attainment": [
-            {
-                "severity": row["key"] or "",
-                "tickets": row["all"],
-                "resolution": row["resolution"],
-                "commitment": row["commitment"],
-            }
-            for row in report.severity_attainment
-        ],
-        "trend": {
-            "unit": report.trend_unit,
-            "points": [
-                {"date": p.day.isoformat(), "registered": p.registered, "closed": p.closed}
-                for p in report.trend
-            ],
-        },
-        "recurring": {
-            "tags": _lines(report.tags),
-            "root_causes": _lines(report.root_causes),
-            "similar": [
-                {"title": g.title, "count": g.count, "numbers": g.numbers} for g in report.groups
-            ],
-        },
-        "suggestions": [
-            {
-                "code": s.code,
-                "text": s.text,
-                "figures": [{"label": label, "value": value} for label, value in s.figures],
-            }
-            for s in report.suggestions
-        ],
-        "workload": {
-            "hours": hours_text(report.workload_hours),
-            "out_of_scope_hours": hours_text(report.out_of_scope_hours),
-            "out_of_scope_tickets": report.out_of_scope_tickets,
-            "out_of_scope": _lines(report.out_of_scope),
-            "out_of_scope_items": [
-                {
-                    "number": i["number"],
-                    "title": i["title"],
-                    "change": i["out_of_scope_type"],
-                    "hours": hours_text(i["out_of_scope_hours"]),
-                }
-                for i in report.out_of_scope_items
-            ],
-        },
+        "severity_attainment": _severity_attainment_rows(report),
+        "trend": _trend_dict(report),
+        "recurring": _recurring_dict(report),
+        "suggestions": _suggestion_rows(report),
+        "workload": _workload_dict(report),
         "complaints": report.complaints,
+    }
+
+
+def _severity_attainment_rows(report: ServiceReport) -> list[dict[str, Any]]:
+    return [
+        {
+            "severity": row["key"] or "",
+            "tickets": row["all"],
+            "resolution": row["resolution"],
+            "commitment": row["commitment"],
+        }
+        for row in report.severity_attainment
+    ]
+
+
+def _trend_dict(report: ServiceReport) -> dict[str, Any]:
+    return {
+        "unit": report.trend_unit,
+        "points": [
+            {"date": p.day.isoformat(), "registered": p.registered, "closed": p.closed}
+            for p in report.trend
+        ],
+    }
+
+
+def _recurring_dict(report: ServiceReport) -> dict[str, Any]:
+    return {
+        "tags": _lines(report.tags),
+        "root_causes": _lines(report.root_causes),
+        "similar": [
+            {"title": g.title, "count": g.count, "numbers": g.numbers} for g in report.groups
+        ],
+    }
+
+
+def _suggestion_rows(report: ServiceReport) -> list[dict[str, Any]]:
+    return [
+        {
+            "code": s.code,
+            "text": s.text,
+            "figures": [{"label": label, "value": value} for label, value in s.figures],
+        }
+        for s in report.suggestions
+    ]
+
+
+def _workload_dict(report: ServiceReport) -> dict[str, Any]:
+    return {
+        "hours": hours_text(report.workload_hours),
+        "out_of_scope_hours": hours_text(report.out_of_scope_hours),
+        "out_of_scope_tickets": report.out_of_scope_tickets,
+        "out_of_scope": _lines(report.out_of_scope),
+        "out_of_scope_items": [
+            {
+                "number": i["number"],
+                "title": i["title"],
+                "change": i["out_of_scope_type"],
+                "hours": hours_text(i["out_of_scope_hours"]),
+            }
+            for i in report.out_of_scope_items
+        ],
     }

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.catalog import scoping
+from campusdesk.catalog.models import Project
 from campusdesk.catalog.tiers import tier_staff
 from campusdesk.core import clock
 from campusdesk.core.errors import PermissionDenied, TooSoon, TransitionError, ValidationError
@@ -124,6 +125,38 @@ def _reporter_for(actor: User, reporter_id: int | None, organisation_id: int) ->
     return reporter
 
 
+def _register_project(actor: User, project_id: int | None, product_id: int | None) -> Project:
+    """The active project ``actor`` may register in, checked against ``product_id``."""
+    projects = scoping.visible_projects(actor).filter(is_active=True)
+    project = (
+        projects.select_related("organisation", "product").filter(pk=project_id).first()
+        if project_id is not None
+        else None
+    )  # (with what the answer to the registration shows)
+    if project is None:
+        raise ValidationError(fields={"project": [_("Choose one of your projects.")]})
+    if product_id is not None and product_id != project.product_id:
+        raise ValidationError(fields={"product": [_("This project is for another product.")]})
+    return project
+
+
+def _register_event_data(
+    ticket: Ticket, actor: User, channel: str, call_notes: str, now: datetime
+) -> dict[str, Any]:
+    """What the register event records: on whose behalf, and a phone call's notes."""
+    data: dict[str, Any] = {
+        "title": ticket.title,
+        "urgency": ticket.urgency,
+        "service_type": ticket.service_type,
+    }
+    if ticket.reporter_id != actor.pk:
+        data["on_behalf_of"] = ticket.reporter_id
+    if channel == Channel.PHONE:
+        data["call_notes"] = clean_text(call_notes, "call_notes", required=False, limit=5000)
+        data["duty_line"] = not deadlines.keeper().in_business_hours(now)
+    return data
+
+
 @transaction.atomic
 def ticket_register(
     *,
@@ -148,16 +181,7 @@ def ticket_register(
     came in on the 7×24 duty line.
     """
     now = now or clock.now()
-    projects = scoping.visible_projects(actor).filter(is_active=True)
-    project = (
-        projects.select_related("organisation", "product").filter(pk=project_id).first()
-        if project_id is not None
-        else None
-    )  # (with what the answer to the registration shows)
-    if project is None:
-        raise ValidationError(fields={"project": [_("Choose one of your projects.")]})
-    if product_id is not None and product_id != project.product_id:
-        raise ValidationError(fields={"product": [_("This project is for another product.")]})
+    project = _register_project(actor, project_id, product_id)
     if expected_resolution_date is not None and expected_resolution_date < clock.local(now).date():
         raise ValidationError(
             fields={"expected_resolution_date": [_("The expected date is in the past.")]}
@@ -180,16 +204,7 @@ def ticket_register(
     ticket.number = _next_number(now)
     deadlines.keeper().on_register(ticket, now)
     ticket.save()
-    data: dict[str, Any] = {
-        "title": ticket.title,
-        "urgency": ticket.urgency,
-        "service_type": ticket.service_type,
-    }
-    if ticket.reporter_id != actor.pk:
-        data["on_behalf_of"] = ticket.reporter_id
-    if channel == Channel.PHONE:
-        data["call_notes"] = clean_text(call_notes, "call_notes", required=False, limit=5000)
-        data["duty_line"] = not deadlines.keeper().in_business_hours(now)
+    data = _register_event_data(ticket, actor, channel, call_notes, now)
     workflow.record(
         ticket=ticket, action=Action.REGISTER, actor=actor, channel=channel, now=now, data=data
     )
