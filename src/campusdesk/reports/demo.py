@@ -17,6 +17,7 @@ from campusdesk.tickets.models import Ticket
 MARKER = "（上月）"
 
 Spec = tuple[str, str, str, int, int, bool, str]
+HOUR = timedelta(hours=1)
 
 #: title, service type, severity, hours to the solution, rating, rejected?, out of scope
 HISTORY: list[Spec] = [
@@ -38,7 +39,6 @@ HISTORY: list[Spec] = [
 def _handle(project: Project, people: dict[str, User], start: datetime, spec: Spec) -> None:
     title, service_type, severity, hours, rating, rejected, change = spec
     user, eng, ex2 = people["user"], people["engineer"], people["expert2"]
-    hour = timedelta(hours=1)
     ticket = services.ticket_register(
         actor=user,
         project_id=project.pk,
@@ -54,31 +54,11 @@ def _handle(project: Project, people: dict[str, User], start: datetime, spec: Sp
         ticket_id=ticket.pk,
         actor=eng,
         severity=severity,
-        committed_resolution_at=start + 24 * hour,
-        now=start + hour,
+        committed_resolution_at=start + 24 * HOUR,
+        now=start + HOUR,
     )
     if service_type == "incident":
-        services.ticket_escalate(
-            ticket_id=ticket.pk, actor=eng, reason="需要工程专家", now=start + 2 * hour
-        )
-        services.ticket_accept(
-            ticket_id=ticket.pk,
-            actor=ex2,
-            now=start + 3 * hour,
-            committed_resolution_at=start + 12 * hour,
-        )
-        services.incident_report_save(
-            ticket_id=ticket.pk,
-            actor=ex2,
-            now=start + 4 * hour,
-            fields={
-                "what_happened": "机房断电后数据库无法启动",
-                "cause": "断电导致数据文件损坏",
-                "solution": "从备份恢复",
-                "responsible_person": "工程专家 孙涛",
-                "improvements": "配置UPS并定期演练备份恢复",
-            },
-        )
+        _to_line_two(ticket.pk, eng, ex2, start)
     handler = ex2 if service_type == "incident" else eng
     if change:
         services.ticket_mark_out_of_scope(
@@ -86,25 +66,9 @@ def _handle(project: Project, people: dict[str, User], start: datetime, spec: Sp
             actor=handler,
             change_type=change,
             workload_hours="4",
-            now=start + 2 * hour,
+            now=start + 2 * HOUR,
         )
-    if rejected:
-        services.ticket_request_close(
-            ticket_id=ticket.pk, actor=handler, solution="已处理", now=start + (hours // 2) * hour
-        )
-        services.ticket_reject_close(
-            ticket_id=ticket.pk, actor=user, reason="仍有问题", now=start + (hours // 2 + 1) * hour
-        )
-    services.ticket_request_close(
-        ticket_id=ticket.pk, actor=handler, solution="已处理并验证。", now=start + hours * hour
-    )
-    services.ticket_close(
-        ticket_id=ticket.pk,
-        actor=user,
-        rating=rating,
-        workload_hours="2",
-        now=start + (hours + 2) * hour,
-    )
+    _resolve(ticket.pk, handler, user, start, hours, rating, rejected=rejected)
     if rating <= 3 or severity == "SIS1":
         kb.retrospective_record(
             ticket_id=ticket.pk,
@@ -113,8 +77,63 @@ def _handle(project: Project, people: dict[str, User], start: datetime, spec: Sp
             root_cause="environment" if change else "product_bug",
             tags=["成绩录入"] if "成绩" in title else ["环境变更"],
             case_needed=False,
-            now=start + (hours + 30) * hour,
+            now=start + (hours + 30) * HOUR,
         )
+
+
+def _to_line_two(ticket_id: int, eng: User, ex2: User, start: datetime) -> None:
+    """An incident: escalated to the engineering expert, who accepts and writes its report."""
+    services.ticket_escalate(
+        ticket_id=ticket_id, actor=eng, reason="需要工程专家", now=start + 2 * HOUR
+    )
+    services.ticket_accept(
+        ticket_id=ticket_id,
+        actor=ex2,
+        now=start + 3 * HOUR,
+        committed_resolution_at=start + 12 * HOUR,
+    )
+    services.incident_report_save(
+        ticket_id=ticket_id,
+        actor=ex2,
+        now=start + 4 * HOUR,
+        fields={
+            "what_happened": "机房断电后数据库无法启动",
+            "cause": "断电导致数据文件损坏",
+            "solution": "从备份恢复",
+            "responsible_person": "工程专家 孙涛",
+            "improvements": "配置UPS并定期演练备份恢复",
+        },
+    )
+
+
+def _resolve(
+    ticket_id: int,
+    handler: User,
+    user: User,
+    start: datetime,
+    hours: int,
+    rating: int,
+    *,
+    rejected: bool,
+) -> None:
+    """Closure requested (once rejected first, if so), then closed by the user with a rating."""
+    if rejected:
+        services.ticket_request_close(
+            ticket_id=ticket_id, actor=handler, solution="已处理", now=start + (hours // 2) * HOUR
+        )
+        services.ticket_reject_close(
+            ticket_id=ticket_id, actor=user, reason="仍有问题", now=start + (hours // 2 + 1) * HOUR
+        )
+    services.ticket_request_close(
+        ticket_id=ticket_id, actor=handler, solution="已处理并验证。", now=start + hours * HOUR
+    )
+    services.ticket_close(
+        ticket_id=ticket_id,
+        actor=user,
+        rating=rating,
+        workload_hours="2",
+        now=start + (hours + 2) * HOUR,
+    )
 
 
 #: this month's problem that went through every line (the KPI page's rows for each)
