@@ -17,7 +17,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from campusdesk.accounts.models import User
-from campusdesk.core import bulk, clock
+from campusdesk.core import batch, bulk, clock
 from campusdesk.notify import rules, subscriptions
 from campusdesk.notify.channels.email.message import parts as email_parts
 from campusdesk.notify.channels.robot import parts as robot_parts
@@ -194,7 +194,7 @@ def _prime_channels(events: list[TicketEvent]) -> None:
     """Inside ``shared_lookups``, read the webhooks and robots of every project of ``events`` in
     one query each (the sweeper's events span hundreds of projects), as
     ``subscriptions.webhook_deliveries`` and ``_robots`` would one project at a time."""
-    memo = rules.memo()
+    memo = batch.memo()
     if memo is None or len(events) < 2:
         return
     projects = {event.ticket.project_id for event in events}
@@ -225,4 +225,4 @@ def _robots(ticket: Ticket, event: TicketEvent) -> list[RobotChannel]:
         )
         return list(robots.filter(internal=True) if event.internal else robots)
 
-    return rules.shared(("robots", ticket.project_id, event.internal), read)
+    return batch.shared(("robots", ticket.project_id, event.internal), read)

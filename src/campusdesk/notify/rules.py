@@ -18,10 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.catalog.tiers import tier_people
-
-# re-exported: notify.fanout remembers channels and subscriptions in the same batch
-from campusdesk.core.batch import memo as memo
-from campusdesk.core.batch import shared as shared
+from campusdesk.core.batch import shared
 from campusdesk.notify.models import Kind
 from campusdesk.tickets.models import Ticket, TicketEvent
 

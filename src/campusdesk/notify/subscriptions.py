@@ -8,8 +8,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from campusdesk.accounts.models import User
-from campusdesk.core import clock
-from campusdesk.notify import outbox, rules
+from campusdesk.core import batch, clock
+from campusdesk.notify import outbox
 from campusdesk.notify.models import Delivery, WebhookSubscription
 from campusdesk.tickets.models import Ticket, TicketEvent
 
@@ -72,7 +72,7 @@ def webhook_deliveries(ticket: Ticket, event: TicketEvent) -> list[Delivery]:
     """The signed JSON for each subscriber of the ticket's project that wants this event."""
     from campusdesk.notify.channels.webhook.transport import document
 
-    subscriptions = rules.shared(
+    subscriptions = batch.shared(
         ("webhooks", ticket.project_id),
         lambda: list(
             WebhookSubscription.objects.filter(project_id=ticket.project_id, is_active=True)
