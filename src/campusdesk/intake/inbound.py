@@ -249,8 +249,7 @@ def _comment(
     tickets.ticket_add_record(
         ticket_id=ticket.pk, actor=user, body=body, channel=Channel.EMAIL, now=now
     )
-    skipped = _attach(ticket, user, mail.attachments, now)
-    _finish(record, Outcome.COMMENT, _skipped_note(skipped), ticket=ticket)
+    _finish(record, Outcome.COMMENT, _attach(ticket, user, mail.attachments, now), ticket=ticket)
 
 
 def _project_of(record: InboundMessage, user: User) -> int:
@@ -268,19 +267,34 @@ def _project_of(record: InboundMessage, user: User) -> int:
 def _register(record: InboundMessage, mail: mailparse.Mail, user: User, now: datetime) -> None:
     if user.role != Role.CUSTOMER:
         raise PermissionDenied(_("Staff register problems for a customer: review it."))
+    project_id = _project_of(record, user)
+    ticket, note = _ticket_from(mail, actor=user, project_id=project_id, reporter_id=None, now=now)
+    _finish(record, Outcome.TICKET, note, ticket=ticket)
+
+
+def _ticket_from(
+    mail: mailparse.Mail,
+    *,
+    actor: User,
+    project_id: int | None,
+    reporter_id: int | None,
+    now: datetime,
+) -> tuple[Ticket, str]:
+    """A problem registered from ``mail`` (sender's own or by an agent for ``reporter_id``),
+    with its attachments; the note naming those refused."""
     ticket = tickets.ticket_register(
-        actor=user,
-        project_id=_project_of(record, user),
+        actor=actor,
+        project_id=project_id,
         product_id=None,
         title=_title(mail),
         description=_description(mail),
         urgency=settings.MAIL_URGENCY,
         service_type=settings.MAIL_SERVICE_TYPE,
         channel=Channel.EMAIL,
+        reporter_id=reporter_id,
         now=now,
     )
-    skipped = _attach(ticket, user, mail.attachments, now)
-    _finish(record, Outcome.TICKET, _skipped_note(skipped), ticket=ticket)
+    return ticket, _attach(ticket, actor, mail.attachments, now)
 
 
 def _title(mail: mailparse.Mail) -> str:
@@ -291,8 +305,8 @@ def _description(mail: mailparse.Mail) -> str:
     return (mail.text or mail.subject or _("(empty message)"))[:20000]
 
 
-def _attach(ticket: Ticket, actor: User, parts: list[mailparse.Part], now: datetime) -> list[str]:
-    """Attach the files the allow-list accepts; the names of those it refused."""
+def _attach(ticket: Ticket, actor: User, parts: list[mailparse.Part], now: datetime) -> str:
+    """Attach the files the allow-list accepts; a note naming those it refused (or "")."""
     skipped: list[str] = []
     for part in parts:
         upload = SimpleUploadedFile(part.name, part.content, part.content_type)
@@ -303,10 +317,6 @@ def _attach(ticket: Ticket, actor: User, parts: list[mailparse.Part], now: datet
                 )
         except DomainError:
             skipped.append(part.name)
-    return skipped
-
-
-def _skipped_note(skipped: list[str]) -> str:
     if not skipped:
         return ""
     return _("Attachments not accepted (kept in the original message): %(names)s") % {
@@ -369,20 +379,10 @@ def mail_register(
     now = now or clock.now()
     record = _lock_for_review(message_id, actor)
     mail = _reparse(record)
-    ticket = tickets.ticket_register(
-        actor=actor,
-        project_id=project_id,
-        product_id=None,
-        title=_title(mail),
-        description=_description(mail),
-        urgency=settings.MAIL_URGENCY,
-        service_type=settings.MAIL_SERVICE_TYPE,
-        channel=Channel.EMAIL,
-        reporter_id=reporter_id,
-        now=now,
+    ticket, note = _ticket_from(
+        mail, actor=actor, project_id=project_id, reporter_id=reporter_id, now=now
     )
-    skipped = _attach(ticket, actor, mail.attachments, now)
-    _reviewed(record, actor, Outcome.TICKET, now, ticket=ticket, reason=_skipped_note(skipped))
+    _reviewed(record, actor, Outcome.TICKET, now, ticket=ticket, reason=note)
     return ticket
 
 
@@ -408,8 +408,8 @@ def mail_append(
         channel=Channel.EMAIL,
         now=now,
     )
-    skipped = _attach(ticket, actor, mail.attachments, now)
-    _reviewed(record, actor, Outcome.COMMENT, now, ticket=ticket, reason=_skipped_note(skipped))
+    note = _attach(ticket, actor, mail.attachments, now)
+    _reviewed(record, actor, Outcome.COMMENT, now, ticket=ticket, reason=note)
     return ticket
 
 
