@@ -10,6 +10,12 @@ from typing import Any
 
 import pytest
 
+from campusdesk.accounts.models import User
+from campusdesk.catalog.models import Project
+from campusdesk.kb import services as kb
+from campusdesk.kb.models import Article
+from campusdesk.site import demo
+
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 # Chromium's background services try to reach the internet; this machine has none.
 CHROMIUM_ARGS = [
@@ -47,3 +53,24 @@ def page(browser: Any, live_server: Any) -> Iterator[Any]:
     page.base_url = live_server.url
     yield page
     context.close()
+
+
+@pytest.fixture
+def published_case() -> Article:
+    """The demo without tickets, and one published case of the graduate system's product
+    ("录入成绩时系统报错"), which a customer's problem about 成绩录入 should find."""
+    demo.load(tickets=False)
+    project = Project.objects.get(name="研究生管理系统运维服务")
+    expert = User.objects.get(username="expert2")
+    article = kb.article_create(
+        actor=expert,
+        product_id=project.product_id,
+        fields={
+            "title": "录入成绩时系统报错",
+            "symptoms": "保存成绩提示系统异常",
+            "solution": "清理重复记录",
+            "visibility": "public",
+        },
+    )
+    kb.article_set_status(article_id=article.pk, actor=expert, status="published")
+    return article

@@ -9,9 +9,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from campusdesk.accounts.models import User
-from campusdesk.catalog.models import Project
-from campusdesk.kb import services as kb
+from campusdesk.kb.models import Article
 from campusdesk.site import demo
 from campusdesk.site.demo import PASSWORD
 from campusdesk.tickets.models import Ticket
@@ -37,24 +35,9 @@ def watch(page: Any) -> list[str]:
     return refused
 
 
-def _published_case(project: Project) -> None:
-    expert = User.objects.get(username="expert2")
-    article = kb.article_create(
-        actor=expert,
-        product_id=project.product_id,
-        fields={
-            "title": "录入成绩时系统报错",
-            "symptoms": "保存成绩提示系统异常",
-            "solution": "清理重复记录",
-            "visibility": "public",
-        },
-    )
-    kb.article_set_status(article_id=article.pk, actor=expert, status="published")
-
-
-def test_main_pages_run_under_the_policy_without_a_violation(page: Any, browser: Any):
-    demo.load(tickets=False)
-    _published_case(Project.objects.get(name="研究生管理系统运维服务"))
+def test_main_pages_run_under_the_policy_without_a_violation(
+    page: Any, browser: Any, published_case: Article
+):
     refused = watch(page)
 
     login(page, "user", PASSWORD)  # the login page

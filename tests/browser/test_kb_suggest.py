@@ -6,31 +6,15 @@ from typing import Any
 
 import pytest
 
-from campusdesk.accounts.models import User
-from campusdesk.catalog.models import Project
-from campusdesk.kb import services
-from campusdesk.site import demo
+from campusdesk.kb.models import Article
 from campusdesk.site.demo import PASSWORD
 from tests.browser.test_login import login
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_suggestions_appear_while_typing(page: Any):
-    demo.load(tickets=False)
-    expert = User.objects.get(username="expert2")
-    project = Project.objects.get(name="研究生管理系统运维服务")
-    article = services.article_create(
-        actor=expert,
-        product_id=project.product_id,
-        fields={
-            "title": "录入成绩时系统报错",
-            "symptoms": "保存成绩提示系统异常",
-            "solution": "清理重复记录",
-            "visibility": "public",
-        },
-    )
-    services.article_set_status(article_id=article.pk, actor=expert, status="published")
+def test_suggestions_appear_while_typing(page: Any, published_case: Article):
+    article = published_case
     login(page, "user", PASSWORD)
     page.wait_for_url(f"{page.base_url}/")
     page.goto(f"{page.base_url}/tickets/new/")

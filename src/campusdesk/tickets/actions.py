@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers as drf
 
 from campusdesk.accounts.models import User
+from campusdesk.catalog.tiers import tier_staff
 from campusdesk.tickets import forms, serializers, services, workflow
 from campusdesk.tickets.models import IncidentReport, Ticket
 from campusdesk.tickets.presenters import _deadline, _out_of_scope, _tier, _when
@@ -108,7 +109,7 @@ def with_api() -> list[ActionSpec]:
 
 # --- the declarations -----------------------------------------------------------------------
 def _tier_staff(ticket: Ticket) -> dict[str, Any]:
-    return {"staff": workflow.tier_staff(ticket)}
+    return {"staff": tier_staff(ticket)}
 
 
 def _record_form(ticket: Ticket, user: User) -> djforms.BaseForm:

@@ -25,7 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.catalog import scoping
-from campusdesk.catalog.tiers import tier_staff as tier_staff  # re-exported: tickets.views
+from campusdesk.catalog.tiers import tier_staff
 from campusdesk.core import bulk, clock
 from campusdesk.core.errors import NotFound, PermissionDenied, TransitionError
 from campusdesk.tickets import deadlines
