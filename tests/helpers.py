@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
+import socketserver
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from django.conf import settings
@@ -16,6 +20,19 @@ from campusdesk.accounts import services as accounts
 from campusdesk.accounts.models import ApiToken, User
 
 SRC = Path(__file__).resolve().parents[1] / "src"
+
+
+@contextlib.contextmanager
+def serving(server: socketserver.BaseServer) -> Iterator[None]:
+    """Run ``server`` (say a loopback ``ThreadingHTTPServer``) on a thread for the block."""
+    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)
 
 
 def api_client_for(user: User, language: str | None = None) -> APIClient:

@@ -65,22 +65,19 @@ def test_a_60_mb_upload_is_refused_before_it_is_read(live_server: Any):
 
 
 def test_the_api_answers_json_in_the_requested_language(live_server: Any):
-    status, headers, body, _ = announce(
-        live_server.url,
-        "/api/v1/tickets/1/attachments/",
-        60 * MB,
-        "multipart/form-data; boundary=x",
-        Accept_Language="zh-hans",
-    )
+    def upload(language: str) -> tuple[int, dict[str, str], str, float]:
+        return announce(
+            live_server.url,
+            "/api/v1/tickets/1/attachments/",
+            60 * MB,
+            "multipart/form-data; boundary=x",
+            Accept_Language=language,
+        )
+
+    status, headers, body, _ = upload("zh-hans")
     assert (status, headers["Content-Type"]) == (413, "application/json")
     assert "上传内容过大" in json.loads(body)["detail"]
-    status, _, body, _ = announce(
-        live_server.url,
-        "/api/v1/tickets/1/attachments/",
-        60 * MB,
-        "multipart/form-data; boundary=x",
-        Accept_Language="en",
-    )
+    status, _, body, _ = upload("en")
     assert status == 413 and "too large" in json.loads(body)["detail"]
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import ipaddress
 import socket
 import ssl
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -23,6 +22,7 @@ from django.utils import translation
 
 from campusdesk.core import outbound
 from campusdesk.core.errors import ValidationError
+from tests.helpers import serving
 
 HOST = "127.0.0.1"
 
@@ -80,22 +80,12 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
 
-def _serve(server: _Server) -> Iterator[Server]:
-    thread = threading.Thread(target=server.serve_forever, args=(0.01,), daemon=True)
-    thread.start()
-    try:
-        yield server.state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
-
-
 @pytest.fixture
 def server() -> Iterator[Server]:
     http = _Server((HOST, 0), _Handler)
     http.state = Server(port=http.server_address[1])
-    yield from _serve(http)
+    with serving(http):
+        yield http.state
 
 
 @pytest.fixture
@@ -314,8 +304,8 @@ def tls_server() -> Iterator[tuple[Server, ssl.SSLContext]]:
     https = _Server((HOST, 0), _Handler)
     https.socket = server_context.wrap_socket(https.socket, server_side=True)
     https.state = Server(port=https.server_address[1])
-    for state in _serve(https):
-        yield state, client_context
+    with serving(https):
+        yield https.state, client_context
 
 
 def test_https_presents_and_checks_the_name_while_connecting_to_the_pinned_address(

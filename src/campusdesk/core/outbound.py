@@ -254,28 +254,23 @@ def _in_time(deadline: float) -> None:
 class _Pinned(http.client.HTTPConnection):
     """HTTP to the target's checked addresses, whatever a new lookup of its name would say."""
 
-    def __init__(self, target: Target, deadline: float) -> None:
-        super().__init__(target.host, target.port, timeout=deadline - time.monotonic())
+    def __init__(self, target: Target, deadline: float, **options: Any) -> None:
+        super().__init__(target.host, target.port, timeout=deadline - time.monotonic(), **options)
         self.target = target
         self.deadline = deadline
-
-    def connect(self) -> None:
-        self.sock = _open(self.target.addresses, self.target.port, self.deadline)
-        _in_time(self.deadline)
-
-
-class _PinnedTLS(http.client.HTTPSConnection):
-    def __init__(self, target: Target, deadline: float, context: ssl.SSLContext) -> None:
-        super().__init__(
-            target.host, target.port, timeout=deadline - time.monotonic(), context=context
-        )
-        self.target = target
-        self.deadline = deadline
-        self.tls = context
 
     def connect(self) -> None:
         self.sock = _open(self.target.addresses, self.target.port, self.deadline)
         _in_time(self.deadline)  # the watchdog may have fired before the socket was there
+
+
+class _PinnedTLS(_Pinned, http.client.HTTPSConnection):
+    def __init__(self, target: Target, deadline: float, context: ssl.SSLContext) -> None:
+        super().__init__(target, deadline, context=context)
+        self.tls = context
+
+    def connect(self) -> None:
+        super().connect()
         # SNI and the certificate's name are the URL's host, not the address.
         self.sock = self.tls.wrap_socket(self.sock, server_hostname=self.target.host)
 

@@ -20,7 +20,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-_RUNS = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+_RUNS = re.compile(CONTROL.pattern + "+")
 
 
 def has_control(value: str) -> bool:
