@@ -19,6 +19,18 @@ from campusdesk.core.text import validate_one_line
 from campusdesk.kb import search, services
 from campusdesk.kb.models import Article, Retrospective
 
+#: what the library's own services keep (the version, counters, times): shown, never written
+_ARTICLE_KEPT = [
+    "status",
+    "version",
+    "source_ticket",
+    "views",
+    "solved_count",
+    "created_at",
+    "updated_at",
+    "published_at",
+]
+
 
 class ArticleSerializer(serializers.ModelSerializer[Article]):
     product_name = serializers.CharField(source="product.name", read_only=True)
@@ -37,25 +49,9 @@ class ArticleSerializer(serializers.ModelSerializer[Article]):
             "versions_to",
             "tags",
             "visibility",
-            "status",
-            "version",
-            "source_ticket",
-            "views",
-            "solved_count",
-            "created_at",
-            "updated_at",
-            "published_at",
+            *_ARTICLE_KEPT,
         ]
-        read_only_fields = [
-            "status",
-            "version",
-            "source_ticket",
-            "views",
-            "solved_count",
-            "created_at",
-            "updated_at",
-            "published_at",
-        ]
+        read_only_fields = _ARTICLE_KEPT
 
 
 class ArticleInput(serializers.Serializer[Any]):

@@ -290,13 +290,10 @@ class Kpis:
         return round(100 * self.rejected_tickets / self.closure_requested, 1)
 
 
-_COUNTED = (
+#: the counts of each row of ``breakdown``: a part of the page's (``_COUNTED``)
+_ROW_COUNTED = (
     "all",
-    "withdrawn",
     "open",
-    "closed",
-    "respond_met",
-    "respond_missed",
     "resolve_met",
     "resolve_missed",
     "commit_met",
@@ -305,6 +302,13 @@ _COUNTED = (
     "rejected",
     "closure_requested",
     "urged",
+)
+_COUNTED = (
+    *_ROW_COUNTED,
+    "withdrawn",
+    "closed",
+    "respond_met",
+    "respond_missed",
     "out_of_scope",
     "rating_1",
     "rating_2",
@@ -557,21 +561,11 @@ def breakdown(
 ) -> list[dict[str, Any]]:
     """Key figures per ``by`` (a key of GROUPS) in one grouped query, the largest first."""
     named = conditions(KpiFilters(), now or clock.now())
-    names = (
-        "all",
-        "open",
-        "resolve_met",
-        "resolve_missed",
-        "commit_met",
-        "commit_missed",
-        "rated",
-        "rejected",
-        "closure_requested",
-        "urged",
-    )
     rows = (
         found.values(key=F(GROUPS[by]))
-        .annotate(**{n: Count("pk", filter=named[n]) for n in names}, rating_average=Avg("rating"))
+        .annotate(
+            **{n: Count("pk", filter=named[n]) for n in _ROW_COUNTED}, rating_average=Avg("rating")
+        )
         .order_by("-all")[:limit]
     )
     result = []
