@@ -170,6 +170,16 @@ def test_an_announcement_reaches_the_customers_of_its_product_only(people, proje
     )
 
 
+def test_an_announcement_follows_each_readers_choice_of_channels(people, project):
+    from campusdesk.notify.inbox import preference_set
+
+    preference_set(user=people["user"], kind="announcement", inbox=False, email=True)
+    body = {"category": "alert", "title": "补丁", "body": "升级", "products": [project.product_id]}
+    published = api_client_for(people["ops"]).post("/api/v1/announcements/", body, format="json")
+    assert published.status_code == 201, published.json()
+    assert inbox(people["user"]) == [] and emailed(people["user"]) == ["announcement"]
+
+
 def test_the_email_link_reads_in_the_recipients_language(people, project, customer):
     engineer = people["engineer"]
     for language, words in (("en", "Open the problem"), ("zh-hans", "查看问题")):

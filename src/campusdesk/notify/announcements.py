@@ -19,11 +19,12 @@ from django.utils.translation import gettext as _
 from campusdesk.accounts.models import Organisation, User
 from campusdesk.accounts.roles import Role
 from campusdesk.catalog.models import Product, Project
-from campusdesk.core import clock
+from campusdesk.core import bulk, clock
 from campusdesk.core.errors import PermissionDenied, ValidationError
 from campusdesk.notify.channels.email.message import text as email_text
-from campusdesk.notify.models import Announcement, Kind, Notification, Preference
-from campusdesk.notify.outbox import queue_delivery
+from campusdesk.notify.inbox import channels_for
+from campusdesk.notify.models import Announcement, Delivery, Kind, Notification, Preference
+from campusdesk.notify.outbox import new_delivery, queue_deliveries
 from campusdesk.tickets.attachments import validate_upload
 
 PUBLISHERS = frozenset({Role.EXPERT2, Role.EXPERT3, Role.OPS, Role.MANAGER, Role.HQ, Role.ADMIN})
@@ -95,25 +96,40 @@ def announcement_publish(
 
 
 def _notify(announcement: Announcement, now: datetime) -> None:
-    readers = User.objects.filter(
-        role=Role.CUSTOMER, is_active=True, organisation__in=audience(announcement)
+    """Inbox rows and e-mails for every reader, as each chose: one query for each kind."""
+    readers = list(
+        User.objects.filter(
+            role=Role.CUSTOMER, is_active=True, organisation__in=audience(announcement)
+        )
     )
-    prefs = {p.user_id: p for p in Preference.objects.filter(kind=Kind.ANNOUNCEMENT)}
+    prefs = {
+        (p.user_id, p.kind): p
+        for p in Preference.objects.filter(kind=Kind.ANNOUNCEMENT, user__in=readers)
+    }
     path = f"/announcements/{announcement.pk}/"
+    url = f"{settings.SITE_URL}{path}"
     title = f"[{announcement.get_category_display()}] {announcement.title}"
+    payload = {"subject": title, "text": email_text(body=announcement.body, url=url), "url": url}
+    notes: list[Notification] = []
+    mails: list[Delivery] = []
     for reader in readers:
-        pref = prefs.get(reader.pk)
-        if pref is None or pref.inbox:
-            Notification.objects.create(
-                recipient=reader,
-                kind=Kind.ANNOUNCEMENT,
-                title=title,
-                body=announcement.body,
-                url=path,
-                created_at=now,
+        channels = channels_for(reader, Kind.ANNOUNCEMENT, prefs, critical=False)
+        if "inbox" in channels:
+            notes.append(
+                bulk.new(
+                    Notification,
+                    recipient_id=reader.pk,
+                    kind=Kind.ANNOUNCEMENT,
+                    title=title,
+                    body=announcement.body,
+                    url=path,
+                    created_at=now,
+                )
             )
-        if (pref is None or pref.email) and reader.email:
-            url = f"{settings.SITE_URL}{path}"
-            text = email_text(body=announcement.body, url=url)
-            payload = {"subject": title, "text": text, "url": url}
-            queue_delivery("email", reader.email, Kind.ANNOUNCEMENT, payload, now, recipient=reader)
+        if "email" in channels and reader.email:
+            address = reader.email
+            mails.append(
+                new_delivery("email", address, Kind.ANNOUNCEMENT, payload, now, recipient=reader)
+            )
+    bulk.insert(notes)
+    queue_deliveries(mails, now)
