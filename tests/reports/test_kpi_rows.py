@@ -280,6 +280,14 @@ def test_rows_refuse_an_unknown_grouping(month: Month) -> None:
     assert "请选择" in response.content.decode()
 
 
+def test_rows_are_for_vendor_staff_only(month: Month) -> None:
+    """A customer of another organisation may not read who handled what."""
+    client = api_client_for(month.people["user2"])
+    with time_machine.travel(month.now, tick=False):
+        response = client.get("/api/v1/reports/kpi/", {"period": "2026-11", "by": "person"})
+    assert response.status_code == 403
+
+
 def test_query_count_does_not_grow_with_the_people(month: Month) -> None:
     """The page and the API read every row in the same number of queries, with 5 or 9
     people in the table."""
