@@ -31,9 +31,10 @@ from hypothesis import strategies as st
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.catalog.models import ProductExpert, Project
+from campusdesk.catalog.tiers import tier_staff
 from campusdesk.core.errors import DomainError
 from campusdesk.reports import kpi, periods
-from campusdesk.tickets import services, workflow
+from campusdesk.tickets import services
 from campusdesk.tickets.models import Ticket, TicketEvent
 from tests.factories import UserFactory
 from tests.helpers import api_client_for, web_client_for
@@ -118,7 +119,7 @@ def _play(cast: Cast, flow: list[Move]) -> datetime:
 def _action(
     cast: Cast, ticket: Ticket, action: str, who: int, at: datetime
 ) -> tuple[Callable[..., Any], dict[str, Any]]:
-    staff = list(workflow.tier_staff(ticket).order_by("pk")) or [cast.ops]
+    staff = list(tier_staff(ticket).order_by("pk")) or [cast.ops]
     handler = staff[who % len(staff)]
     customer = cast.customers[ticket.project_id]
     base = {"ticket_id": ticket.pk}
