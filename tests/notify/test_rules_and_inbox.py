@@ -189,3 +189,23 @@ def test_the_email_link_reads_in_the_recipients_language(people, project, custom
         mail = mails.get(notification__ticket=ticket)
         assert words in mail.payload["html"], (language, mail.payload["html"])
         assert f"/tickets/{ticket.pk}/" in mail.payload["html"]
+
+
+def test_a_complaint_reaches_operations_and_the_customers_service_managers_only(
+    people, project, customer
+):
+    from campusdesk.accounts.roles import Role
+    from campusdesk.catalog.models import Project
+    from campusdesk.ops.services import complaint_file
+
+    complaint_file(actor=customer, subject="处理太慢", body="三天没有回复。")
+    ops = {u.pk for u in people.values() if u.role == Role.OPS and u.is_active}
+    own = Project.objects.filter(organisation=customer.organisation_id)
+    managers = set(own.exclude(service_manager=None).values_list("service_manager", flat=True))
+    reached = Notification.objects.filter(kind="complaint", urgent=True)
+    assert ops and managers
+    assert set(reached.values_list("recipient", flat=True)) == ops | managers
+    mailed = Delivery.objects.filter(kind="complaint", channel="email")
+    with_email = {u.pk for u in User.objects.filter(pk__in=ops | managers).exclude(email="")}
+    assert set(mailed.values_list("recipient", flat=True)) == with_email
+    assert inbox(people["user2"]) == []

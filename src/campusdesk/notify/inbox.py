@@ -14,10 +14,19 @@ from django.db.models import Q
 from django.utils import translation
 
 from campusdesk.accounts.models import User
-from campusdesk.core import clock
+from campusdesk.accounts.roles import Role
+from campusdesk.catalog.models import Project
+from campusdesk.core import bulk, clock
 from campusdesk.notify import outbox
 from campusdesk.notify.channels.email.message import text as email_text
-from campusdesk.notify.models import MANDATORY, Kind, Notification, Preference, QuietHours
+from campusdesk.notify.models import (
+    MANDATORY,
+    Delivery,
+    Kind,
+    Notification,
+    Preference,
+    QuietHours,
+)
 
 
 def channels_for(
@@ -92,30 +101,39 @@ def preference_set(*, user: User, kind: str, inbox: bool, email: bool) -> Prefer
 
 
 def on_complaint(complaint: Any, now: datetime) -> int:
-    """A complaint reaches the operations specialists and the customer's service managers."""
-    from campusdesk.accounts.roles import Role
-    from campusdesk.catalog.models import Project
-
+    """A complaint reaches the operations specialists and the customer's service managers:
+    an inbox row and an e-mail each, in the reader's language, written in one query each."""
     managers = Project.objects.filter(organisation=complaint.organisation_id).values(
         "service_manager"
     )
-    people = User.objects.filter(Q(role=Role.OPS) | Q(id__in=managers), is_active=True)
+    people = list(User.objects.filter(Q(role=Role.OPS) | Q(id__in=managers), is_active=True))
     path = f"/complaints/{complaint.pk}/"
+    url = f"{settings.SITE_URL}{path}"
+    text = email_text(body=complaint.body, url=url)
+    notes: list[Notification] = []
+    mails: list[Delivery] = []
     for user in people:
         with translation.override(user.preferred_language or settings.LANGUAGE_CODE):
             title = f"[{complaint.number}] {Kind.COMPLAINT.label}: {complaint.subject}"
-        Notification.objects.create(
-            recipient=user,
-            kind=Kind.COMPLAINT,
-            title=str(title),
-            body=complaint.body,
-            url=path,
-            urgent=True,
-            created_at=now,
+        notes.append(
+            bulk.new(
+                Notification,
+                recipient_id=user.pk,
+                kind=Kind.COMPLAINT,
+                title=title,
+                body=complaint.body,
+                url=path,
+                urgent=True,
+                created_at=now,
+            )
         )
         if user.email:
-            url = f"{settings.SITE_URL}{path}"
-            text = email_text(body=complaint.body, url=url)
-            payload = {"subject": str(title), "text": text, "url": url}
-            outbox.queue_delivery("email", user.email, Kind.COMPLAINT, payload, now, recipient=user)
+            payload = {"subject": title, "text": text, "url": url}
+            mails.append(
+                outbox.new_delivery(
+                    "email", user.email, Kind.COMPLAINT, payload, now, recipient=user
+                )
+            )
+    bulk.insert(notes)
+    outbox.queue_deliveries(mails, now)
     return len(people)
