@@ -34,28 +34,25 @@ def permission_label(permission: Permission) -> str:
     return f"{meta.app_config.verbose_name} | {meta.verbose_name} | {action}"
 
 
-def _with_permission_labels(
-    field: forms.ModelMultipleChoiceField[Any] | None,
-) -> forms.ModelMultipleChoiceField[Any] | None:
-    queryset = field.queryset if field is not None else None
-    if field is not None and queryset is not None and queryset.model is Permission:
-        field.label_from_instance = permission_label  # type: ignore[assignment]
-    return field
+class _PermissionLabels(admin.ModelAdmin[Any]):
+    """A permission picker (a group's, a user's) names each permission in the active language."""
+
+    def formfield_for_manytomany(
+        self, db_field: models.ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
+    ) -> forms.ModelMultipleChoiceField[Any] | None:
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        queryset = field.queryset if field is not None else None
+        if field is not None and queryset is not None and queryset.model is Permission:
+            field.label_from_instance = permission_label  # type: ignore[assignment]
+        return field
 
 
 admin.site.unregister(Group)
 
 
 @admin.register(Group)
-class GroupAdmin(BaseGroupAdmin):
+class GroupAdmin(_PermissionLabels, BaseGroupAdmin):
     """Django's, its permissions listed in the active language."""
-
-    def formfield_for_manytomany(
-        self, db_field: models.ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> forms.ModelMultipleChoiceField[Any] | None:
-        return _with_permission_labels(
-            super().formfield_for_manytomany(db_field, request, **kwargs)
-        )
 
 
 @admin.register(Region)
@@ -73,7 +70,7 @@ class OrganisationAdmin(admin.ModelAdmin[Organisation]):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin[User]):
+class UserAdmin(_PermissionLabels, BaseUserAdmin[User]):
     formfield_overrides = ONE_LINE_FIELDS
     list_display = ["username", "display_name", "organisation", "role", "email", "is_active"]
     list_filter = ["role", "organisation", "is_active"]
@@ -99,13 +96,6 @@ class UserAdmin(BaseUserAdmin[User]):
         *BaseUserAdmin.add_fieldsets,
         (_("Service desk"), {"fields": ("display_name", "email", "organisation", "role")}),
     )
-
-    def formfield_for_manytomany(
-        self, db_field: models.ManyToManyField[Any, Any], request: HttpRequest, **kwargs: Any
-    ) -> forms.ModelMultipleChoiceField[Any] | None:
-        return _with_permission_labels(
-            super().formfield_for_manytomany(db_field, request, **kwargs)
-        )
 
 
 @admin.register(ApiToken)
