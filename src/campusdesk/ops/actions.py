@@ -13,7 +13,7 @@ from campusdesk.ops import services as ops
 from campusdesk.tickets import forms
 from campusdesk.tickets.actions import ActionSpec, passing, register
 from campusdesk.tickets.models import Ticket
-from campusdesk.tickets.presenters import _when
+from campusdesk.tickets.presenters import when_label
 from campusdesk.tickets.workflow import Action
 
 
@@ -37,7 +37,7 @@ register(ActionSpec(
 register(ActionSpec(
     Action.DISPATCH, form=forms.DispatchForm, form_kwargs=_vendor_staff,
     summary=lambda d: _("%(engineer)s arrived on site at %(at)s.")
-    % {"engineer": d.get("engineer_name", ""), "at": _when(d.get("arrived_at"))},
+    % {"engineer": d.get("engineer_name", ""), "at": when_label(d.get("arrived_at"))},
     run=lambda t, u, d, channel: ops.dispatch_record(
         ticket_id=t.pk, actor=u, engineer_id=d["engineer"].pk, arrived_at=d["arrived_at"],
         note=d["note"], channel=channel),

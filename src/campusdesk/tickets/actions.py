@@ -29,7 +29,7 @@ from campusdesk.accounts.models import User
 from campusdesk.catalog.tiers import tier_staff
 from campusdesk.tickets import forms, serializers, services, workflow
 from campusdesk.tickets.models import IncidentReport, Ticket
-from campusdesk.tickets.presenters import _deadline, _out_of_scope, _tier, _when
+from campusdesk.tickets.presenters import deadline_label, out_of_scope_label, tier_label, when_label
 from campusdesk.tickets.workflow import Action, Rule
 
 #: (ticket, actor, the parsed input, channel) → what the service returned
@@ -136,7 +136,7 @@ def _registered(d: dict[str, Any]) -> str:
 def _accepted(d: dict[str, Any]) -> str:
     severity = d.get("severity", {})
     text = _("Accepted; committed resolution time %(due)s.") % {
-        "due": _when(d.get("committed_resolution_at"))
+        "due": when_label(d.get("committed_resolution_at"))
     }
     if severity.get("after") and severity.get("after") != severity.get("before"):
         text += " " + _("Severity %(severity)s.") % {"severity": severity["after"]}
@@ -173,7 +173,7 @@ register(ActionSpec(
 register(ActionSpec(
     Action.CHANGE_COMMITMENT, form=forms.CommitmentForm,
     summary=lambda d: _("Changed the committed resolution time from %(before)s to %(after)s.")
-    % {"before": _when(d.get("before")), "after": _when(d.get("after"))},
+    % {"before": when_label(d.get("before")), "after": when_label(d.get("after"))},
     run=lambda t, u, d, channel: services.ticket_change_commitment(
         ticket_id=t.pk, actor=u, committed_resolution_at=d["committed_resolution_at"],
         reason=d["reason"], beyond_target_acknowledged=d.get(ACK, False), channel=channel),
@@ -194,7 +194,7 @@ register(ActionSpec(
 register(ActionSpec(
     Action.ESCALATE, form=forms.ReasonForm,
     summary=lambda d: _("Escalated from %(from)s to %(to)s.")
-    % {"from": _tier(d.get("from_tier")), "to": _tier(d.get("to_tier"))},
+    % {"from": tier_label(d.get("from_tier")), "to": tier_label(d.get("to_tier"))},
     run=passing(services.ticket_escalate, "reason"),
     api=ApiSpec("escalate", S.ReasonSerializer),
 ))
@@ -240,7 +240,7 @@ register(ActionSpec(
 register(ActionSpec(
     Action.OUT_OF_SCOPE, form=forms.OutOfScopeForm,
     summary=lambda d: _("Marked as out-of-scope work: %(type)s, %(hours)s h.")
-    % {"type": _out_of_scope(d.get("change_type")), "hours": d.get("workload_hours", "")},
+    % {"type": out_of_scope_label(d.get("change_type")), "hours": d.get("workload_hours", "")},
     run=passing(services.ticket_mark_out_of_scope, "change_type", "workload_hours"),
     api=ApiSpec("out_of_scope", S.OutOfScopeSerializer),
 ))
@@ -278,7 +278,7 @@ register(ActionSpec(
     Action.DISPATCH_REQUIRED,
     summary=lambda d: _(
         "Not solved in time: engineers must be on site by %(due)s; %(group)s is informed."
-    ) % {"due": _when(d.get("onsite_by")), "group": d.get("inform_group", "")},
+    ) % {"due": when_label(d.get("onsite_by")), "group": d.get("inform_group", "")},
 ))
 register(ActionSpec(
     Action.ALERT_FIRED,
@@ -294,11 +294,11 @@ register(ActionSpec(
 register(ActionSpec(
     Action.SLA_WARNING,
     summary=lambda d: _("%(deadline)s deadline near: %(due)s.")
-    % {"deadline": _deadline(d.get("deadline")), "due": _when(d.get("due_at"))},
+    % {"deadline": deadline_label(d.get("deadline")), "due": when_label(d.get("due_at"))},
 ))
 register(ActionSpec(
     Action.SLA_BREACHED,
     summary=lambda d: _("%(deadline)s deadline missed: %(due)s.")
-    % {"deadline": _deadline(d.get("deadline")), "due": _when(d.get("due_at"))},
+    % {"deadline": deadline_label(d.get("deadline")), "due": when_label(d.get("due_at"))},
 ))
 # fmt: on

@@ -16,7 +16,7 @@ from campusdesk.tickets.models import Channel, OutOfScopeType, Status, Ticket, T
 from campusdesk.tickets.workflow import ACTION_LABELS
 
 
-def _when(raw: Any) -> str:
+def when_label(raw: Any) -> str:
     moment = parse_datetime(raw) if isinstance(raw, str) else raw
     if not isinstance(moment, datetime):
         return "—"
@@ -44,8 +44,8 @@ def list_rows(tickets: list[Ticket]) -> list[dict[str, Any]]:
                 "severity": ticket.severity or "—",
                 "where": f"{organisation.short_name or organisation.name} · {ticket.project.name}",
                 "handler": str(ticket.assignee) if ticket.assignee else "—",
-                "committed": _when(ticket.committed_resolution_at),
-                "registered": _when(ticket.created_at),
+                "committed": when_label(ticket.committed_resolution_at),
+                "registered": when_label(ticket.created_at),
             }
         )
     return rows
@@ -63,7 +63,7 @@ def timeline_rows(events: Iterable[TicketEvent], *, staff: bool = False) -> list
             "action": event.action,
             "internal": event.internal,
             "actor": str(event.actor) if event.actor_id else system,
-            "at": _when(event.at),
+            "at": when_label(event.at),
             "tier": tiers.get(event.tier, event.tier),
             "channel": "" if event.channel == Channel.WEB else channels.get(event.channel, ""),
             "summary": summary(event.action, event.data),
@@ -79,11 +79,11 @@ def beyond_target(data: dict[str, Any]) -> str:
     if not data.get("exceeds_target"):
         return ""
     return _("Beyond the resolution target (%(target)s).") % {
-        "target": _when(data.get("resolve_target"))
+        "target": when_label(data.get("resolve_target"))
     }
 
 
-def _tier(number: Any) -> str:
+def tier_label(number: Any) -> str:
     try:
         return str(Tier(int(number)).label)
     except (TypeError, ValueError):
@@ -102,11 +102,11 @@ def summary(action: str, data: dict[str, Any]) -> str:
     return str(spec.summary(data))
 
 
-def _deadline(kind: Any) -> str:
+def deadline_label(kind: Any) -> str:
     return deadlines.keeper().label(str(kind))
 
 
-def _out_of_scope(value: Any) -> str:
+def out_of_scope_label(value: Any) -> str:
     try:
         return str(OutOfScopeType(value).label)
     except ValueError:
