@@ -52,21 +52,6 @@ def new_delivery(
     )
 
 
-def queue_delivery(
-    channel: str,
-    address: str,
-    kind: str,
-    payload: dict[str, Any],
-    now: datetime,
-    *,
-    when: datetime | None = None,
-    **links: Any,
-) -> Delivery:
-    delivery = new_delivery(channel, address, kind, payload, now, when=when, **links)
-    queue_deliveries([delivery], now)
-    return delivery
-
-
 def queue_deliveries(deliveries: list[Delivery], now: datetime) -> None:
     """Write ``deliveries`` in one query; those due now are sent after the commit."""
     if not deliveries:
