@@ -323,6 +323,14 @@ def test_settings_page_creates_a_token_shown_once(customer: User):
     assert f"{secret[:8]}…" in again and "个人设置" in again
 
 
+def test_a_token_name_with_a_line_break_is_refused_and_nothing_made(customer: User):
+    client = web_client_for(customer)
+    refused = client.post(reverse("accounts:settings"), {"name": "监控\r\nBcc: x@y"})
+    assert refused.status_code == 200 and refused.context["secret"] is None
+    assert refused.context["form"].errors["name"]
+    assert not ApiToken.objects.filter(user=customer).exists()
+
+
 def test_settings_page_lists_and_revokes_own_tokens_only(customer: User, outsider: User):
     mine, theirs = _obtain(), _obtain("user2")
     client = web_client_for(customer)

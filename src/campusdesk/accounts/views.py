@@ -16,6 +16,7 @@ from campusdesk.accounts import selectors, services
 from campusdesk.core.api import path_id
 from campusdesk.core.errors import NotFound
 from campusdesk.core.http import current_user
+from campusdesk.core.text import validate_one_line
 
 
 @require_POST
@@ -48,6 +49,7 @@ class TokenForm(forms.Form):
         max_length=100,
         required=False,
         help_text=gettext_lazy("What the token is for, e.g. the monitoring script."),
+        validators=[validate_one_line],
     )
 
 
