@@ -284,14 +284,6 @@ def incident_report_download(request: HttpRequest, pk: int, kind: str) -> HttpRe
     return downloads.incident_report(_visible(current_user(request), pk), kind)
 
 
-#: the form of each action that has one with no choices to make (``tickets.actions``)
-FORMS: dict[Action, type[djforms.BaseForm]] = {
-    spec.action: spec.form
-    for spec in actions.ACTIONS.values()
-    if spec.form is not None and spec.form_kwargs is None
-}
-
-
 @login_required
 def customer_options(request: HttpRequest) -> HttpResponse:
     """The service desk finds the caller by name, phone or organisation (htmx: <option>s)."""
