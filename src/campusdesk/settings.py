@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "campusdesk.notify",
     "campusdesk.kb",
     "campusdesk.intake",
+    "campusdesk.systems",
     "campusdesk.reports",
     "campusdesk.site",  # the top-level wiring: the demo command
 ]
