@@ -77,5 +77,6 @@ urlpatterns = [
     path("complaints/<int:pk>/resolve/", ops.ComplaintStepView.as_view(step="resolve")),
     path("reports/service/", reports.ServiceReportView.as_view(), name="reports-service"),
     path("reports/kpi/", reports.KpiView.as_view(), name="reports-kpi"),
+    path("", include("campusdesk.systems.api_urls")),
     path("", include(router.urls)),
 ]

@@ -18,6 +18,7 @@ urlpatterns = [
     path("", include("campusdesk.notify.urls")),
     path("", include("campusdesk.kb.urls")),
     path("", include("campusdesk.reports.urls")),
+    path("", include("campusdesk.systems.urls")),
     path("intake/", include("campusdesk.intake.urls")),
     path("accounts/", include("campusdesk.accounts.urls")),
     path("admin/", admin.site.urls),
