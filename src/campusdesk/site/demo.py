@@ -26,6 +26,7 @@ def load(*, tickets: bool = True) -> list[Login]:
     from campusdesk.ops import demo as ops_demo
     from campusdesk.reports import demo as reports_demo
     from campusdesk.sla import defaults as sla_defaults
+    from campusdesk.systems import demo as systems_demo
     from campusdesk.tickets import demo as tickets_demo
 
     sla_defaults.ensure()
@@ -37,6 +38,7 @@ def load(*, tickets: bool = True) -> list[Login]:
         kb_demo.load(people)
         intake_demo.load(people, projects)
         reports_demo.load(people, projects)
+        systems_demo.load(people, projects)
     return [
         Login(u.username, str(u.get_role_display()), str(u.organisation or ""))
         for u in people.values()

@@ -70,7 +70,7 @@ def _line(value: Any, field: str, errors: dict[str, list[Any]], *, required: boo
         errors.setdefault(field, []).append(_("At most 100 characters."))
     elif len(value) > 200:
         errors.setdefault(field, []).append(_("At most 200 characters."))
-    return value
+    return str(value)
 
 
 def _os(raw: Any, errors: dict[str, list[Any]]) -> dict[str, str]:

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 def visible_systems(user: User | AnonymousUser) -> QuerySet[ApplicationSystem]:
     systems = scoping.scope(ApplicationSystem.objects.all(), user, "project")
     if user.is_authenticated and user.role == Role.CUSTOMER:
+        if user.organisation_id is None:
+            return systems.none()
         systems = systems.filter(organisation_id=user.organisation_id)
     return systems
 
