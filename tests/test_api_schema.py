@@ -38,6 +38,7 @@ from campusdesk.notify.models import Announcement, Notification
 from campusdesk.ops.models import Complaint, CorrectiveAction
 from campusdesk.site import demo
 from campusdesk.sla.models import Calendar
+from campusdesk.systems.models import ApplicationSystem, Change, Finding, Vulnerability
 from campusdesk.tickets.models import Ticket
 from campusdesk.wsgi import application
 from tests.helpers import api_token_with_secret
@@ -68,6 +69,10 @@ PATH_IDS: dict[str, type[models.Model]] = {
     "/api/v1/products/": Product,
     "/api/v1/projects/": Project,
     "/api/v1/ops/corrective-actions/": CorrectiveAction,
+    "/api/v1/systems/": ApplicationSystem,
+    "/api/v1/changes/": Change,
+    "/api/v1/vulnerabilities/": Vulnerability,
+    "/api/v1/findings/": Finding,
 }
 
 #: The model an integer in a query string or a JSON body names, by its key.
@@ -82,6 +87,9 @@ FIELD_IDS: dict[str, type[models.Model]] = {
     "owner": User,
     "ticket": Ticket,
     "calendar": Calendar,
+    "system": ApplicationSystem,
+    "vulnerability": Vulnerability,
+    "vendor_contact": User,
 }
 
 INTEGRAL = re.compile(r"-?[0-9]+")

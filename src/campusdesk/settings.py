@@ -414,6 +414,10 @@ SPECTACULAR_SETTINGS = {
         "OutOfScopeTypeEnum": "campusdesk.tickets.models.OutOfScopeType",
         "ComplaintStatusEnum": "campusdesk.ops.models.Complaint.Status",
         "CalendarDayKindEnum": "campusdesk.sla.models.CalendarDay.Kind",
+        "ChangeKindEnum": "campusdesk.systems.models.Change.Kind",
+        "ComponentKindEnum": "campusdesk.systems.environment.KINDS",
+        "VulnerabilitySeverityEnum": "campusdesk.systems.models.Severity",
+        "TicketSeverityEnum": "campusdesk.tickets.models.Severity",
     },
 }
 

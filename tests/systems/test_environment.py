@@ -84,6 +84,7 @@ def test_a_change_without_reason_or_without_difference_is_refused(system, people
         {"ports": [{"port": 80, "exposure": "everywhere"}]},
         {"components": [{"name": "a", "version": "1"}, {"name": "A", "version": "2"}]},
         {"os": {"name": "Debian\nBcc: x", "version": "12"}},
+        {"notes": "bad\x00byte"},  # PostgreSQL refuses NUL in text: a field error, not a 500
     ],
 )
 def test_bad_environments_are_refused_with_the_field(system, people, bad):

@@ -7,6 +7,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
+from django.utils import timezone
 
 from campusdesk.accounts.models import User
 from campusdesk.catalog.models import Project
@@ -360,7 +362,6 @@ def test_assign_within_the_tier_only(accepted: Ticket, people: dict[str, User], 
 
 
 def test_urge_counts_and_shows(accepted: Ticket, people: dict[str, User]):
-    import time_machine
 
     user = api_client_for(people["user"])
     first = user.post(f"{URL}{accepted.pk}/urge/", {"message": "明天要开学位会，请尽快"})
@@ -452,9 +453,10 @@ def test_the_registration_answer_is_the_ticket_as_read_afterwards(
         body = registration(project, urgency="high")
         if who == "agent":
             body["reporter"] = people["user"].pk
-        created = client.post(URL, body, format="json")
-        assert created.status_code == 201, created.json()
-        read = client.get(f"{URL}{created.json()['id']}/")
+        with time_machine.travel(timezone.now(), tick=False):  # the same "now" for both
+            created = client.post(URL, body, format="json")
+            assert created.status_code == 201, created.json()
+            read = client.get(f"{URL}{created.json()['id']}/")
         assert read.status_code == 200
         assert created.json() == read.json(), who
         assert created.json()["organisation"] and created.json()["product_name"]

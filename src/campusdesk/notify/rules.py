@@ -1,10 +1,12 @@
 """Who hears of what: each ticket event's message type and recipients (seed §7.2.1, §7.2.4).
 
-The defaults follow the seed: a new problem goes to the project's line-1 team; every
-step of the handling to the reporter and the problem's handlers; an urge to every
-handler and the operations specialists; deadlines to the handler and operations, a
-missed SIS1/SIS2 deadline also to the service manager and the customer service
-department. Customers never hear of internal notes or vendor-only events.
+The recipient groups are here; which groups hear an action, and as what message type, is
+declared with the action (``notice`` in ``tickets/actions.py``), and an administrator's
+``Rule`` row overrides it. The declared defaults follow the seed: a new problem goes to
+the project's line-1 team; every step of the handling to the reporter and the problem's
+handlers; an urge to every handler and the operations specialists; deadlines to the
+handler and operations, a missed SIS1/SIS2 deadline also to the service manager and the
+customer service department. Customers never hear of internal notes or vendor-only events.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -19,7 +22,8 @@ from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.catalog.tiers import tier_people
 from campusdesk.core.batch import shared
-from campusdesk.notify.models import Kind
+from campusdesk.notify.models import Kind, Rule
+from campusdesk.tickets.actions import ACTIONS, declared
 from campusdesk.tickets.models import Ticket, TicketEvent
 
 Audience = Callable[[Ticket, TicketEvent], Iterable[User]]
@@ -109,41 +113,40 @@ AUDIENCE_LABELS = {
     "customer_service_if_serious": _("The service desk, for SIS1 and SIS2"),
 }
 
-STEP = ["reporter", "followers", "handlers"]
 
-#: The defaults (seed §7.2.1, §7.2.4): event action → (message type, recipient groups).
-#: The data migration writes them as ``Rule`` rows, which administrators may edit.
-DEFAULT_RULES: dict[str, tuple[Kind, list[str]]] = {
-    "register": (Kind.REGISTERED, ["line1"]),
-    "accept": (Kind.ACCEPTED, STEP),
-    "change_commitment": (Kind.COMMITMENT, STEP),
-    "record": (Kind.RECORD, STEP),
-    "escalate": (Kind.ESCALATED, [*STEP, "current_tier"]),
-    "assign": (Kind.ACCEPTED, ["current_tier"]),
-    "ask_info": (Kind.INFO, ["reporter", "followers"]),
-    "answer_info": (Kind.INFO, ["handlers"]),
-    "request_close": (Kind.CLOSURE_REQUESTED, STEP),
-    "reject_close": (Kind.CLOSURE_REJECTED, [*STEP, "operations"]),
-    "close": (Kind.CLOSED, STEP),
-    "urge": (Kind.URGED, ["handlers", "operations"]),
-    "sla_warning": (Kind.SLA_WARNING, ["current_tier", "operations"]),
-    "sla_breached": (
-        Kind.SLA_BREACHED,
-        ["current_tier", "operations", "service_manager_if_serious", "customer_service_if_serious"],
-    ),
-    "dispatch_required": (Kind.DISPATCH, ["current_tier", "operations", "customer_service"]),
-    "alert_resolved": (Kind.RECORD, ["current_tier", "reporter"]),
-}
+def declared_rule(action: str) -> tuple[Kind, list[str]] | None:
+    """The default rule of ``action``: the ``notice`` its declaration gives (``tickets.actions``).
+
+    Read when asked, so an action declared later (a test's) has its rule too. A notice that
+    names a message type or a recipient group notify does not know is a mistake in the
+    code, refused loudly rather than heard by nobody.
+    """
+    spec = declared(action)
+    if spec is None or spec.notice is None:
+        return None
+    kind, audience = spec.notice.kind, list(spec.notice.audience)
+    unknown = [name for name in audience if name not in AUDIENCES]
+    if kind not in Kind.values or unknown:
+        raise ImproperlyConfigured(
+            f"The notice of the action {action!r} names an unknown message type {kind!r} "
+            f"or recipient groups {unknown}."
+        )
+    return Kind(kind), audience
+
+
+def default_rules() -> dict[str, tuple[Kind, list[str]]]:
+    """Every declared action's default rule (seed §7.2.1, §7.2.4): what the data migration
+    wrote as ``Rule`` rows, which administrators may edit."""
+    return {str(action): rule for action in ACTIONS if (rule := declared_rule(action))}
 
 
 def rule_for(action: str) -> tuple[Kind, list[str]] | None:
-    """The rule in force: the administrators' row, else the default (a row switched off: none)."""
-    from campusdesk.notify.models import Rule
-
+    """The rule in force: the administrators' row, else the declared default (a row
+    switched off: none)."""
     row = shared(("rule", action), lambda: Rule.objects.filter(action=action).first())
     if row is not None:
         return (Kind(row.kind), list(row.audiences)) if row.is_active else None
-    return DEFAULT_RULES.get(action)
+    return declared_rule(action)
 
 
 #: Kinds that also reach a customer's inbox only when the event is not internal.

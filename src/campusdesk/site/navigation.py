@@ -55,6 +55,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("tickets:queue", _("My queue"), _vendor),
     NavItem("ops:watch", _("Operations watch"), _vendor),
     NavItem("ops:complaints", _("Complaints"), _everyone),
+    NavItem("systems-list", _("Application systems"), _everyone),
     NavItem("reports:dashboard", _("Reports"), _everyone),
     NavItem("intake:mail_list", _("Received e-mail"), _mail_reviewer),
     NavItem("kb:library", _("Case library"), _everyone),

@@ -21,12 +21,15 @@ from campusdesk.sla import deadlines
 from campusdesk.sla.deadlines import KINDS
 from campusdesk.sla.models import Calendar, CalendarDay, SlaFiring, SlaPolicy
 from campusdesk.sla.worktime import WorkCalendar, working_time_between
+from campusdesk.tickets import workflow
+from campusdesk.tickets.actions import SlaEffect, declared
 from campusdesk.tickets.deadlines import STATES as STATES
 from campusdesk.tickets.deadlines import DeadlineState as DeadlineState
+from campusdesk.tickets.models import Channel, Ticket, TicketEvent
+from campusdesk.tickets.workflow import Action
 
 if TYPE_CHECKING:
     from campusdesk.accounts.models import User
-    from campusdesk.tickets.models import Ticket, TicketEvent
 
 INFO, CLOSURE = "info", "closure"
 
@@ -145,10 +148,6 @@ def _events(
     ticket: Ticket, ctx: Context, deadline: str, kind: str, due: datetime, now: datetime
 ) -> list[TicketEvent]:
     """The unsaved timeline events of one firing."""
-    from campusdesk.tickets import workflow
-    from campusdesk.tickets.models import Channel
-    from campusdesk.tickets.workflow import Action
-
     action = Action.SLA_WARNING if kind == SlaFiring.Kind.WARNING else Action.SLA_BREACHED
     events = [
         workflow.new_event(
@@ -237,8 +236,6 @@ def _claim(rows: list[tuple[int, str, str, datetime]], now: datetime) -> set[tup
 
 def fire_due(ticket: Ticket, ctx: Context, now: datetime) -> int:
     """Fire every warning and breach of ``ticket`` that is due at ``now``; how many fired."""
-    from campusdesk.tickets import workflow
-
     due = _due(ticket, ctx, now)
     won = _claim([(ticket.pk, deadline, kind, at) for deadline, kind, at in due], now)
     events = []
@@ -275,24 +272,30 @@ def _resume(ticket: Ticket, now: datetime, calendar: WorkCalendar) -> None:
 def on_transition(
     ticket: Ticket, action: str, actor: User | None, now: datetime, internal: bool = False
 ) -> None:
-    """Update the markers and pauses that ``action`` implies, then the deadlines."""
+    """Update the markers and pauses that ``action`` implies, then the deadlines.
+
+    What an action does to the clocks is declared with it (``sla`` in ``tickets/actions.py``);
+    an action without an effect only has its deadlines recomputed.
+    """
     ctx = load(ticket)
+    spec = declared(action)
+    effect = spec.sla if spec is not None else None
     is_staff = actor is not None and actor.is_vendor_staff
-    # any reply of the customer answers the handler's question
-    answered = action == "answer_info" or (
-        action == "record" and not is_staff and ticket.waiting_for == INFO
-    )
-    if action == "accept" or (action == "record" and is_staff and not internal):
+    if effect == SlaEffect.RESPONDS or (effect == SlaEffect.REPLY and is_staff and not internal):
         ticket.responded_at = ticket.responded_at or now
-    if action == "request_close":
+    # any reply of the customer answers the handler's question
+    answered = effect == SlaEffect.ANSWERS_INFO or (
+        effect == SlaEffect.REPLY and not is_staff and ticket.waiting_for == INFO
+    )
+    if effect == SlaEffect.RESOLVES:
         ticket.resolved_at = now
         _pause(ticket, CLOSURE, now, ctx.policy.pause_while_pending_close)
-    elif action == "reject_close":
+    elif effect == SlaEffect.REOPENS:
         ticket.resolved_at = None
         _resume(ticket, now, ctx.calendar)
-    elif action == "ask_info":
+    elif effect == SlaEffect.AWAITS_INFO:
         _pause(ticket, INFO, now, ctx.policy.pause_while_waiting)
-    elif answered or action in ("close", "withdraw"):
+    elif answered or effect == SlaEffect.RESUMES:
         _resume(ticket, now, ctx.calendar)
     _recompute(ticket, ctx)
     fire_due(ticket, ctx, now)
@@ -328,9 +331,6 @@ def sweep(*, now: datetime | None = None, limit: int = 5000) -> int:
 @transaction.atomic
 def _sweep_batch(now: datetime, size: int, lookups: Lookups) -> tuple[int, int]:
     """One batch of due tickets: (firings, tickets looked at)."""
-    from campusdesk.tickets import workflow
-    from campusdesk.tickets.models import Ticket
-
     # the assignee and the service manager: who hears of the warnings and breaches
     tickets = (
         Ticket.objects.select_related("project__calendar", "project__service_manager", "assignee")
@@ -375,8 +375,6 @@ def _save_next_checks(tickets: list[Ticket]) -> None:
     On PostgreSQL an ``UPDATE … FROM (VALUES …)``: ``bulk_update``'s ``CASE`` of 250 branches
     took a sixth of a sweep there.
     """
-    from campusdesk.tickets.models import Ticket
-
     if connection.vendor != "postgresql":
         Ticket.objects.bulk_update(tickets, ["next_deadline_at"])
         return

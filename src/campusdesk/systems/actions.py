@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from django import forms as djforms
 from django.utils.functional import Promise
@@ -71,6 +71,36 @@ def register(spec: ObjectAction) -> ObjectAction:
         raise ValueError(f"{spec.kind}.{spec.name} is declared twice")
     actions[spec.name] = spec
     return spec
+
+
+class Declare(Protocol):
+    def __call__(
+        self,
+        name: str,
+        label: str | Promise,
+        serializer: type[drf.Serializer[Any]],
+        run: Run,
+        form: type[djforms.BaseForm] | None = None,
+        confirm: str | Promise = "",
+    ) -> ObjectAction: ...
+
+
+def declarer(kind: str, allowed: Callable[[str], Callable[[Any, User], bool]]) -> Declare:
+    """The ``declare(name, label, serializer, run, form, confirm)`` of one object kind,
+    whose buttons are offered by ``allowed(name)``."""
+
+    def declare(
+        name: str,
+        label: str | Promise,
+        serializer: type[drf.Serializer[Any]],
+        run: Run,
+        form: type[djforms.BaseForm] | None = None,
+        confirm: str | Promise = "",
+    ) -> ObjectAction:
+        spec = ObjectAction(kind, name, label, serializer, run, allowed(name), form, confirm)
+        return register(spec)
+
+    return declare
 
 
 def offered(kind: str, obj: Any, user: User) -> list[ObjectAction]:

@@ -9,11 +9,20 @@ import copy
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.utils import translation
+
 from campusdesk.accounts.models import User
 from campusdesk.catalog.models import Project
 from campusdesk.core import clock
-from campusdesk.systems import services
-from campusdesk.systems.models import ApplicationSystem, Importance
+from campusdesk.systems import changes, findings, services, ticketlink, vulns
+from campusdesk.systems.models import (
+    ApplicationSystem,
+    Change,
+    Finding,
+    Importance,
+    Vulnerability,
+)
+from campusdesk.tickets.models import Ticket
 
 DAY = timedelta(days=1)
 
@@ -306,4 +315,216 @@ def load(people: dict[str, User], projects: dict[str, Project]) -> dict[str, App
     }
     for name, spec in UNIV2_SYSTEMS.items():
         _system(projects["univ2"], name, spec, engineer2, now)
+    if not Vulnerability.objects.exists():
+        with translation.override("zh-hans"):  # the notes the services write are stored text
+            _load_register(systems, people, projects, now)
     return systems
+
+
+def _load_register(
+    systems: dict[str, ApplicationSystem],
+    people: dict[str, User],
+    projects: dict[str, Project],
+    now: datetime,
+) -> None:
+    engineer = people["engineer"]
+    _vulnerabilities(engineer, now - 30 * DAY)
+    _changes(systems, people, now)
+    _findings(systems, people, now)
+    _tickets(systems["研究生管理系统"], projects["xjnu"], engineer)
+
+
+def _ref(cve: str) -> list[str]:
+    return [f"https://nvd.nist.gov/vuln/detail/{cve}"]
+
+
+#: (identifier, title, CVSS 3.1 base score, component, affected, fixed in)
+VULNERABILITIES = [
+    ("CVE-2021-23017", "nginx DNS 解析器差一错误", "7.7", "nginx", ">=0.6.18,<1.20.1", "1.20.1"),
+    (
+        "CVE-2022-25845",
+        "fastjson autoType 绕过导致远程代码执行",
+        "8.1",
+        "fastjson",
+        "<1.2.83",
+        "1.2.83",
+    ),
+    ("CVE-2020-1957", "Apache Shiro 身份验证绕过", "9.8", "Apache Shiro", "<1.5.2", "1.5.2"),
+    (
+        "CVE-2021-44790",
+        "Apache HTTP Server mod_lua 多部分解析器缓冲区溢出",
+        "9.8",
+        "Apache HTTP Server",
+        "<=2.4.51",
+        "2.4.52",
+    ),
+    (
+        "CVE-2022-0778",
+        "OpenSSL BN_mod_sqrt() 证书解析死循环",
+        "7.5",
+        "OpenSSL",
+        ">=1.0.2,<1.0.2zd",
+        "1.0.2zd",
+    ),
+    (
+        "CVE-2023-21980",
+        "MySQL 客户端程序漏洞",
+        "7.1",
+        "MySQL",
+        "<5.7.42 || >=8.0.0,<8.0.33",
+        "5.7.42",
+    ),
+    (
+        "CVE-2022-24834",
+        "Redis Lua cjson 堆溢出",
+        "8.8",
+        "Redis",
+        ">=2.6.0,<6.0.20 || >=6.2.0,<6.2.13",
+        "6.2.13",
+    ),
+    (
+        "CVE-2022-29143",
+        "Microsoft SQL Server 远程代码执行",
+        "7.5",
+        "Microsoft SQL Server",
+        "<13.0.6435",
+        "13.0.6435",
+    ),
+]
+
+
+def _vulnerabilities(actor: User, now: datetime) -> None:
+    for identifier, title, score, component, affected, fixed in VULNERABILITIES:
+        vulns.vulnerability_create(
+            actor=actor,
+            now=now,
+            identifier=identifier,
+            title=title,
+            cvss_score=score,
+            component=component,
+            affected=affected,
+            fixed_version=fixed,
+            references=_ref(identifier),
+        )
+
+
+def _plan(system: ApplicationSystem, actor: User, at: datetime, **fields: Any) -> Change:
+    start = fields.pop("start")
+    return changes.change_plan(
+        system_id=system.pk,
+        actor=actor,
+        now=at,
+        window_start=start,
+        window_end=start + timedelta(hours=fields.pop("hours", 2)),
+        **fields,
+    )
+
+
+def _changes(systems: dict[str, ApplicationSystem], people: dict[str, User], now: datetime) -> None:
+    engineer, manager = people["engineer"], people["manager"]
+    night = now.replace(hour=22, minute=0, second=0, microsecond=0)
+    done = _plan(
+        systems["校级数据中心"],
+        engineer,
+        now - 20 * DAY,
+        kind=Change.Kind.UPGRADE,
+        title="fastjson 升级到 1.2.83（修复 CVE-2022-25845）",
+        start=night - 16 * DAY,
+        risk=Change.Risk.MEDIUM,
+        rollback_plan="保留原 jar 包，回退后重启数据交换平台。",
+        targets=[{"name": "fastjson", "version": "1.2.83"}],
+    )
+    changes.change_approve(done, manager, now=now - 19 * DAY)
+    changes.change_complete(
+        done, engineer, "done", "升级完成，接口回归测试通过。", now=now - 16 * DAY
+    )
+    stop = _plan(
+        systems["网上办事服务大厅"],
+        engineer,
+        now - 10 * DAY,
+        kind=Change.Kind.CONFIG,
+        title="系统服务临时启停：配合机房 UPS 检修停止应用服务",
+        start=night - 7 * DAY,
+        risk=Change.Risk.LOW,
+        rollback_plan="检修提前结束即恢复服务；检修延误则启用维护公告页。",
+        targets=[],
+        description="22:00 停止 Tomcat 与 nginx，检修完成后启动并核对登录、办事流程。",
+    )
+    changes.change_approve(stop, manager, now=now - 9 * DAY)
+    changes.change_complete(
+        stop, engineer, "done", "按计划停机 2 小时，服务已恢复。", now=now - 7 * DAY
+    )
+    shiro = _plan(
+        systems["统一身份认证管理系统"],
+        engineer,
+        now - 3 * DAY,
+        kind=Change.Kind.PATCH,
+        title="Apache Shiro 升级到 1.13.0",
+        start=night + 3 * DAY,
+        risk=Change.Risk.HIGH,
+        rollback_plan="回退到 1.4.0 的部署包；CAS 登录验证通过后再开放。",
+        targets=[{"name": "Apache Shiro", "version": "1.13.0"}],
+    )
+    changes.change_approve(shiro, manager, now=now - 2 * DAY)
+    _plan(
+        systems["研究生管理系统"],
+        engineer,
+        now - 1 * DAY,
+        kind=Change.Kind.PATCH,
+        title="nginx 补丁升级到 1.26.2",
+        start=night + 6 * DAY,
+        risk=Change.Risk.LOW,
+        rollback_plan="保留 1.25.3 二进制与配置，出现异常立即切回。",
+        targets=[{"name": "nginx", "version": "1.26.2"}],
+    )
+    _plan(
+        systems["学工系统"],
+        engineer,
+        now - 1 * DAY,
+        kind=Change.Kind.MIGRATION,
+        title="学工系统迁移到学校新虚拟化平台",
+        start=night + 14 * DAY,
+        hours=8,
+        risk=Change.Risk.HIGH,
+        rollback_plan="旧服务器保留两周，DNS 切回即可恢复。",
+        targets=[],
+        out_of_scope=True,
+        workload_hours="16",
+    )
+
+
+def _finding(system: ApplicationSystem, identifier: str) -> Finding:
+    return Finding.objects.get(system=system, vulnerability__identifier=identifier)
+
+
+def _findings(
+    systems: dict[str, ApplicationSystem], people: dict[str, User], now: datetime
+) -> None:
+    engineer = people["engineer"]
+    findings.finding_mark_fixed(
+        finding_id=_finding(systems["人事系统"], "CVE-2021-44790").pk,
+        actor=engineer,
+        reason="红帽已在 httpd-2.4.6 的发行版补丁中回移修复（见红帽安全公告），"
+        "已核对包的更新日志。",
+        now=now - 25 * DAY,
+    )
+    findings.finding_accept(
+        finding_id=_finding(systems["网络计费系统"], "CVE-2023-21980").pk,
+        actor=engineer,
+        reason="厂商一体机不能单独升级 MySQL；3306 端口已限制为仅计费服务器访问。",
+        now=now - 20 * DAY,
+    )
+    ids = systems["统一身份认证管理系统"]
+    findings.finding_start_fixing(
+        finding_id=_finding(ids, "CVE-2020-1957").pk,
+        actor=engineer,
+        change_id=ids.changes.get(kind=Change.Kind.PATCH).pk,
+        reason="已计划升级 Apache Shiro。",
+        now=now - 3 * DAY,
+    )
+
+
+def _tickets(system: ApplicationSystem, project: Project, actor: User) -> None:
+    """The seed's problems of the Graduate Management System name their system."""
+    for ticket in Ticket.objects.filter(project=project).select_related("project"):
+        ticketlink.ticket_system_set(ticket=ticket, actor=actor, system=system)

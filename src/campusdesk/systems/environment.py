@@ -45,6 +45,9 @@ def normalise(raw: Any) -> dict[str, Any]:
         if not isinstance(value, str):
             errors.setdefault(name, []).append(_("Write this as text."))
             value = ""
+        elif has_control(value.replace("\n", "").replace("\r", "").replace("\t", "")):
+            errors.setdefault(name, []).append(_("Remove the control characters from this text."))
+            value = ""
         data[name] = value.strip()
     if errors:
         raise ValidationError(

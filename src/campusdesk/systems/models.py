@@ -160,14 +160,15 @@ class Change(models.Model):
         PATCH = "patch", _("Patch")
         UPGRADE = "upgrade", _("Upgrade")
         MIGRATION = "migration", _("Migration")
-        CONFIG = "config", _("Configuration")
+        CONFIG = "config", pgettext_lazy("change", "Configuration")
 
     class Status(models.TextChoices):
         PLANNED = "planned", _("Awaiting approval")
         APPROVED = "approved", _("Approved")
-        DONE = "done", _("Done")
+        DONE = "done", pgettext_lazy("change", "Done")
         ROLLED_BACK = "rolled_back", _("Rolled back")
         FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", pgettext_lazy("change", "Cancelled")
 
     class Risk(models.TextChoices):
         LOW = "low", pgettext_lazy("risk", "Low")
@@ -253,7 +254,9 @@ class Vulnerability(models.Model):
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
     cvss_score = models.DecimalField(_("CVSS 3.1 base score"), max_digits=3, decimal_places=1)
-    severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices)
+    severity = models.CharField(
+        pgettext_lazy("vulnerability", "severity"), max_length=20, choices=Severity.choices
+    )
     component = models.CharField(_("component"), max_length=200)
     #: ``component`` folded like ``InstalledComponent.key``
     component_key = models.CharField(max_length=200, db_index=True)
@@ -303,6 +306,9 @@ class Finding(models.Model):
     #: a person decided "fixed" although the version lies in the range (a distribution
     #: backport); the decision holds while the installed version stays in the range
     fixed_by_decision = models.BooleanField(_("fixed by decision"), default=False)
+    #: the installed version the person decided on: a later version below it (a downgrade
+    #: that may have lost the backport) reopens the finding
+    decision_version = models.CharField(_("decided on version"), max_length=100, blank=True)
     accepted_until = models.DateField(_("risk accepted until"), null=True, blank=True)
     expiry_reminded_at = models.DateTimeField(null=True, blank=True)
     change = models.ForeignKey(
@@ -346,7 +352,12 @@ class DuePolicy(models.Model):
     """Working days from a finding's opening to its due date, per severity (editable;
     DefectDojo's defaults: critical 7, high 30, medium 90, low 120)."""
 
-    severity = models.CharField(_("severity"), max_length=20, choices=Severity.choices, unique=True)
+    severity = models.CharField(
+        pgettext_lazy("vulnerability", "severity"),
+        max_length=20,
+        choices=Severity.choices,
+        unique=True,
+    )
     working_days = models.PositiveIntegerField(_("working days to fix"))
 
     class Meta:

@@ -7,8 +7,10 @@ the API's action endpoints and their OpenAPI entries (``api``) and the timeline 
 (``presenters.summary``) are all generated from ``ACTIONS``. Who may and from which
 statuses is the action's row in ``workflow.RULES`` (the one transition table); an action
 added later brings its row with it (``rule=``), which ``register`` adds to the table.
-Notifications (``notify.rules``) and the SLA clocks (``sla.services.on_transition``) read
-the recorded event's action name.
+What the action's event does above tickets is declared here too, in words tickets owns:
+``notice`` is the message it sends and who hears it (``notify.rules`` reads it as the
+default rule), ``sla`` its effect on the service-level clocks (``sla.services.on_transition``
+applies it). Neither app names an action.
 
 Adding an action: its ``Action`` value and row, its service function, one ``register``
 call here, and its test.
@@ -18,7 +20,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from enum import StrEnum
+from typing import Any, cast
 
 from django import forms as djforms
 from django.utils.functional import Promise
@@ -55,6 +58,39 @@ class ApiSpec:
         return self.name.replace("_", "-")
 
 
+class SlaEffect(StrEnum):
+    """What an action's event does to the service-level clocks (``sla.services``)."""
+
+    #: the first answer to the customer (acceptance)
+    RESPONDS = "responds"
+    #: a reply: a vendor's public one is the first answer; a customer's answers a question
+    REPLY = "reply"
+    #: a solution given: the resolution is met, the clocks pause while closure is asked
+    RESOLVES = "resolves"
+    #: the solution refused: the resolution is open again, the clocks run again
+    REOPENS = "reopens"
+    #: the customer is asked for information: the clocks pause
+    AWAITS_INFO = "awaits_info"
+    #: the customer answers the question: the clocks run again
+    ANSWERS_INFO = "answers_info"
+    #: the problem ends (closed, withdrawn): a pause ends with it
+    RESUMES = "resumes"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The message an action's event sends, in the words of ``notify``: ``kind`` a value of
+    ``notify.models.Kind``, ``audience`` names of ``notify.rules.AUDIENCES`` (who hears it).
+    notify checks both when it reads them; an administrator's rule row overrides them."""
+
+    kind: str
+    audience: tuple[str, ...]
+
+
+#: every step of the handling: the reporter, the followers and the problem's handlers
+STEP = ("reporter", "followers", "handlers")
+
+
 @dataclass(frozen=True)
 class ActionSpec:
     action: Action
@@ -69,6 +105,10 @@ class ActionSpec:
     #: the row and name of an action not in ``workflow.RULES`` (added by ``register``)
     rule: Rule | None = None
     label: str | Promise = ""
+    #: the message the event sends and who hears it (None: nobody by default)
+    notice: Notice | None = None
+    #: what the event does to the service-level clocks (None: they are only recomputed)
+    sla: SlaEffect | None = None
 
     def blank_form(self, ticket: Ticket, user: User) -> djforms.BaseForm | None:
         if self.blank is not None:
@@ -101,6 +141,12 @@ def unregister(action: Action) -> None:
     spec = ACTIONS.pop(action)
     if spec.rule is not None:
         workflow.remove_rule(action)
+
+
+def declared(action: str) -> ActionSpec | None:
+    """The declaration of the action an event names (None: not declared)."""
+    # an action is a ``StrEnum``: it hashes and compares as the name the event stores
+    return ACTIONS.get(cast(Action, action))
 
 
 def with_api() -> list[ActionSpec]:
@@ -154,14 +200,17 @@ def passing(service: Callable[..., Any], *names: str) -> Run:
 
 
 ACK = forms.TargetCheckForm.ACK
+#: a missed SIS1/SIS2 deadline also reaches the service manager and the service desk
+SERIOUS = ("service_manager_if_serious", "customer_service_if_serious")
 S = serializers
 
 # A declaration table, one action a block, read across: the formatter would stretch each
 # call over a dozen lines and hide the table's shape.
 # fmt: off
-register(ActionSpec(Action.REGISTER, summary=_registered))
+register(ActionSpec(Action.REGISTER, summary=_registered, notice=Notice("registered", ("line1",))))
 register(ActionSpec(
     Action.ACCEPT, summary=_accepted, form=forms.AcceptForm,
+    notice=Notice("accepted", STEP), sla=SlaEffect.RESPONDS,
     run=lambda t, u, d, channel: services.ticket_accept(
         ticket_id=t.pk, actor=u, severity=d["severity"] or None,
         committed_resolution_at=d["committed_resolution_at"],
@@ -171,7 +220,7 @@ register(ActionSpec(
         committed_resolution_at=d["committed_resolution_at"], channel=channel)),
 ))
 register(ActionSpec(
-    Action.CHANGE_COMMITMENT, form=forms.CommitmentForm,
+    Action.CHANGE_COMMITMENT, form=forms.CommitmentForm, notice=Notice("commitment", STEP),
     summary=lambda d: _("Changed the committed resolution time from %(before)s to %(after)s.")
     % {"before": when_label(d.get("before")), "after": when_label(d.get("after"))},
     run=lambda t, u, d, channel: services.ticket_change_commitment(
@@ -184,6 +233,7 @@ register(ActionSpec(
 ))
 register(ActionSpec(
     Action.RECORD, form=forms.RecordForm, blank=_record_form,
+    notice=Notice("record", STEP), sla=SlaEffect.REPLY,
     summary=lambda d: _("Investigation record") if d.get("kind") == "investigation"
     else _("Comment"),
     run=lambda t, u, d, channel: services.ticket_add_record(
@@ -192,7 +242,7 @@ register(ActionSpec(
     api=ApiSpec("records", S.RecordSerializer, answers_event=True),
 ))
 register(ActionSpec(
-    Action.ESCALATE, form=forms.ReasonForm,
+    Action.ESCALATE, form=forms.ReasonForm, notice=Notice("escalated", (*STEP, "current_tier")),
     summary=lambda d: _("Escalated from %(from)s to %(to)s.")
     % {"from": tier_label(d.get("from_tier")), "to": tier_label(d.get("to_tier"))},
     run=passing(services.ticket_escalate, "reason"),
@@ -200,6 +250,7 @@ register(ActionSpec(
 ))
 register(ActionSpec(
     Action.ASSIGN, form=forms.AssignForm, form_kwargs=_tier_staff,
+    notice=Notice("accepted", ("current_tier",)),
     summary=lambda d: _("Assigned a handler."),
     run=lambda t, u, d, channel: services.ticket_assign(
         ticket_id=t.pk, actor=u, user_id=d["user"].pk, channel=channel),
@@ -208,31 +259,33 @@ register(ActionSpec(
 ))
 register(ActionSpec(
     Action.REQUEST_CLOSE, form=forms.SolutionForm,
+    notice=Notice("closure_requested", STEP), sla=SlaEffect.RESOLVES,
     summary=lambda d: _("Requested closure with the solution."),
     run=passing(services.ticket_request_close, "solution"),
     api=ApiSpec("request_close", S.SolutionSerializer),
 ))
 register(ActionSpec(
     Action.REJECT_CLOSE, form=forms.ReasonForm,
+    notice=Notice("closure_rejected", (*STEP, "operations")), sla=SlaEffect.REOPENS,
     summary=lambda d: _("Rejected the closure request."),
     run=passing(services.ticket_reject_close, "reason"),
     api=ApiSpec("reject_close", S.ReasonSerializer),
 ))
 register(ActionSpec(
-    Action.CLOSE, form=forms.CloseForm,
+    Action.CLOSE, form=forms.CloseForm, notice=Notice("closed", STEP), sla=SlaEffect.RESUMES,
     summary=lambda d: _("Closed the problem: rating %(rating)s/5, workload %(hours)s h.")
     % {"rating": d.get("rating", "—"), "hours": d.get("workload_hours", "—")},
     run=passing(services.ticket_close, "rating", "comment", "workload_hours"),
     api=ApiSpec("close", S.CloseSerializer),
 ))
 register(ActionSpec(
-    Action.URGE, form=forms.UrgeForm,
+    Action.URGE, form=forms.UrgeForm, notice=Notice("urged", ("handlers", "operations")),
     summary=lambda d: _("Urged (%(count)s).") % {"count": d.get("count", 1)},
     run=passing(services.ticket_urge, "message"),
     api=ApiSpec("urge", S.UrgeSerializer),
 ))
 register(ActionSpec(
-    Action.WITHDRAW, form=forms.OptionalReasonForm,
+    Action.WITHDRAW, form=forms.OptionalReasonForm, sla=SlaEffect.RESUMES,
     summary=lambda d: _("Withdrew the problem."),
     run=passing(services.ticket_withdraw, "reason"),
     api=ApiSpec("withdraw", S.OptionalReasonSerializer),
@@ -260,12 +313,14 @@ register(ActionSpec(
 ))
 register(ActionSpec(
     Action.ASK_INFO, form=forms.QuestionForm,
+    notice=Notice("info", ("reporter", "followers")), sla=SlaEffect.AWAITS_INFO,
     summary=lambda d: _("Asked the customer for information; the clocks stand still."),
     run=passing(services.ticket_ask_info, "question"),
     api=ApiSpec("ask_info", S.QuestionSerializer),
 ))
 register(ActionSpec(
     Action.ANSWER_INFO, form=forms.AnswerForm,
+    notice=Notice("info", ("handlers",)), sla=SlaEffect.ANSWERS_INFO,
     summary=lambda d: _("Answered; the clocks run again."),
     run=passing(services.ticket_answer_info, "answer"),
     api=ApiSpec("answer_info", S.AnswerSerializer),
@@ -276,6 +331,7 @@ register(ActionSpec(
 ))
 register(ActionSpec(
     Action.DISPATCH_REQUIRED,
+    notice=Notice("dispatch", ("current_tier", "operations", "customer_service")),
     summary=lambda d: _(
         "Not solved in time: engineers must be on site by %(due)s; %(group)s is informed."
     ) % {"due": when_label(d.get("onsite_by")), "group": d.get("inform_group", "")},
@@ -286,18 +342,19 @@ register(ActionSpec(
     % {"count": d.get("count", "")},
 ))
 register(ActionSpec(
-    Action.ALERT_RESOLVED,
+    Action.ALERT_RESOLVED, notice=Notice("record", ("current_tier", "reporter")),
     summary=lambda d: _(
         "The monitoring reports the alert resolved; the customer confirms and closes."
     ),
 ))
 register(ActionSpec(
-    Action.SLA_WARNING,
+    Action.SLA_WARNING, notice=Notice("sla_warning", ("current_tier", "operations")),
     summary=lambda d: _("%(deadline)s deadline near: %(due)s.")
     % {"deadline": deadline_label(d.get("deadline")), "due": when_label(d.get("due_at"))},
 ))
 register(ActionSpec(
     Action.SLA_BREACHED,
+    notice=Notice("sla_breached", ("current_tier", "operations", *SERIOUS)),
     summary=lambda d: _("%(deadline)s deadline missed: %(due)s.")
     % {"deadline": deadline_label(d.get("deadline")), "due": when_label(d.get("due_at"))},
 ))

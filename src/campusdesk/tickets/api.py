@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -15,9 +16,18 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from campusdesk.accounts.models import User
 from campusdesk.core.api import path_id, query_int, query_text
 from campusdesk.core.http import current_user
-from campusdesk.tickets import actions, deadlines, downloads, selectors, services, workflow
+from campusdesk.tickets import (
+    actions,
+    deadlines,
+    downloads,
+    extensions,
+    selectors,
+    services,
+    workflow,
+)
 from campusdesk.tickets.models import Channel, Commitment, IncidentReport, Severity, Status, Ticket
 from campusdesk.tickets.serializers import (
     AttachmentSerializer,
@@ -127,7 +137,8 @@ class TicketViewSet(viewsets.GenericViewSet[Ticket]):
             assignee=query_int(params.get("assignee")),
             search=query_text(params.get("search"), 100),
         )
-        return selectors.ticket_list(current_user(self.request), filters)
+        tickets = selectors.ticket_list(current_user(self.request), filters)
+        return tickets.select_related(*extensions.related())  # what the apps above add
 
     def _ticket(self, pk: str | None) -> Ticket:
         tickets = selectors.visible_tickets(current_user(self.request))
@@ -153,7 +164,9 @@ class TicketViewSet(viewsets.GenericViewSet[Ticket]):
     def _detail(self, ticket_id: int, status_code: int = status.HTTP_200_OK) -> Response:
         commitments = Commitment.objects.select_related("set_by").order_by("created_at", "id")
         tickets = selectors.visible_tickets(current_user(self.request))
-        tickets = tickets.select_related(*selectors.LIST_RELATED, "project__calendar")
+        tickets = tickets.select_related(
+            *selectors.LIST_RELATED, "project__calendar", *extensions.related()
+        )
         ticket = get_object_or_404(
             tickets.prefetch_related(Prefetch("commitments", queryset=commitments)), pk=ticket_id
         )
@@ -171,8 +184,15 @@ class TicketViewSet(viewsets.GenericViewSet[Ticket]):
     @extend_schema(request=TicketCreateSerializer, responses={201: TicketDetailSerializer})
     def create(self, request: Request) -> Response:
         data = _valid(TicketCreateSerializer, request)
+        with transaction.atomic():  # a refused value of an app above's field undoes it all
+            ticket = self._register(current_user(request), data)
+        # the registered ticket as saved (its project, organisation, product and reporter
+        # came with it), not read back with the seven-table join of ``_detail``
+        return self._answer(ticket, status.HTTP_201_CREATED)
+
+    def _register(self, user: User, data: dict[str, Any]) -> Ticket:
         ticket = services.ticket_register(
-            actor=current_user(request),
+            actor=user,
             project_id=data["project"],
             product_id=data.get("product"),
             title=data["title"],
@@ -184,9 +204,8 @@ class TicketViewSet(viewsets.GenericViewSet[Ticket]):
             reporter_id=data.get("reporter"),
             channel=API,
         )
-        # the registered ticket as saved (its project, organisation, product and reporter
-        # came with it), not read back with the seven-table join of ``_detail``
-        return self._answer(ticket, status.HTTP_201_CREATED)
+        extensions.save(ticket, user, data)
+        return ticket
 
     @extend_schema(responses=TicketDetailSerializer)
     def retrieve(self, request: Request, pk: str | None = None) -> Response:

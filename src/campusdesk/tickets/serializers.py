@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Manager
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from campusdesk.core.http import current_user
 from campusdesk.core.text import validate_one_line
-from campusdesk.tickets import services
+from campusdesk.tickets import extensions, services
 from campusdesk.tickets.models import (
     Attachment,
     IncidentReport,
@@ -27,6 +28,16 @@ class PersonSerializer(serializers.Serializer[Any]):
     id = serializers.IntegerField()
     username = serializers.CharField()
     name = serializers.CharField(source="__str__")
+
+
+class TicketListSerializer(serializers.ListSerializer[Ticket]):
+    """Tickets as a list: what the apps above add (``tickets.extensions``) read for all
+    rows at once, not once per row."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        rows = list(data.all() if isinstance(data, Manager) else data)
+        extensions.prefetch(rows)
+        return super().to_representation(rows)
 
 
 class TicketSerializer(serializers.ModelSerializer[Ticket]):
@@ -79,6 +90,10 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
             "waiting_for",
         ]
         read_only_fields = fields
+        list_serializer_class = TicketListSerializer
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        return {**super().get_fields(), **extensions.output_fields()}  # the apps above's
 
 
 class TicketCreateSerializer(serializers.Serializer[Any]):
@@ -97,6 +112,9 @@ class TicketCreateSerializer(serializers.Serializer[Any]):
     reporter = serializers.IntegerField(
         label=_("reporter"), required=False, help_text="For agents registering on behalf."
     )
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        return {**super().get_fields(), **extensions.input_fields()}  # the apps above's
 
 
 class EventSerializer(serializers.ModelSerializer[TicketEvent]):

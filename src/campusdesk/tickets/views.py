@@ -27,6 +27,7 @@ from campusdesk.core.widgets import LazySelect
 from campusdesk.tickets import (
     actions,
     downloads,
+    extensions,
     forms,
     panels,
     presenters,
@@ -151,6 +152,7 @@ def ticket_register(request: HttpRequest) -> HttpResponse:
     form = forms.RegisterForm(
         request.POST or None, projects=projects, customers=_customers_for(user)
     )
+    extensions.add_form_fields(form, user, projects)  # the apps above's (a ticket's system)
     if request.method == "POST" and form.is_valid():
         try:
             ticket = _register(user, form.cleaned_data, request.FILES.getlist("files"))
@@ -181,6 +183,7 @@ def _register(user: User, data: dict[str, Any], files: list[Any]) -> Ticket:
         channel=Channel.PHONE if user.role == Role.AGENT else WEB,
         call_notes=data.get("call_notes") or "",
     )
+    extensions.save(ticket, user, data)
     services.attachments_add(ticket_id=ticket.pk, actor=user, uploads=files, channel=WEB)
     return ticket
 
@@ -223,6 +226,7 @@ def _context(
             else None
         ),
         "action_forms": _action_forms(ticket, user, bound),
+        "extra_facts": extensions.facts(ticket, user),  # the apps above's (its system)
         **added,
         "is_staff": user.is_vendor_staff,
         "following": ticket.followers.filter(user=user).exists(),
