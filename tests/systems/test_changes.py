@@ -203,3 +203,5 @@ def test_a_completed_change_closes_the_finding(system, people):
     changes.change_complete(change, people["engineer"], "done", "", now=NOW)
     finding.refresh_from_db()
     assert finding.status == "fixed" and finding.closed_at is not None
+    assert finding.change == change  # the finding names the change that fixed it
+    assert "1.25.5" in finding.reason

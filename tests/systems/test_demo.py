@@ -65,6 +65,7 @@ def test_changes_and_findings_of_the_demo(loaded: None):
     assert upgrade.system.current_environment.change == upgrade
     fixed = Finding.objects.get(system=upgrade.system, vulnerability__identifier="CVE-2022-25845")
     assert fixed.status == Finding.Status.FIXED and fixed.closed_at is not None
+    assert fixed.change == upgrade
     statuses = set(Finding.objects.values_list("status", flat=True))
     assert statuses >= {"open", "unverified", "fixing", "fixed", "accepted"}
     # nginx 1.20.1 is just outside `>=0.6.18,<1.20.1`: no finding for it

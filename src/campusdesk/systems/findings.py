@@ -282,7 +282,23 @@ def match_environment(version: EnvironmentVersion, actor: User | None, now: date
     for vulnerability in entries:
         texts = installed.get(vulnerability.component_key, [])
         found = seen(vulnerability, texts)
-        reconcile(system, vulnerability, findings.get(vulnerability.pk), found, actor, now, dues)
+        finding = reconcile(
+            system, vulnerability, findings.get(vulnerability.pk), found, actor, now, dues
+        )
+        if finding is not None and _closed_by(finding, version, now):
+            finding.change_id = version.change_id
+            finding.save(update_fields=["change"])
+
+
+def _closed_by(finding: Finding, version: EnvironmentVersion, now: datetime) -> bool:
+    """Whether a completed change's version just fixed the finding (the finding then names
+    the change that fixed it, unless it already names one)."""
+    return (
+        version.change_id is not None
+        and finding.change_id is None
+        and finding.status == Status.FIXED
+        and finding.closed_at == now
+    )
 
 
 def seen(vulnerability: Vulnerability, texts: list[str]) -> Seen:
