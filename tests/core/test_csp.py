@@ -40,6 +40,10 @@ PK_MODELS: dict[str, str] = {
     "articles": "kb.Article",
     "mail": "intake.InboundMessage",
     "tokens": "accounts.ApiToken",
+    "systems": "systems.ApplicationSystem",
+    "changes": "systems.Change",
+    "vulnerabilities": "systems.Vulnerability",
+    "findings": "systems.Finding",
 }
 #: Other parameters: one real value each (a wrong one still answers, with a 404).
 VALUES = {
@@ -50,9 +54,12 @@ VALUES = {
     "step": "assign",
     "status": "published",
     "url": "no-such-page/",
+    "number": "1",  # an environment version
 }
 #: Routes this walk cannot fill, with the reason.
-SKIPPED: dict[str, str] = {}
+SKIPPED: dict[str, str] = {
+    "systems/do/<str:kind>/<int:pk>/<str:name>/": "POST only: the object actions' handler",
+}
 
 
 def routes(patterns: list[Any], prefix: str = "") -> Iterator[str]:
