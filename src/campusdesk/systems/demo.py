@@ -423,6 +423,18 @@ def _plan(system: ApplicationSystem, actor: User, at: datetime, **fields: Any) -
 def _changes(systems: dict[str, ApplicationSystem], people: dict[str, User], now: datetime) -> None:
     engineer, manager = people["engineer"], people["manager"]
     night = now.replace(hour=22, minute=0, second=0, microsecond=0)
+    _completed_changes(systems, engineer, manager, now, night)
+    _pending_changes(systems, engineer, manager, now, night)
+
+
+def _completed_changes(
+    systems: dict[str, ApplicationSystem],
+    engineer: User,
+    manager: User,
+    now: datetime,
+    night: datetime,
+) -> None:
+    """A done upgrade (it fixes a finding) and a temporary stop of the services."""
     done = _plan(
         systems["校级数据中心"],
         engineer,
@@ -454,6 +466,16 @@ def _changes(systems: dict[str, ApplicationSystem], people: dict[str, User], now
     changes.change_complete(
         stop, engineer, "done", "按计划停机 2 小时，服务已恢复。", now=now - 7 * DAY
     )
+
+
+def _pending_changes(
+    systems: dict[str, ApplicationSystem],
+    engineer: User,
+    manager: User,
+    now: datetime,
+    night: datetime,
+) -> None:
+    """An approved patch, a planned one, and an out-of-scope migration awaiting approval."""
     shiro = _plan(
         systems["统一身份认证管理系统"],
         engineer,

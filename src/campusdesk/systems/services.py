@@ -207,13 +207,7 @@ def environment_change(
     """
     now = now or clock.now()
     if system is None:
-        if actor is None:
-            raise PermissionDenied()
-        system = system_for(actor, system_id)
-        if not may_manage(actor, system.project):
-            raise PermissionDenied(
-                _("Only the vendor's staff of the project may change its environment.")
-            )
+        system = _system_to_change(actor, system_id)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError(
@@ -226,11 +220,50 @@ def environment_change(
         if locked.current_environment_id
         else None
     )
-    if current is not None and not environment.diff(current.data, clean):
+    changes = environment.diff(current.data, clean) if current else []
+    if current is not None and not changes:
         raise ValidationError(
             _("Nothing changed: the environment is the same as version %(number)s.")
             % {"number": current.number}
         )
+    version = _store_version(locked, current, clean, reason, actor, now, change)
+    system.current_environment = version
+    record(
+        locked,
+        "environment.changed",
+        actor,
+        now,
+        number=version.number,
+        reason=reason,
+        change=change.pk if change else None,
+        fields=[c["field"] for c in changes],
+    )
+    for subscriber in ENVIRONMENT_CHANGED:
+        subscriber(version, actor, now)
+    return version
+
+
+def _system_to_change(actor: User | None, system_id: int) -> ApplicationSystem:
+    if actor is None:
+        raise PermissionDenied()
+    system = system_for(actor, system_id)
+    if not may_manage(actor, system.project):
+        raise PermissionDenied(
+            _("Only the vendor's staff of the project may change its environment.")
+        )
+    return system
+
+
+def _store_version(
+    locked: ApplicationSystem,
+    current: EnvironmentVersion | None,
+    clean: dict[str, Any],
+    reason: str,
+    actor: User | None,
+    now: datetime,
+    change: Change | None,
+) -> EnvironmentVersion:
+    """The new version row, its component rows, and the system pointing at it."""
     version = EnvironmentVersion.objects.create(
         system=locked,
         number=(current.number + 1) if current else 1,
@@ -253,20 +286,6 @@ def environment_change(
     locked.current_environment = version
     locked.updated_at = now
     locked.save(update_fields=["current_environment", "updated_at"])
-    system.current_environment = version
-    changes = environment.diff(current.data, clean) if current else []
-    record(
-        locked,
-        "environment.changed",
-        actor,
-        now,
-        number=version.number,
-        reason=reason,
-        change=change.pk if change else None,
-        fields=[c["field"] for c in changes],
-    )
-    for subscriber in ENVIRONMENT_CHANGED:
-        subscriber(version, actor, now)
     return version
 
 
