@@ -11,14 +11,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import cache
 from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import escape
 
 from django.utils.translation import gettext as _
+from docx import Document
+from docx.document import Document as DocxDocument
 from docx.oxml.ns import qn
 from docx.oxml.text.font import CT_RPr
+from docx.shared import Cm
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -118,3 +122,85 @@ def pdf_a4(story: list[Flowable], title: str) -> bytes:
         buffer, pagesize=A4, bottomMargin=1.8 * cm, title=label, author="campusdesk", **margins
     ).build(story, onFirstPage=foot, onLaterPages=foot)
     return buffer.getvalue()
+
+
+# --- documents made of blocks: title, headings, texts, facts and tables --------------
+@dataclass(frozen=True)
+class Grid:
+    """A table: its header, its rows, and each column's share of the width."""
+
+    header: list[str]
+    rows: list[list[str]]
+    shares: tuple[float, ...]
+
+
+#: ("title" | "heading" | "text", str), ("facts", [(label, value)]) or ("grid", Grid)
+Block = tuple[str, Any]
+
+
+# --- Word -------------------------------------------------------------------------------
+def _docx_text(paragraph: Any, text: str, *, bold: bool = False) -> None:
+    run = paragraph.add_run(clean(text))
+    run.bold = bold or None
+    docx_fonts(run._r.get_or_add_rPr())
+
+
+def _docx_table(document: DocxDocument, header: list[str], rows: list[list[str]]) -> None:
+    table = document.add_table(rows=1 + max(len(rows), 1), cols=len(header))
+    table.style = "Table Grid"
+    body = rows or [[_("None")] + [""] * (len(header) - 1)]
+    for row, values in zip(table.rows, [header, *body], strict=True):
+        for cell, value in zip(row.cells, values, strict=True):
+            _docx_text(cell.paragraphs[0], value, bold=values is header)
+
+
+def _docx_block(document: DocxDocument, kind: str, content: Any) -> None:
+    if kind == "title":
+        _docx_text(document.add_heading(level=0), content)
+    elif kind == "heading":
+        _docx_text(document.add_heading(level=1), content)
+    elif kind == "text":
+        _docx_text(document.add_paragraph(), content)
+    elif kind == "facts":
+        _docx_facts(document, content)
+    else:
+        _docx_table(document, content.header, content.rows)
+
+
+def _docx_facts(document: DocxDocument, facts: list[tuple[str, str]]) -> None:
+    table = document.add_table(rows=len(facts), cols=2)
+    table.style = "Table Grid"
+    for row, (label, value) in zip(table.rows, facts, strict=True):
+        row.cells[0].width, row.cells[1].width = Cm(4), Cm(12)
+        _docx_text(row.cells[0].paragraphs[0], label, bold=True)
+        _docx_text(row.cells[1].paragraphs[0], value)
+
+
+def blocks_docx(blocks: list[Block], title: str) -> bytes:
+    """``blocks`` laid out as a Word document (.docx bytes)."""
+    document = Document()
+    for style in ("Normal", "Title", "Heading 1"):
+        docx_fonts(document.styles[style].element.get_or_add_rPr())
+    document.core_properties.title = title
+    document.core_properties.author = "campusdesk"
+    for kind, content in blocks:
+        _docx_block(document, kind, content)
+    buffer = BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+# --- PDF --------------------------------------------------------------------------------
+def _pdf_block(kind: str, content: Any, st: dict[str, ParagraphStyle]) -> Flowable:
+    if kind in st:
+        return Paragraph(pdf_markup(content), st[kind])
+    if kind == "facts":
+        return pdf_table(content, (0.25, 0.75), st["text"])
+    rows = content.rows or [[_("None")] + [""] * (len(content.header) - 1)]
+    return pdf_table([content.header, *rows], content.shares, st["text"])
+
+
+def blocks_pdf(blocks: list[Block], title: str) -> bytes:
+    """``blocks`` laid out on A4 pages (PDF bytes)."""
+    st = pdf_styles()
+    return pdf_a4([_pdf_block(kind, content, st) for kind, content in blocks], title)
