@@ -19,10 +19,17 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# The demo's probes check `campusdesk demo_target` on loopback: only here are loopback
+# targets allowed and the demo's own CA trusted (never a default of the settings).
+DEMO_PROBES := OUTBOUND_ALLOW_NETWORKS=127.0.0.0/8 PROBE_CA_FILE=$(abspath $(DATA_DIR))/demo-target/ca.pem
+
 run: install
 	DEBUG=1 DATA_DIR=$(DATA_DIR) $(BIN)/campusdesk migrate --noinput
-	DEBUG=1 DATA_DIR=$(DATA_DIR) $(BIN)/campusdesk demo
-	DEBUG=1 DATA_DIR=$(DATA_DIR) ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,$(HOST)}" \
+	DEBUG=1 DATA_DIR=$(DATA_DIR) $(DEMO_PROBES) $(BIN)/campusdesk demo
+	DEBUG=1 DATA_DIR=$(DATA_DIR) $(BIN)/campusdesk demo_target & target=$$!; \
+	  trap 'kill $$target 2>/dev/null' EXIT INT TERM; \
+	  DEBUG=1 DATA_DIR=$(DATA_DIR) $(DEMO_PROBES) \
+	  ALLOWED_HOSTS="$${ALLOWED_HOSTS:-127.0.0.1,localhost,$(HOST)}" \
 	  $(BIN)/campusdesk serve --host $(HOST) --port $(PORT)
 
 lint: install

@@ -34,6 +34,7 @@ from hypothesis import strategies as st
 from campusdesk.accounts.models import Organisation, User
 from campusdesk.catalog.models import Product, Project
 from campusdesk.kb.models import Article
+from campusdesk.monitoring.models import Probe
 from campusdesk.notify.models import Announcement, Notification
 from campusdesk.ops.models import Complaint, CorrectiveAction
 from campusdesk.site import demo
@@ -57,7 +58,8 @@ with override_settings(**HOST):
 PERSONAS = ("user", "engineer", "ops", "admin")
 TOKENS = [f"schemathesis-{name}" for name in PERSONAS]
 
-#: The model an ``{id}`` (or ``{ticket}``) path parameter names, by path prefix.
+#: The model an ``{id}`` (or ``{ticket}``, ``{organisation_id}``) path parameter names, by
+#: path prefix.
 PATH_IDS: dict[str, type[models.Model]] = {
     "/api/v1/tickets/": Ticket,
     "/api/v1/kb/retrospectives/": Ticket,
@@ -73,6 +75,8 @@ PATH_IDS: dict[str, type[models.Model]] = {
     "/api/v1/changes/": Change,
     "/api/v1/vulnerabilities/": Vulnerability,
     "/api/v1/findings/": Finding,
+    "/api/v1/probes/": Probe,
+    "/api/v1/status/": Organisation,
 }
 
 #: The model an integer in a query string or a JSON body names, by its key.
@@ -90,6 +94,7 @@ FIELD_IDS: dict[str, type[models.Model]] = {
     "system": ApplicationSystem,
     "vulnerability": Vulnerability,
     "vendor_contact": User,
+    "customer_contact": User,
 }
 
 INTEGRAL = re.compile(r"-?[0-9]+")
@@ -153,7 +158,7 @@ def _id_slots(
     path = case.operation.path
     path_model = next((m for prefix, m in PATH_IDS.items() if path.startswith(prefix)), None)
     for name in case.path_parameters:
-        if path_model is not None and name in ("id", "ticket"):
+        if path_model is not None and name in ("id", "ticket", "organisation_id"):
             yield case.path_parameters, name, path_model
     containers = [case.query, case.body] if isinstance(case.body, dict) else [case.query]
     for container in containers:

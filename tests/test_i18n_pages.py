@@ -38,10 +38,11 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import translation
 from django.utils.text import capfirst
 
-from campusdesk.accounts.models import User
+from campusdesk.accounts.models import Organisation, User
 from campusdesk.catalog.models import Project
 from campusdesk.intake.models import InboundMessage
 from campusdesk.kb.models import Article
+from campusdesk.monitoring.models import Probe, StatusPage
 from campusdesk.notify.models import Announcement
 from campusdesk.ops.models import Complaint
 from campusdesk.ops.selectors import LISTS
@@ -66,6 +67,9 @@ ALLOWED_CODES = {
     "SIS1",
     "SIS2",
     "SIS3",  # the severity levels' names in the contract (服务响应级别)
+    "http",
+    "tcp",
+    "tls",  # protocols (a probe's kind): a URL's scheme, a port's service in users' data
 }
 
 # English that may stand on a Chinese page: the msgid is its own best Chinese.
@@ -242,9 +246,14 @@ def findings(where: str, text: str, data: frozenset[str] = frozenset()) -> list[
 _KEY_VALUES = re.compile(r"(?:[\w.-]+=\S*\s*)+")
 
 
+#: django-axes's stand-in for a request header the client did not send (its access log)
+_AXES_MISSING = "<unknown>"
+
+
 def _is_data(text: str) -> bool:
-    """A JSON document, or key=value pairs (a monitor's alert labels, a logged form)."""
-    if _KEY_VALUES.fullmatch(text.strip()):
+    """A JSON document, key=value pairs (a monitor's alert labels, a logged form), or the
+    login-lockout log's placeholder for a header that was not sent."""
+    if text.strip() == _AXES_MISSING or _KEY_VALUES.fullmatch(text.strip()):
         return True
     if not text.lstrip().startswith(("{", "[")):
         return False
@@ -300,6 +309,15 @@ def _service_reports() -> list[str]:
     projects = [f"?project={pk}" for pk in Project.objects.values_list("pk", flat=True)]
     organisation = Project.objects.order_by("pk")[0].organisation_id
     return ["", *projects, f"?organisation={organisation}"]
+
+
+def _status_tokens() -> list[Kwargs]:
+    """The public status links (one is made if the demo has none: the page is walked)."""
+    organisation = Organisation.objects.filter(systems__isnull=False).order_by("pk").first()
+    if organisation is not None and not StatusPage.objects.exclude(token="").exists():
+        StatusPage.objects.update_or_create(organisation=organisation, defaults={"token": "t" * 43})
+    tokens = StatusPage.objects.exclude(token="").values_list("token", flat=True)
+    return [{"token": token} for token in tokens]
 
 
 ROUTES: dict[str, Route] = {
@@ -359,6 +377,13 @@ ROUTES: dict[str, Route] = {
     "systems-findings": Route(queries=("", "?overdue=1")),
     "systems-finding": Route(_pks(Finding)),
     "systems-ticket-environment": Route(),
+    "monitoring:overview": Route(queries=("", "?sort=organisation", "?sort=uptime")),
+    "monitoring:status": Route(_pks(Organisation)),
+    "monitoring:public_status": Route(_status_tokens),
+    "monitoring:probe": Route(_pks(Probe)),
+    "monitoring:probe_new": Route(_pks(ApplicationSystem)),
+    "monitoring:probe_edit": Route(_pks(Probe)),
+    "monitoring:window_new": Route(_pks(ApplicationSystem)),
 }
 # Routes of the URL conf not opened above, and why.
 NOT_PAGES = {
@@ -383,6 +408,10 @@ NOT_PAGES = {
     "accounts:token_revoke": "POST only",
     "systems-object-action": "POST only",
     "systems-document": "an export: test_exports_speak_chinese",
+    "monitoring:probe_delete": "POST only",
+    "monitoring:probe_run": "POST only",
+    "monitoring:window_delete": "POST only",
+    "monitoring:status_link": "POST only",
 }
 
 

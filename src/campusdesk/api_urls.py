@@ -78,5 +78,6 @@ urlpatterns = [
     path("reports/service/", reports.ServiceReportView.as_view(), name="reports-service"),
     path("reports/kpi/", reports.KpiView.as_view(), name="reports-kpi"),
     path("", include("campusdesk.systems.api_urls")),
+    path("", include("campusdesk.monitoring.api_urls")),
     path("", include(router.urls)),
 ]

@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     "campusdesk.kb",
     "campusdesk.intake",
     "campusdesk.systems",
+    "campusdesk.monitoring",
     "campusdesk.reports",
     "campusdesk.site",  # the top-level wiring: the demo command
 ]
@@ -328,6 +329,19 @@ def envnetworks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network
 # non-public addresses (core/outbound.py), except in the networks allowed here.
 OUTBOUND_ALLOW_NETWORKS = envnetworks("OUTBOUND_ALLOW_NETWORKS")
 
+# --- probes (monitoring) --------------------------------------------------
+# Raw probe results are kept this many days; older ones are rolled into hourly figures.
+PROBE_RETENTION_DAYS = envint("PROBE_RETENTION_DAYS", 90)
+# A target that fails again within this many minutes of recovering is the same outage
+# (a flap, counted), not a new incident.
+PROBE_FLAP_MINUTES = envint("PROBE_FLAP_MINUTES", 30)
+# Probes trust the system's certificate authorities and, when set, those in this PEM file
+# (campuses often run their own CA for internal systems). Empty: the system's only.
+PROBE_CA_FILE = envstr("PROBE_CA_FILE")
+# The demo's probes check `campusdesk demo_target` on loopback (`make run` starts it):
+# HTTP on this port, TLS on the next one.
+DEMO_TARGET_PORT = envint("DEMO_TARGET_PORT", 8099)
+
 # --- e-mail ---------------------------------------------------------------
 EMAIL_HOST = envstr("EMAIL_HOST", "127.0.0.1")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
@@ -418,6 +432,9 @@ SPECTACULAR_SETTINGS = {
         "ComponentKindEnum": "campusdesk.systems.environment.KINDS",
         "VulnerabilitySeverityEnum": "campusdesk.systems.models.Severity",
         "TicketSeverityEnum": "campusdesk.tickets.models.Severity",
+        "ProbeKindEnum": "campusdesk.monitoring.models.Probe.Kind",
+        "ProbeStateEnum": "campusdesk.monitoring.models.Probe.State",
+        "SystemStatusStateEnum": "campusdesk.monitoring.status.STATES",
     },
 }
 

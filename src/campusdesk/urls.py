@@ -19,6 +19,7 @@ urlpatterns = [
     path("", include("campusdesk.kb.urls")),
     path("", include("campusdesk.reports.urls")),
     path("", include("campusdesk.systems.urls")),
+    path("", include("campusdesk.monitoring.urls")),
     path("intake/", include("campusdesk.intake.urls")),
     path("accounts/", include("campusdesk.accounts.urls")),
     path("admin/", admin.site.urls),

@@ -44,6 +44,9 @@ PK_MODELS: dict[str, str] = {
     "changes": "systems.Change",
     "vulnerabilities": "systems.Vulnerability",
     "findings": "systems.Finding",
+    "probes": "monitoring.Probe",
+    "status": "accounts.Organisation",  # an organisation's status page
+    "maintenance": "intake.MaintenanceWindow",
 }
 #: Other parameters: one real value each (a wrong one still answers, with a 404).
 VALUES = {
@@ -55,6 +58,9 @@ VALUES = {
     "status": "published",
     "url": "no-such-page/",
     "number": "1",  # an environment version
+    "window_id": "1",  # a maintenance window (DELETE only: 405)
+    "organisation_id": "1",  # a status page
+    "token": "no-such-token",  # a public status link (a wrong one: 404)
 }
 #: Routes this walk cannot fill, with the reason.
 SKIPPED: dict[str, str] = {

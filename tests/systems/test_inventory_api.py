@@ -83,6 +83,7 @@ def test_a_system_is_created_read_edited_and_listed(engineer, people, project, c
         "importance": "important",
         "owner": "网络中心 张老师 0991-4332100",
         "vendor_contact": people["engineer"].pk,
+        "customer_contact": customer.pk,
         "urls": ["https://ids.xjnu.example/authserver"],
         "hosts": ["10.10.1.31", " 10.10.1.32 "],
         "notes": "双机热备",
@@ -171,6 +172,9 @@ def test_another_organisation_than_the_projects_is_refused(engineer, project, ot
         ({"hosts": ["10.0.0.1\r\nX: y"]}, "hosts"),
         ({"vendor_contact": "customer"}, "vendor_contact"),
         ({"vendor_contact": 2**63}, "vendor_contact"),
+        ({"customer_contact": "user2"}, "customer_contact"),  # another organisation's
+        ({"customer_contact": "engineer"}, "customer_contact"),  # not a customer
+        ({"customer_contact": 2**63}, "customer_contact"),
         ({"project": 2**40}, "project"),
         ({"project": None}, "project"),
         ({"name": "研究生管理系统"}, "name"),  # taken in this organisation
@@ -180,6 +184,8 @@ def test_bad_values_are_refused_with_the_field(engineer, people, project, system
     body = {"name": "一卡通", "project": project.pk, **change}
     if change.get("vendor_contact") == "customer":
         body["vendor_contact"] = people["user"].pk
+    if isinstance(change.get("customer_contact"), str):
+        body["customer_contact"] = people[change["customer_contact"]].pk
     answer = engineer.post(URL, body, format="json")
     assert answer.status_code == 400, answer.json()
     assert field in answer.json(), answer.json()
@@ -190,6 +196,26 @@ def test_bad_values_are_refused_with_the_field(engineer, people, project, system
     if field not in ("name", "project"):  # PATCH of one bad value: refused, nothing changed
         assert edited.status_code == 400 and field in edited.json(), edited.json()
         assert ApplicationSystem.objects.get(pk=system.pk).updated_at == system.updated_at
+
+
+def test_the_customer_contact_is_an_active_customer_of_the_systems_organisation(
+    engineer, people, system
+):
+    url = f"{URL}{system.pk}/"
+    set_ = engineer.patch(url, {"customer_contact": people["user"].pk}, format="json")
+    assert set_.status_code == 200 and set_.json()["customer_contact"] == people["user"].pk
+    event = SystemEvent.objects.filter(system=system, action="system.updated").get()
+    assert event.data["fields"]["customer_contact"] == {
+        "before": None,
+        "after": people["user"].pk,
+    }
+    User.objects.filter(pk=people["user"].pk).update(is_active=False)
+    inactive = engineer.patch(url, {"customer_contact": people["user"].pk}, format="json")
+    assert inactive.status_code == 400
+    assert inactive.json()["customer_contact"] == ["Choose a user of the system's organisation."]
+    cleared = engineer.patch(url, {"customer_contact": None}, format="json")
+    assert cleared.status_code == 200 and cleared.json()["customer_contact"] is None
+    assert ApplicationSystem.objects.get(pk=system.pk).customer_contact is None
 
 
 def test_the_project_of_a_system_is_not_changed(engineer, system, other_project):

@@ -210,6 +210,34 @@ def test_edit_changes_the_description_and_keeps_input_on_error(people, project, 
     assert system.importance == "important" and system.hosts == ["10.10.4.13"]
 
 
+def test_the_customer_contact_is_chosen_from_the_systems_organisation(people, project, system):
+    client = _client(people["engineer"])
+    url = f"/systems/{system.pk}/edit/"
+    page = _html(client.get(url))
+    assert 'name="customer_contact"' in page
+    assert f'value="{people["user"].pk}"' in page  # 新疆师范大学's user
+    assert f'value="{people["user2"].pk}"' not in page  # 昆仑大学's is no choice
+    kept = {"name": system.name, "importance": "core"}
+    refused = _html(client.post(url, {**kept, "customer_contact": people["user2"].pk}))
+    assert "选择一个有效的选项" in refused
+    assert client.post(url, {**kept, "customer_contact": people["user"].pk}).status_code == 302
+    system.refresh_from_db()
+    assert system.customer_contact == people["user"]
+    # creating: the organisations of the engineer's projects are offered, the project's checked
+    admin = _client(people["admin"])
+    new = admin.post(
+        "/systems/new/",
+        {
+            "project": Project.objects.get(name="学工系统运维服务").pk,
+            "name": "学工系统",
+            "importance": "normal",
+            "customer_contact": people["user"].pk,
+        },
+    )
+    assert new.status_code == 200 and not ApplicationSystem.objects.filter(name="学工系统").exists()
+    assert "customer_contact" in new.context["form"].errors
+
+
 # --- the environment ------------------------------------------------------------------
 def _post_of(data: dict[str, Any], reason: str) -> dict[str, Any]:
     post: dict[str, Any] = {
@@ -456,6 +484,8 @@ def test_query_counts_stay_fixed(people, project, system, who):
     _grow(people, project, system, 6)
     after = {url: _queries(client, url) for url in urls}
     assert after == before
+    detail = after.pop(f"/systems/{system.pk}/")
     assert max(after.values()) <= 14, after
+    assert detail <= 20, detail  # 14, and six of the probes' section (monitoring.status)
     ops = _client(people["ops"])
     assert _queries(ops, "/ops/findings/") <= 16

@@ -26,6 +26,10 @@ SYSTEM_EVENTS = {
     A.CORRECTIVE_DONE,
     A.ALERT_FIRED,
     A.ALERT_RESOLVED,
+    # the probes' (campusdesk.monitoring): an outage's end and flaps, a certificate's expiry
+    A.PROBE_RECOVERED,
+    A.PROBE_FLAPPED,
+    A.CERT_WARNING,
 }
 
 

@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from campusdesk.catalog.models import Project
@@ -44,24 +45,50 @@ class AlertSource(models.Model):
 
 
 class MaintenanceWindow(models.Model):
-    """While it lasts, the source's alerts are recorded but raise no incident."""
+    """While it lasts, alerts of its source and probes of its system raise no incident.
+
+    One concept for both (issue 19): a window belongs to an alert source or to an
+    application system. A weekly window repeats every seven days from its first
+    occurrence, for the same length (``windows.active`` decides).
+    """
 
     source = models.ForeignKey(
         AlertSource,
         verbose_name=_("alert source"),
         on_delete=models.CASCADE,
         related_name="windows",
+        null=True,
+        blank=True,
+    )
+    system = models.ForeignKey(
+        "systems.ApplicationSystem",
+        verbose_name=_("application system"),
+        on_delete=models.CASCADE,
+        related_name="maintenance_windows",
+        null=True,
+        blank=True,
     )
     starts_at = models.DateTimeField(_("from"))
     ends_at = models.DateTimeField(_("until"))
     reason = models.CharField(_("reason"), max_length=200, blank=True)
+    weekly = models.BooleanField(_("every week"), default=False)
 
     class Meta:
         verbose_name = _("maintenance window")
         verbose_name_plural = _("maintenance windows")
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(source__isnull=False) & Q(system__isnull=True))
+                | (Q(source__isnull=True) & Q(system__isnull=False)),
+                name="window_one_owner",
+            ),
+            models.CheckConstraint(condition=Q(ends_at__gt=F("starts_at")), name="window_order"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.source_id} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
+        owner = self.source_id or self.system_id
+        return f"{owner} {self.starts_at:%Y-%m-%d %H:%M}–{self.ends_at:%H:%M}"
 
 
 class Alert(models.Model):

@@ -26,6 +26,7 @@ from campusdesk.catalog.models import Project
 from campusdesk.core import clock
 from campusdesk.core.errors import PermissionDenied, ValidationError
 from campusdesk.core.text import one_line
+from campusdesk.intake import windows
 from campusdesk.intake.models import Alert, AlertSource
 from campusdesk.tickets import services as tickets
 from campusdesk.tickets import workflow
@@ -119,7 +120,7 @@ def _description(alert: Incoming) -> str:
 
 
 def _in_maintenance(source: AlertSource, now: datetime) -> bool:
-    return source.windows.filter(starts_at__lte=now, ends_at__gt=now).exists()
+    return windows.source_in_maintenance(source.pk, now)
 
 
 @transaction.atomic

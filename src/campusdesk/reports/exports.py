@@ -35,7 +35,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from campusdesk.reports import charts
+from campusdesk.reports import availability, charts
 from campusdesk.reports import report as reports
 from campusdesk.tickets.models import Channel, OutOfScopeType, ServiceType, Status, Tier
 
@@ -127,9 +127,28 @@ def _sheet(book: Workbook, name: str, header: list[str], rows: list[list[Any]]) 
     sheet.column_dimensions["B"].width = 24
 
 
+def _availability_sheet(book: Workbook, data: dict[str, Any]) -> None:
+    """The three tables one under the other, each under its bold heading."""
+    sheet = book.create_sheet(_("Availability")[:31])
+    tables = availability.tables(data["availability"])
+    if not tables:
+        sheet.append([safe_cell(availability.no_probes())])
+    for table in tables:
+        sheet.append([safe_cell(table.title)])
+        sheet.append([safe_cell(h) for h in table.header])
+        for row in sheet.iter_rows(min_row=sheet.max_row - 1, max_row=sheet.max_row):
+            for cell in row:
+                cell.font = Font(bold=True)
+        for line in table.rows or [[table.empty]]:
+            sheet.append([safe_cell(v) for v in line])
+        sheet.append([])
+    sheet.column_dimensions["A"].width = 24
+    sheet.column_dimensions["B"].width = 24
+
+
 def xlsx(data: dict[str, Any], requests: list[dict[str, Any]]) -> bytes:
     """The workbook: summary, totals, trend, recurring problems, suggestions, out-of-scope
-    billing, and every request of the period."""
+    billing, availability, and every request of the period."""
     book = Workbook()
     book.remove(book.active)
     _sheet(book, _("Summary"), [_("Figure"), _("Value")], [list(r) for r in summary_rows(data)])
@@ -164,6 +183,7 @@ def xlsx(data: dict[str, Any], requests: list[dict[str, Any]]) -> bytes:
         [_("Number"), _("Title"), pgettext("out-of-scope work", "Change"), _("Hours")],
         billing,
     )
+    _availability_sheet(book, data)
     _sheet(book, _("All requests"), REQUEST_HEADER(), [_request_row(r) for r in requests])
     buffer = BytesIO()
     book.save(buffer)
@@ -289,6 +309,7 @@ def _story(data: dict[str, Any]) -> list[Flowable]:
     story.append(Paragraph(_text(_("All requests of the period")), st["h"]))
     story += [drawn[name] for name in (*charts.DIMENSIONS, "attainment")]
     story += [Paragraph(_text(_("Satisfaction")), st["h"]), drawn["ratings"]]
+    story += _availability_story(data["availability"], usable, st)
     recurring = data["recurring"]
     rows = [[_("Tag"), t["label"], t["count"]] for t in recurring["tags"]]
     rows += [[_("Root cause"), c["label"], c["count"]] for c in recurring["root_causes"]]
@@ -328,6 +349,27 @@ def _story(data: dict[str, Any]) -> list[Flowable]:
         ),
         Spacer(1, 0.4 * cm),
     ]
+    return story
+
+
+def _availability_story(
+    data: dict[str, Any], usable: float, st: dict[str, ParagraphStyle]
+) -> list[Flowable]:
+    tables = availability.tables(data)
+    if not tables:
+        return [
+            Paragraph(_text(_("Availability")), st["h"]),
+            Paragraph(_text(availability.no_probes()), st["body"]),
+        ]
+    story: list[Flowable] = []
+    for table in tables:
+        story.append(Paragraph(_text(table.title), st["h"]))
+        if not table.rows:
+            story.append(Paragraph(_text(table.empty), st["body"]))
+            continue
+        width = usable / (len(table.header) + 0.6)  # the system's name a little wider
+        widths = [width * 1.6] + [width] * (len(table.header) - 1)
+        story.append(_table([table.header, *table.rows], widths, st))
     return story
 
 

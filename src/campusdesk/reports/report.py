@@ -30,8 +30,10 @@ from campusdesk.core.errors import NotFound
 from campusdesk.kb import search
 from campusdesk.kb.models import Retrospective
 from campusdesk.ops.models import Complaint
-from campusdesk.reports import kpi
+from campusdesk.reports import availability, kpi
+from campusdesk.reports.availability import Availability
 from campusdesk.reports.periods import Period
+from campusdesk.systems.models import ApplicationSystem
 from campusdesk.tickets.models import (
     Channel,
     OutOfScopeType,
@@ -64,6 +66,11 @@ class Scope:
         if self.project is not None:
             return Ticket.objects.filter(project=self.project)
         return Ticket.objects.filter(project__organisation=self.organisation)
+
+    def systems(self) -> QuerySet[ApplicationSystem]:
+        if self.project is not None:
+            return ApplicationSystem.objects.filter(project=self.project)
+        return ApplicationSystem.objects.filter(organisation=self.organisation)
 
     def kpi_filters(self, period: Period) -> kpi.KpiFilters:
         if self.project is not None:
@@ -142,6 +149,7 @@ class ServiceReport:
     out_of_scope: list[Line]
     out_of_scope_items: list[dict[str, Any]]
     complaints: int
+    availability: Availability
     suggestions: list[Suggestion] = field(default_factory=list)
 
     @property
@@ -308,6 +316,7 @@ def build(scope: Scope, period: Period, now: datetime | None = None) -> ServiceR
         out_of_scope=out_lines,
         out_of_scope_items=out_items,
         complaints=complaints.count(),
+        availability=availability.compute(scope.systems(), period, now),
     )
     report.suggestions = suggestions.derive(report)
     return report
@@ -398,6 +407,7 @@ def as_dict(report: ServiceReport) -> dict[str, Any]:
         "suggestions": _suggestion_rows(report),
         "workload": _workload_dict(report),
         "complaints": report.complaints,
+        "availability": availability.as_dict(report.availability),
     }
 
 

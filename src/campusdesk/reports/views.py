@@ -17,7 +17,7 @@ from campusdesk.catalog import scoping
 from campusdesk.core import clock
 from campusdesk.core.errors import NotFound, ValidationError
 from campusdesk.core.http import current_user
-from campusdesk.reports import charts, exports, forms, kpi, periods, selectors
+from campusdesk.reports import availability, charts, exports, forms, kpi, periods, selectors
 from campusdesk.reports import report as reports
 from campusdesk.tickets import selectors as ticket_selectors
 
@@ -138,6 +138,8 @@ def _service_context(
         "title": exports.title(data),
         "charts": drawn,
         "dimension_charts": [drawn[name] for name in charts.DIMENSIONS],
+        "availability": availability.tables(data["availability"]),
+        "no_probes": availability.no_probes(),
         "query": query.urlencode(),
         "kpi_query": urlencode(report.scope.kpi_filters(report.period).query()),
     }

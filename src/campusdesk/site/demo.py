@@ -23,6 +23,7 @@ def load(*, tickets: bool = True) -> list[Login]:
     from campusdesk.catalog import demo as catalog_demo
     from campusdesk.intake import demo as intake_demo
     from campusdesk.kb import demo as kb_demo
+    from campusdesk.monitoring import demo as monitoring_demo
     from campusdesk.ops import demo as ops_demo
     from campusdesk.reports import demo as reports_demo
     from campusdesk.sla import defaults as sla_defaults
@@ -38,7 +39,8 @@ def load(*, tickets: bool = True) -> list[Login]:
         kb_demo.load(people)
         intake_demo.load(people, projects)
         reports_demo.load(people, projects)
-        systems_demo.load(people, projects)
+        systems = systems_demo.load(people, projects)
+        monitoring_demo.load(people, systems)
     return [
         Login(u.username, str(u.get_role_display()), str(u.organisation or ""))
         for u in people.values()

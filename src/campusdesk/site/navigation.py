@@ -56,6 +56,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("ops:watch", _("Operations watch"), _vendor),
     NavItem("ops:complaints", _("Complaints"), _everyone),
     NavItem("systems-list", _("Application systems"), _everyone),
+    NavItem("monitoring:overview", _("Availability"), _everyone),  # a customer: their status page
     NavItem("reports:dashboard", _("Reports"), _everyone),
     NavItem("intake:mail_list", _("Received e-mail"), _mail_reviewer),
     NavItem("kb:library", _("Case library"), _everyone),

@@ -59,30 +59,54 @@ class SystemForm(forms.Form):
     vendor_contact = forms.ModelChoiceField(
         label=_("contact (vendor)"), queryset=User.objects.none(), required=False
     )
+    customer_contact = forms.ModelChoiceField(
+        label=_("contact (university)"),
+        queryset=User.objects.none(),
+        required=False,
+        help_text=_("Confirms the incidents the probes register for the system."),
+    )
     urls = _text(_("addresses (one per line)"))
     hosts = _text(_("hosts (one per line)"))
     notes = _text(_("notes"), 4)
 
-    def __init__(self, *args: Any, projects: Any = None, staff: Any = None, **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        projects: Any = None,
+        staff: Any = None,
+        customers: Any = None,
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         if projects is None:  # editing: the project stays
             del self.fields["project"]
         else:
             self._choices("project", projects)
         self._choices("vendor_contact", staff if staff is not None else User.objects.none())
+        self._choices(
+            "customer_contact", customers if customers is not None else User.objects.none()
+        )
 
     def _choices(self, name: str, queryset: Any) -> None:
         field = self.fields[name]
         assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - declared above
         field.queryset = queryset
 
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        project, contact = data.get("project"), data.get("customer_contact")
+        if project and contact and contact.organisation_id != project.organisation_id:
+            self.add_error("customer_contact", _("Choose a user of the project's organisation."))
+        return data
+
     def service_fields(self) -> dict[str, Any]:
         """The cleaned values as ``system_create``/``system_update`` take them."""
         data = dict(self.cleaned_data)
         data.pop("project", None)
         data["urls"], data["hosts"] = lines(data["urls"]), lines(data["hosts"])
-        contact = data.get("vendor_contact")
-        data["vendor_contact"] = contact.pk if contact else None
+        for name in ("vendor_contact", "customer_contact"):
+            contact = data.get(name)
+            data[name] = contact.pk if contact else None
         return data
 
 

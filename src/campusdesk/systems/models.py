@@ -57,6 +57,16 @@ class ApplicationSystem(models.Model):
         blank=True,
         related_name="+",
     )
+    #: the university's user who confirms the system's incidents (probes register for them)
+    customer_contact = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("contact (university)"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"role": "customer"},
+    )
     urls = models.JSONField(_("addresses"), default=list, blank=True)
     hosts = models.JSONField(_("hosts"), default=list, blank=True)
     notes = models.TextField(_("notes"), blank=True)

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from campusdesk.accounts.models import Organisation, User
+from campusdesk.accounts.roles import Role
 from campusdesk.catalog.models import Project
 from campusdesk.core import clock
 from campusdesk.core.errors import NotFound, PermissionDenied, ValidationError
@@ -35,7 +36,16 @@ from campusdesk.systems.selectors import may_manage, system_for
 ENVIRONMENT_CHANGED: list[Callable[[EnvironmentVersion, User | None, datetime], None]] = []
 
 #: the system's fields a person edits, as the API names them
-FIELDS = ("name", "importance", "owner", "urls", "hosts", "notes", "vendor_contact")
+FIELDS = (
+    "name",
+    "importance",
+    "owner",
+    "urls",
+    "hosts",
+    "notes",
+    "vendor_contact",
+    "customer_contact",
+)
 
 
 def record(
@@ -66,7 +76,7 @@ def _text_list(value: Any, field: str) -> list[str]:
     return items
 
 
-def _clean(fields: dict[str, Any]) -> dict[str, Any]:
+def _clean(fields: dict[str, Any], organisation_id: int) -> dict[str, Any]:
     clean: dict[str, Any] = {}
     for key, value in fields.items():
         if key not in FIELDS:
@@ -98,6 +108,8 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
             clean[key] = owner
         elif key == "vendor_contact":
             clean[key] = _vendor_contact(value)
+        elif key == "customer_contact":
+            clean[key] = _customer_contact(value, organisation_id)
         else:
             clean[key] = (value or "").strip()
     return clean
@@ -111,6 +123,24 @@ def _vendor_contact(value: Any) -> User | None:
         raise ValidationError(
             _("The vendor's contact must be an active member of the vendor's staff."),
             fields={"vendor_contact": [_("Choose one of the vendor's staff.")]},
+        )
+    return user
+
+
+def _customer_contact(value: Any, organisation_id: int) -> User | None:
+    """The university's contact: an active customer user of the system's organisation."""
+    if value in (None, ""):
+        return None
+    user = value if isinstance(value, User) else User.objects.filter(pk=value).first()
+    if (
+        user is None
+        or not user.is_active
+        or user.role != Role.CUSTOMER
+        or user.organisation_id != organisation_id
+    ):
+        raise ValidationError(
+            _("The university's contact must be an active user of the system's organisation."),
+            fields={"customer_contact": [_("Choose a user of the system's organisation.")]},
         )
     return user
 
@@ -145,7 +175,7 @@ def system_create(
             _("The project belongs to another organisation."),
             fields={"project": [_("Choose a project of the system's organisation.")]},
         )
-    clean = _clean({"name": name, **fields})
+    clean = _clean({"name": name, **fields}, project.organisation_id)
     _unique_name(project.organisation_id, clean["name"])
     system = ApplicationSystem.objects.create(
         organisation_id=project.organisation_id,
@@ -167,7 +197,7 @@ def system_update(
     system = system_for(actor, system_id)
     if not may_manage(actor, system.project):
         raise PermissionDenied(_("Only the vendor's staff of the project may edit its systems."))
-    clean = _clean(fields)
+    clean = _clean(fields, system.organisation_id)
     if "name" in clean:
         _unique_name(system.organisation_id, clean["name"], exclude=system.pk)
     changed = {}

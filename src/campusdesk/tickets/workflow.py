@@ -60,6 +60,10 @@ class Action(StrEnum):
     CORRECTIVE_DONE = "corrective_done"
     ALERT_FIRED = "alert_fired"
     ALERT_RESOLVED = "alert_resolved"
+    # recorded by the probes (campusdesk.monitoring declares them)
+    PROBE_RECOVERED = "probe_recovered"
+    PROBE_FLAPPED = "probe_flapped"
+    CERT_WARNING = "cert_warning"
 
 
 ACTION_LABELS: dict[Action, str | Promise] = {
@@ -88,6 +92,9 @@ ACTION_LABELS: dict[Action, str | Promise] = {
     Action.CORRECTIVE_DONE: _("Corrective action done"),
     Action.ALERT_FIRED: _("Alert fired again"),
     Action.ALERT_RESOLVED: _("Alert resolved"),
+    Action.PROBE_RECOVERED: _("Probe reports the system up again"),
+    Action.PROBE_FLAPPED: _("Probe reports the system down again"),
+    Action.CERT_WARNING: _("Certificate expiry warning"),
 }
 
 

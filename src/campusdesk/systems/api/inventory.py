@@ -57,6 +57,7 @@ class SystemSerializer(serializers.ModelSerializer[ApplicationSystem]):
             "importance",
             "owner",
             "vendor_contact",
+            "customer_contact",
             "urls",
             "hosts",
             "notes",
@@ -80,6 +81,11 @@ class SystemInput(serializers.Serializer[Any]):
     importance = serializers.ChoiceField(choices=Importance.choices, required=False)
     owner = serializers.CharField(max_length=300, required=False, allow_blank=True)
     vendor_contact = IdField(required=False, allow_null=True)
+    customer_contact = IdField(
+        required=False,
+        allow_null=True,
+        help_text="A customer user of the system's organisation: confirms its incidents.",
+    )
     urls = _texts()
     hosts = _texts()
     notes = serializers.CharField(max_length=20000, required=False, allow_blank=True)

@@ -21,12 +21,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from campusdesk.accounts.models import Organisation, User
-from campusdesk.accounts.roles import VENDOR_ROLES
+from campusdesk.accounts.roles import VENDOR_ROLES, Role
 from campusdesk.catalog import scoping
 from campusdesk.core import clock
 from campusdesk.core.errors import DomainError
 from campusdesk.core.http import current_user, is_htmx, show_errors
-from campusdesk.systems import environment, selectors, services
+from campusdesk.systems import environment, panels, selectors, services
 from campusdesk.systems.forms import (
     ROW_FORMS,
     EnvironmentRows,
@@ -128,13 +128,21 @@ def _staff() -> QuerySet[User]:
     return User.objects.filter(role__in=VENDOR_ROLES, is_active=True).order_by("username")
 
 
+def _customers(organisations: Any) -> QuerySet[User]:
+    """The university's users a system's contact is chosen from (``organisations``: ids)."""
+    return User.objects.filter(
+        role=Role.CUSTOMER, is_active=True, organisation_id__in=organisations
+    ).order_by("username")
+
+
 @login_required
 def system_create(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     if not user.is_vendor_staff:
         raise PermissionDenied
     projects = scoping.visible_projects(user).select_related("organisation")
-    form = SystemForm(request.POST or None, projects=projects, staff=_staff())
+    customers = _customers(projects.values("organisation_id"))
+    form = SystemForm(request.POST or None, projects=projects, staff=_staff(), customers=customers)
     if request.method == "POST" and form.is_valid():
         try:
             system = services.system_create(
@@ -160,11 +168,13 @@ def system_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "importance": system.importance,
         "owner": system.owner,
         "vendor_contact": system.vendor_contact_id,
+        "customer_contact": system.customer_contact_id,
         "urls": "\n".join(system.urls),
         "hosts": "\n".join(system.hosts),
         "notes": system.notes,
     }
-    form = SystemForm(request.POST or None, initial=initial, staff=_staff())
+    customers = _customers([system.organisation_id])
+    form = SystemForm(request.POST or None, initial=initial, staff=_staff(), customers=customers)
     if request.method == "POST" and form.is_valid():
         try:
             services.system_update(system_id=system.pk, actor=user, **form.service_fields())
@@ -187,7 +197,10 @@ def system_detail(request: HttpRequest, pk: int) -> HttpResponse:
         system=system, ticket__in=tickets.visible_tickets(user)
     ).select_related("ticket")
     events = system.events.select_related("actor").order_by("-at", "-id")[:200]
+    templates, added = panels.collect(system, user)  # the sections of the apps above
     context = {
+        **added,
+        "panels": templates,
         "system": system,
         "env": _environment_view(system.current_environment),
         "versions": versions,
@@ -324,6 +337,14 @@ EVENTS = {
     "finding.expired": gettext_lazy("Accepted risk expired"),
     "finding.expiry_reminded": gettext_lazy("Accepted risk expires soon"),
     "vulnerability.updated": gettext_lazy("Vulnerability entry edited"),
+    # written by the probes (monitoring) on the system's record
+    "probe.created": gettext_lazy("Probe added"),
+    "probe.changed": gettext_lazy("Probe edited"),
+    "probe.deleted": gettext_lazy("Probe deleted"),
+    "outage.opened": gettext_lazy("Outage began"),
+    "outage.ended": gettext_lazy("Outage ended"),
+    "maintenance.planned": gettext_lazy("Maintenance window planned"),
+    "maintenance.cancelled": gettext_lazy("Maintenance window cancelled"),
 }
 #: an action key not listed above reads by its first part
 EVENT_KINDS = {
@@ -361,7 +382,7 @@ def _event_detail(action: str, data: dict[str, Any]) -> str:
         }
     if action == "change.completed" and data.get("outcome") in Change.Status.values:
         return str(Change.Status(data["outcome"]).label)
-    keys = ("title", "vulnerability", "identifier", "name", "reason")
+    keys = ("title", "vulnerability", "identifier", "name", "reason", "target", "duration")
     return next((str(data[key]) for key in keys if data.get(key)), "")
 
 
