@@ -47,6 +47,7 @@ from campusdesk.notify.models import Announcement
 from campusdesk.ops.models import Complaint
 from campusdesk.ops.selectors import LISTS
 from campusdesk.reports import kpi
+from campusdesk.routines.models import EmergencyPlan, Routine, Run
 from campusdesk.site import demo
 from campusdesk.systems.models import (
     ApplicationSystem,
@@ -279,11 +280,15 @@ def _user_names() -> frozenset[str]:
         for text in (data.get("deployment"), data.get("backup"), data.get("notes"))
         if text
     }
+    plans = [  # the emergency plans' steps (Oracle's "Data Guard switchover")
+        step for steps in EmergencyPlan.objects.values_list("steps", flat=True) for step in steps
+    ]
     return frozenset(
         {
             *User.objects.values_list("username", flat=True),
             *InstalledComponent.objects.values_list("name", flat=True),
             *texts,
+            *plans,
         }
     )
 
@@ -384,6 +389,11 @@ ROUTES: dict[str, Route] = {
     "monitoring:probe_new": Route(_pks(ApplicationSystem)),
     "monitoring:probe_edit": Route(_pks(Probe)),
     "monitoring:window_new": Route(_pks(ApplicationSystem)),
+    "routines:list": Route(),
+    "routines:new": Route(),
+    "routines:routine": Route(_pks(Routine)),
+    "routines:run": Route(_pks(Run)),
+    "duty:roster": Route(),
 }
 # Routes of the URL conf not opened above, and why.
 NOT_PAGES = {
@@ -412,6 +422,9 @@ NOT_PAGES = {
     "monitoring:probe_run": "POST only",
     "monitoring:window_delete": "POST only",
     "monitoring:status_link": "POST only",
+    "routines:run_now": "POST only",
+    "routines:item": "POST only",
+    "routines:report": "an export (PDF, Word): tests/routines/test_api.py reads its Chinese",
 }
 
 

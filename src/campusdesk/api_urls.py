@@ -79,5 +79,7 @@ urlpatterns = [
     path("reports/kpi/", reports.KpiView.as_view(), name="reports-kpi"),
     path("", include("campusdesk.systems.api_urls")),
     path("", include("campusdesk.monitoring.api_urls")),
+    path("", include("campusdesk.routines.api")),
+    path("", include("campusdesk.duty.api")),
     path("", include(router.urls)),
 ]

@@ -109,6 +109,8 @@ INSTALLED_APPS = [
     "campusdesk.intake",
     "campusdesk.systems",
     "campusdesk.monitoring",
+    "campusdesk.routines",
+    "campusdesk.duty",
     "campusdesk.reports",
     "campusdesk.site",  # the top-level wiring: the demo command
 ]

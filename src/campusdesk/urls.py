@@ -20,6 +20,8 @@ urlpatterns = [
     path("", include("campusdesk.reports.urls")),
     path("", include("campusdesk.systems.urls")),
     path("", include("campusdesk.monitoring.urls")),
+    path("", include("campusdesk.routines.urls")),
+    path("", include("campusdesk.duty.urls")),
     path("intake/", include("campusdesk.intake.urls")),
     path("accounts/", include("campusdesk.accounts.urls")),
     path("admin/", admin.site.urls),

@@ -47,6 +47,10 @@ PK_MODELS: dict[str, str] = {
     "probes": "monitoring.Probe",
     "status": "accounts.Organisation",  # an organisation's status page
     "maintenance": "intake.MaintenanceWindow",
+    "routines": "routines.Routine",
+    "runs": "routines.Run",
+    "emergency-plans": "routines.EmergencyPlan",
+    "shifts": "duty.Shift",
 }
 #: Other parameters: one real value each (a wrong one still answers, with a 404).
 VALUES = {
@@ -61,6 +65,7 @@ VALUES = {
     "window_id": "1",  # a maintenance window (DELETE only: 405)
     "organisation_id": "1",  # a status page
     "token": "no-such-token",  # a public status link (a wrong one: 404)
+    "n": "0",  # a run's first check
 }
 #: Routes this walk cannot fill, with the reason.
 SKIPPED: dict[str, str] = {

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 from rest_framework import serializers, status
+from rest_framework.negotiation import DefaultContentNegotiation
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.renderers import BaseRenderer
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
@@ -48,6 +54,36 @@ def query_text(raw: str | None, limit: int = 200) -> str:
     """Text from a query string, without NUL: PostgreSQL text cannot hold one, so a lookup
     with it fails instead of finding nothing."""
     return (raw or "").replace("\x00", "")[:limit]
+
+
+def valid(
+    serializer_class: type[serializers.Serializer[Any]], request: Request, partial: bool = False
+) -> dict[str, Any]:
+    """The request body checked by ``serializer_class`` (a 400 with the fields' errors)."""
+    serializer = serializer_class(data=request.data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+def paged(
+    rows: QuerySet[Any], request: Request, serializer: type[serializers.BaseSerializer[Any]]
+) -> Response:
+    """One page (``?page=``) of ``rows`` with the count and the next and previous links."""
+    pages = PageNumberPagination()
+    page = pages.paginate_queryset(rows, request)
+    return pages.get_paginated_response(serializer(page, many=True).data)
+
+
+class IgnoreFormatParameter(DefaultContentNegotiation):
+    """For the views of a document download: ``?format=`` names the document's format
+    (docx, pdf), not DRF's renderer (its URL_FORMAT_OVERRIDE would answer 404 for
+    ``docx``); errors are JSON."""
+
+    def select_renderer(
+        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
+    ) -> tuple[BaseRenderer, str]:
+        renderer = next(iter(renderers))
+        return renderer, renderer.media_type
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

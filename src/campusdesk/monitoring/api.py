@@ -19,13 +19,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campusdesk.accounts.models import User
-from campusdesk.core.api import IdField, path_id, query_int
+from campusdesk.core.api import IdField, paged, path_id, query_int, valid
 from campusdesk.core.errors import NotFound, PermissionDenied, ValidationError
 from campusdesk.core.http import current_user
 from campusdesk.intake.models import MaintenanceWindow
@@ -34,22 +33,6 @@ from campusdesk.monitoring import status as status_page
 from campusdesk.monitoring.models import Probe, ProbeResult
 from campusdesk.systems import selectors as systems
 from campusdesk.systems.models import ApplicationSystem, Importance
-
-
-def _valid(
-    serializer_class: type[serializers.Serializer[Any]], request: Request, partial: bool = False
-) -> dict[str, Any]:
-    serializer = serializer_class(data=request.data, partial=partial)
-    serializer.is_valid(raise_exception=True)
-    return dict(serializer.validated_data)
-
-
-def _page(
-    rows: QuerySet[Any], request: Request, serializer: type[serializers.BaseSerializer[Any]]
-) -> Response:
-    pages = PageNumberPagination()
-    page = pages.paginate_queryset(rows, request)
-    return pages.get_paginated_response(serializer(page, many=True).data)
 
 
 # --- probes ----------------------------------------------------------------------------
@@ -183,13 +166,13 @@ class ProbesView(APIView):
     )
     def get(self, request: Request) -> Response:
         probes = _filtered(selectors.visible_probes(current_user(request)), request.query_params)
-        return _page(probes.order_by("system_id", "kind", "id"), request, ProbeSerializer)
+        return paged(probes.order_by("system_id", "kind", "id"), request, ProbeSerializer)
 
     @extend_schema(
         operation_id="probes_create", request=ProbeInput, responses={201: ProbeSerializer}
     )
     def post(self, request: Request) -> Response:
-        data = _valid(ProbeInput, request)
+        data = valid(ProbeInput, request)
         user = current_user(request)
         system = _system_to_probe(user, data.pop("system"))
         probe = services.probe_create(actor=user, system_id=system.pk, data=data)
@@ -224,7 +207,7 @@ class ProbeView(APIView):
 
     def _update(self, request: Request, pk: Any, *, partial: bool) -> Response:
         probe = _managed(request, pk)
-        data = _valid(ProbeInput, request, partial=partial)
+        data = valid(ProbeInput, request, partial=partial)
         if data.pop("system", probe.system_id) != probe.system_id:
             raise ValidationError(
                 _("A probe's system cannot be changed."),
@@ -287,7 +270,7 @@ class ProbeResultsView(APIView):
             results = results.filter(started_at__gte=since)
         if until is not None:
             results = results.filter(started_at__lt=until)
-        return _page(results.order_by("-started_at", "-id"), request, ProbeResultSerializer)
+        return paged(results.order_by("-started_at", "-id"), request, ProbeResultSerializer)
 
 
 # --- maintenance windows ---------------------------------------------------------------
@@ -323,7 +306,7 @@ class MaintenanceView(APIView):
     def get(self, request: Request, pk: Any) -> Response:
         system = systems.system_for(current_user(request), path_id(pk))
         windows = MaintenanceWindow.objects.filter(system=system).order_by("-starts_at", "-id")
-        return _page(windows, request, WindowSerializer)
+        return paged(windows, request, WindowSerializer)
 
     @extend_schema(
         operation_id="system_maintenance_create",
@@ -332,7 +315,7 @@ class MaintenanceView(APIView):
     )
     def post(self, request: Request, pk: Any) -> Response:
         system = _managed_system(request, pk)
-        data = _valid(WindowInput, request)
+        data = valid(WindowInput, request)
         window = services.window_create(actor=current_user(request), system=system, **data)
         return Response(WindowSerializer(window).data, status=status.HTTP_201_CREATED)
 

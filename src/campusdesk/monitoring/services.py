@@ -36,6 +36,7 @@ from campusdesk.accounts.models import Organisation, User
 from campusdesk.accounts.roles import Role
 from campusdesk.core import clock
 from campusdesk.core.errors import NotFound, PermissionDenied, ValidationError
+from campusdesk.core.values import whole_number
 from campusdesk.intake import windows
 from campusdesk.intake.models import MaintenanceWindow
 from campusdesk.monitoring import checks
@@ -120,20 +121,6 @@ def _managed_system(actor: User, system_id: int) -> ApplicationSystem:
     return system
 
 
-def _int(value: Any, field: str, low: int, high: int) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise ValidationError(fields={field: [_("Enter a whole number.")]}) from None
-    if not low <= number <= high:
-        raise ValidationError(
-            fields={
-                field: [_("Enter a number from %(low)s to %(high)s.") % {"low": low, "high": high}]
-            }
-        )
-    return number
-
-
 def _clean(data: dict[str, Any], probe: Probe) -> dict[str, Any]:
     """The probe's fields from ``data`` (keys of FIELDS), checked; the target through the guard."""
     values = {name: data[name] for name in FIELDS if name in data}
@@ -161,11 +148,13 @@ def _clean(data: dict[str, Any], probe: Probe) -> dict[str, Any]:
     }
     for name, (low, high) in limits.items():
         if name in values:
-            values[name] = _int(values[name], name, low, high)
+            values[name] = whole_number(values[name], name, low, high)
     if values.get("max_latency_ms") in ("", None):
         values["max_latency_ms"] = None if "max_latency_ms" in values else probe.max_latency_ms
     else:
-        values["max_latency_ms"] = _int(values["max_latency_ms"], "max_latency_ms", 1, 600000)
+        values["max_latency_ms"] = whole_number(
+            values["max_latency_ms"], "max_latency_ms", 1, 600000
+        )
     target = values.get("target", probe.target)
     if not str(target or "").strip():
         raise ValidationError(fields={"target": [_("This field is required.")]})
@@ -407,29 +396,10 @@ def _incident_text(outage: Outage, probe: Probe) -> tuple[str, str]:
     return title[:200], "\n".join(lines)
 
 
-def _reporter(system: ApplicationSystem) -> int | None:
-    contact = system.customer_contact
-    if (
-        contact is not None
-        and contact.is_active
-        and contact.organisation_id == system.organisation_id
-    ):
-        return contact.pk
-    first = (
-        User.objects.filter(
-            organisation_id=system.organisation_id, role=Role.CUSTOMER, is_active=True
-        )
-        .order_by("id")
-        .values_list("pk", flat=True)
-        .first()
-    )
-    return first
-
-
 def _register(
     system: ApplicationSystem, title: str, text: str, urgency: str, at: datetime
 ) -> Ticket | None:
-    reporter = _reporter(system)
+    reporter = ticketlink.default_reporter(system)
     if reporter is None:
         return None  # an organisation without users: the outage stays on the status page only
     actor = probe_user()

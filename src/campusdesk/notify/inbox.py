@@ -19,6 +19,7 @@ from campusdesk.catalog.models import Project
 from campusdesk.core import bulk, clock
 from campusdesk.notify import outbox
 from campusdesk.notify.channels.email.message import text as email_text
+from campusdesk.notify.channels.robot import parts as robot_parts
 from campusdesk.notify.models import (
     MANDATORY,
     Delivery,
@@ -26,6 +27,7 @@ from campusdesk.notify.models import (
     Notification,
     Preference,
     QuietHours,
+    RobotChannel,
 )
 
 
@@ -137,3 +139,71 @@ def on_complaint(complaint: Any, now: datetime) -> int:
     bulk.insert(notes)
     outbox.queue_deliveries(mails, now)
     return len(people)
+
+
+def tell(
+    person: User,
+    kind: Kind,
+    title: str,
+    body: str,
+    path: str,
+    now: datetime,
+    *,
+    urgent: bool = False,
+    project_id: int | None = None,
+) -> None:
+    """One message to one person outside a ticket's events (a routine run due, a duty alarm,
+    an accepted risk's expiry): an inbox row and an e-mail on the channels they chose (the
+    inbox kept for urgent ones; an urgent e-mail ignores quiet hours), and, with
+    ``project_id``, the project's vendor group robots. ``title`` and ``body`` are already in
+    the reader's language."""
+    url = f"{settings.SITE_URL}{path}"
+    prefs = {(p.user_id, p.kind): p for p in Preference.objects.filter(user=person, kind=kind)}
+    channels = channels_for(person, kind, prefs, critical=urgent)
+    title = " ".join(title.split())[:300]
+    note = None
+    if "inbox" in channels:
+        note = Notification.objects.create(
+            recipient=person,
+            kind=kind,
+            title=title,
+            body=body,
+            url=path,
+            urgent=urgent,
+            created_at=now,
+        )
+    deliveries: list[Delivery] = []
+    if "email" in channels and person.email:
+        when = now
+        if not urgent:
+            when, _digest = send_time(quiet_hours([person]).get(person.pk), False, now)
+        payload = {"subject": title, "text": email_text(body=body, url=url), "url": url}
+        deliveries.append(
+            outbox.new_delivery(
+                "email",
+                person.email,
+                kind,
+                payload,
+                now,
+                when=when,
+                recipient=person,
+                notification=note,
+            )
+        )
+    if project_id is not None:
+        deliveries += _robot_messages(project_id, kind, title, body, url, now)
+    outbox.queue_deliveries(deliveries, now)
+
+
+def _robot_messages(
+    project_id: int, kind: Kind, title: str, body: str, url: str, now: datetime
+) -> list[Delivery]:
+    robots = RobotChannel.objects.filter(
+        Q(project=project_id) | Q(project__isnull=True), is_active=True, internal=True
+    )
+    payload = robot_parts(title=title, body=body, url=url) | {"url": url}
+    return [
+        outbox.new_delivery(robot.platform, robot.webhook_url, kind, payload, now, robot=robot)
+        for robot in robots
+        if not robot.kinds or kind in robot.kinds
+    ]

@@ -30,6 +30,8 @@ class Kind(models.TextChoices):
     DISPATCH = "dispatch", _("On-site dispatch required")
     COMPLAINT = "complaint", _("Complaint")
     ANNOUNCEMENT = "announcement", _("Announcement")
+    ROUTINE = "routine", _("Routine work due")
+    DUTY = "duty", _("Duty line")
 
 
 #: Kinds that can never be switched off entirely (the inbox always keeps them).

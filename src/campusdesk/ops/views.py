@@ -17,7 +17,7 @@ from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import VENDOR_ROLES, Role
 from campusdesk.core.errors import DomainError
 from campusdesk.core.http import current_user, show_errors
-from campusdesk.ops import forms, selectors, services, systems_watch
+from campusdesk.ops import forms, object_lists, selectors, services
 from campusdesk.ops.models import Complaint
 from campusdesk.tickets import selectors as tickets
 
@@ -33,7 +33,7 @@ LIST_LABELS: dict[str, Any] = {
     "retrospectives": gettext_lazy("Retrospectives due"),
     "complaints": gettext_lazy("Complaints"),
     "deliveries": gettext_lazy("Failed notifications"),
-    systems_watch.NAME: systems_watch.LABEL,
+    **{name: spec.label for name, spec in object_lists.LISTS.items()},
 }
 
 
@@ -42,18 +42,19 @@ def watch(request: HttpRequest, name: str = "unaccepted") -> HttpResponse:
     user = current_user(request)
     if not user.is_vendor_staff:
         raise PermissionDenied
-    if name not in (*selectors.LISTS, systems_watch.NAME):
+    if name not in (*selectors.LISTS, *object_lists.LISTS):
         raise Http404
     counts = selectors.counts(user, cap=TAB_CAP)
-    findings = systems_watch.overdue_findings(user)
-    counts[systems_watch.NAME] = findings.order_by()[: TAB_CAP + 1].count()
+    for key, spec in object_lists.LISTS.items():
+        counts[key] = spec.rows(user).order_by()[: TAB_CAP + 1].count()
     tabs = [
         (key, LIST_LABELS[key], f"{TAB_CAP}+" if counts[key] > TAB_CAP else counts[key])
-        for key in (*selectors.LISTS, systems_watch.NAME)
+        for key in (*selectors.LISTS, *object_lists.LISTS)
     ]
     context: dict[str, Any] = {"tabs": tabs, "name": name}
-    if name == systems_watch.NAME:
-        context["findings"], context["rows_template"] = findings[:100], systems_watch.TEMPLATE
+    if name in object_lists.LISTS:
+        spec = object_lists.LISTS[name]
+        context["rows"], context["rows_template"] = spec.rows(user)[:100], spec.template
     elif name == "complaints":
         context["complaints"] = selectors.open_complaints(user)[:100]
     elif name == "deliveries":

@@ -35,7 +35,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from campusdesk.reports import availability, charts
+from campusdesk.reports import availability, charts, routine_work
 from campusdesk.reports import report as reports
 from campusdesk.tickets.models import Channel, OutOfScopeType, ServiceType, Status, Tier
 
@@ -128,9 +128,29 @@ def _sheet(book: Workbook, name: str, header: list[str], rows: list[list[Any]]) 
 
 
 def _availability_sheet(book: Workbook, data: dict[str, Any]) -> None:
-    """The three tables one under the other, each under its bold heading."""
-    sheet = book.create_sheet(_("Availability")[:31])
-    tables = availability.tables(data["availability"])
+    _tables_sheet(book, _("Availability"), availability.tables(data["availability"]))
+
+
+def _routine_sheet(book: Workbook, tables: list[availability.Table]) -> None:
+    """The runs under their column names (the sheet's first row), then the findings under
+    their heading."""
+    runs, findings = tables
+    sheet = book.create_sheet(_("Routine work")[:31])
+    for line in [runs.header, *(runs.rows or [[runs.empty]])]:
+        sheet.append([safe_cell(v) for v in line])
+    sheet.append([])
+    sheet.append([safe_cell(findings.title)])
+    for line in [findings.header, *(findings.rows or [[findings.empty]])]:
+        sheet.append([safe_cell(v) for v in line])
+    for row in (sheet[1], sheet[sheet.max_row - max(len(findings.rows), 1)]):
+        for cell in row:
+            cell.font = Font(bold=True)
+    sheet.column_dimensions["A"].width = 36
+
+
+def _tables_sheet(book: Workbook, name: str, tables: list[availability.Table]) -> None:
+    """The tables one under the other, each under its bold heading."""
+    sheet = book.create_sheet(name[:31])
     if not tables:
         sheet.append([safe_cell(availability.no_probes())])
     for table in tables:
@@ -184,6 +204,7 @@ def xlsx(data: dict[str, Any], requests: list[dict[str, Any]]) -> bytes:
         billing,
     )
     _availability_sheet(book, data)
+    _routine_sheet(book, routine_work.tables(data["routine_work"]))
     _sheet(book, _("All requests"), REQUEST_HEADER(), [_request_row(r) for r in requests])
     buffer = BytesIO()
     book.save(buffer)
@@ -310,6 +331,7 @@ def _story(data: dict[str, Any]) -> list[Flowable]:
     story += [drawn[name] for name in (*charts.DIMENSIONS, "attainment")]
     story += [Paragraph(_text(_("Satisfaction")), st["h"]), drawn["ratings"]]
     story += _availability_story(data["availability"], usable, st)
+    story += _tables_story(routine_work.tables(data["routine_work"]), usable, st)
     recurring = data["recurring"]
     rows = [[_("Tag"), t["label"], t["count"]] for t in recurring["tags"]]
     rows += [[_("Root cause"), c["label"], c["count"]] for c in recurring["root_causes"]]
@@ -361,6 +383,12 @@ def _availability_story(
             Paragraph(_text(_("Availability")), st["h"]),
             Paragraph(_text(availability.no_probes()), st["body"]),
         ]
+    return _tables_story(tables, usable, st)
+
+
+def _tables_story(
+    tables: list[availability.Table], usable: float, st: dict[str, ParagraphStyle]
+) -> list[Flowable]:
     story: list[Flowable] = []
     for table in tables:
         story.append(Paragraph(_text(table.title), st["h"]))

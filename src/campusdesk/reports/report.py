@@ -30,7 +30,7 @@ from campusdesk.core.errors import NotFound
 from campusdesk.kb import search
 from campusdesk.kb.models import Retrospective
 from campusdesk.ops.models import Complaint
-from campusdesk.reports import availability, kpi
+from campusdesk.reports import availability, kpi, routine_work
 from campusdesk.reports.availability import Availability
 from campusdesk.reports.periods import Period
 from campusdesk.systems.models import ApplicationSystem
@@ -150,6 +150,7 @@ class ServiceReport:
     out_of_scope_items: list[dict[str, Any]]
     complaints: int
     availability: Availability
+    routine_work: dict[str, Any] = field(default_factory=dict)
     suggestions: list[Suggestion] = field(default_factory=list)
 
     @property
@@ -317,6 +318,7 @@ def build(scope: Scope, period: Period, now: datetime | None = None) -> ServiceR
         out_of_scope_items=out_items,
         complaints=complaints.count(),
         availability=availability.compute(scope.systems(), period, now),
+        routine_work=routine_work.compute(scope.systems(), period, now),
     )
     report.suggestions = suggestions.derive(report)
     return report
@@ -408,6 +410,7 @@ def as_dict(report: ServiceReport) -> dict[str, Any]:
         "workload": _workload_dict(report),
         "complaints": report.complaints,
         "availability": availability.as_dict(report.availability),
+        "routine_work": report.routine_work,
     }
 
 

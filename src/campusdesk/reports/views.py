@@ -17,7 +17,16 @@ from campusdesk.catalog import scoping
 from campusdesk.core import clock
 from campusdesk.core.errors import NotFound, ValidationError
 from campusdesk.core.http import current_user
-from campusdesk.reports import availability, charts, exports, forms, kpi, periods, selectors
+from campusdesk.reports import (
+    availability,
+    charts,
+    exports,
+    forms,
+    kpi,
+    periods,
+    routine_work,
+    selectors,
+)
 from campusdesk.reports import report as reports
 from campusdesk.tickets import selectors as ticket_selectors
 
@@ -139,6 +148,7 @@ def _service_context(
         "charts": drawn,
         "dimension_charts": [drawn[name] for name in charts.DIMENSIONS],
         "availability": availability.tables(data["availability"]),
+        "routine_work": routine_work.tables(data["routine_work"]),
         "no_probes": availability.no_probes(),
         "query": query.urlencode(),
         "kpi_query": urlencode(report.scope.kpi_filters(report.period).query()),

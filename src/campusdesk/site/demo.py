@@ -21,11 +21,13 @@ def load(*, tickets: bool = True) -> list[Login]:
     """Load the demo; ``tickets=False`` stops after people and projects (the tests' personas)."""
     from campusdesk.accounts import demo as accounts_demo
     from campusdesk.catalog import demo as catalog_demo
+    from campusdesk.duty import demo as duty_demo
     from campusdesk.intake import demo as intake_demo
     from campusdesk.kb import demo as kb_demo
     from campusdesk.monitoring import demo as monitoring_demo
     from campusdesk.ops import demo as ops_demo
     from campusdesk.reports import demo as reports_demo
+    from campusdesk.routines import demo as routines_demo
     from campusdesk.sla import defaults as sla_defaults
     from campusdesk.systems import demo as systems_demo
     from campusdesk.tickets import demo as tickets_demo
@@ -41,6 +43,8 @@ def load(*, tickets: bool = True) -> list[Login]:
         reports_demo.load(people, projects)
         systems = systems_demo.load(people, projects)
         monitoring_demo.load(people, systems)
+        routines_demo.load(people, systems)
+        duty_demo.load(people, list(projects.values()))
     return [
         Login(u.username, str(u.get_role_display()), str(u.organisation or ""))
         for u in people.values()

@@ -57,6 +57,8 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("ops:complaints", _("Complaints"), _everyone),
     NavItem("systems-list", _("Application systems"), _everyone),
     NavItem("monitoring:overview", _("Availability"), _everyone),  # a customer: their status page
+    NavItem("routines:list", _("Routine work"), _everyone),
+    NavItem("duty:roster", _("Duty roster"), _vendor),
     NavItem("reports:dashboard", _("Reports"), _everyone),
     NavItem("intake:mail_list", _("Received e-mail"), _mail_reviewer),
     NavItem("kb:library", _("Case library"), _everyone),

@@ -37,10 +37,9 @@ from django.utils.translation import gettext as _
 from campusdesk.accounts.models import User
 from campusdesk.core import clock
 from campusdesk.core.errors import PermissionDenied, TransitionError, ValidationError
-from campusdesk.core.text import has_control, one_line
-from campusdesk.notify import inbox, outbox
-from campusdesk.notify.channels.email.message import text as email_text
-from campusdesk.notify.models import Kind, Notification, Preference
+from campusdesk.core.text import has_control
+from campusdesk.notify import inbox
+from campusdesk.notify.models import Kind
 from campusdesk.sla.models import Calendar
 from campusdesk.sla.worktime import WorkCalendar, add_working_days, default_calendar
 from campusdesk.systems import versions
@@ -553,7 +552,6 @@ def tell(person: User, finding: Finding, now: datetime) -> None:
     """An inbox message and an e-mail (through the outbox) of an accepted risk's expiry,
     in the reader's language, as a "deadline near" message (their channel choice holds)."""
     path = reverse("systems-finding", args=[finding.pk])
-    url = f"{settings.SITE_URL}{path}"
     with translation.override(person.preferred_language or settings.LANGUAGE_CODE):
         title = _("Accepted risk of %(vulnerability)s on %(system)s expires on %(day)s") % {
             "vulnerability": finding.vulnerability.identifier,
@@ -564,21 +562,4 @@ def tell(person: User, finding: Finding, now: datetime) -> None:
             "title": finding.vulnerability.title,
             "reason": finding.reason,
         }
-    prefs = {(p.user_id, p.kind): p for p in Preference.objects.filter(user=person)}
-    channels = inbox.channels_for(person, Kind.SLA_WARNING, prefs, critical=False)
-    title = one_line(title)[:300]
-    if "inbox" in channels:
-        Notification.objects.create(
-            recipient=person,
-            kind=Kind.SLA_WARNING,
-            title=title,
-            body=body,
-            url=path,
-            created_at=now,
-        )
-    if "email" in channels and person.email:
-        payload = {"subject": title, "text": email_text(body=body, url=url), "url": url}
-        delivery = outbox.new_delivery(
-            "email", person.email, Kind.SLA_WARNING, payload, now, recipient=person
-        )
-        outbox.queue_deliveries([delivery], now)
+    inbox.tell(person, Kind.SLA_WARNING, title, body, path, now)

@@ -20,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from rest_framework import serializers
 
 from campusdesk.accounts.models import User
+from campusdesk.accounts.roles import Role
 from campusdesk.catalog.models import Project
 from campusdesk.core import clock
 from campusdesk.core.api import IdField
@@ -202,4 +203,25 @@ def register() -> None:
             related=("system_link",),
             after="project",
         )
+    )
+
+
+def default_reporter(system: ApplicationSystem) -> int | None:
+    """Who a ticket the platform registers for ``system`` (a probe's incident, a routine's
+    finding) is registered for: the system's customer contact, else the organisation's
+    first active customer user (None: the organisation has none)."""
+    contact = system.customer_contact
+    if (
+        contact is not None
+        and contact.is_active
+        and contact.organisation_id == system.organisation_id
+    ):
+        return contact.pk
+    return (
+        User.objects.filter(
+            organisation_id=system.organisation_id, role=Role.CUSTOMER, is_active=True
+        )
+        .order_by("id")
+        .values_list("pk", flat=True)
+        .first()
     )

@@ -33,9 +33,14 @@ Handler = Callable[[list["TicketEvent"]], object]
 _SUBSCRIBERS: dict[Phase, list[Handler]] = {"transaction": [], "commit": []}
 
 
-def subscribe(handler: Handler, *, phase: Phase) -> None:
-    """Call ``handler`` with every published batch of events, in ``phase``."""
-    if handler not in _SUBSCRIBERS[phase]:  # ready() may run more than once
+def subscribe(handler: Handler, *, phase: Phase, first: bool = False) -> None:
+    """Call ``handler`` with every published batch of events, in ``phase`` (``first``: before
+    the subscribers so far, as the duty line's alarm goes before everyone else's messages)."""
+    if handler in _SUBSCRIBERS[phase]:  # ready() may run more than once
+        return
+    if first:
+        _SUBSCRIBERS[phase].insert(0, handler)
+    else:
         _SUBSCRIBERS[phase].append(handler)
 
 

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from campusdesk.core.panels import PanelRegistry
 
 if TYPE_CHECKING:
+    from campusdesk.accounts.models import User
     from campusdesk.tickets.models import Ticket
 
 _registry: PanelRegistry[Ticket] = PanelRegistry()
@@ -26,3 +27,7 @@ register_panel("actions", "tickets/_panel_actions.html", order=10)
 register_panel("commitments", "tickets/_panel_commitments.html", order=30)
 register_panel("attachments", "tickets/_panel_attachments.html", order=40)
 register_panel("incident_report", "tickets/_panel_incident_report.html", order=60)
+
+#: notes beside the registration form (问题登记), for the person registering: the duty app
+#: shows the hotline's engineer on duty and their number
+registration: PanelRegistry[User] = PanelRegistry()

@@ -163,7 +163,12 @@ def ticket_register(request: HttpRequest) -> HttpResponse:
                 request, _("Problem %(number)s registered.") % {"number": ticket.number}
             )
             return redirect("tickets:detail", pk=ticket.pk)
-    return render(request, "tickets/register.html", {"form": form, "projects": projects})
+    notes, notes_context = panels.registration.collect(user, user)
+    return render(
+        request,
+        "tickets/register.html",
+        {"form": form, "projects": projects, "registration_notes": notes, **notes_context},
+    )
 
 
 @transaction.atomic

@@ -3,7 +3,6 @@ environment document (.docx or PDF). Every write calls ``systems.changes``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from django.http import HttpResponse
@@ -11,14 +10,12 @@ from django.urls import path
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
-from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.renderers import BaseRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campusdesk.core.api import path_id
+from campusdesk.core.api import IgnoreFormatParameter, path_id
 from campusdesk.core.http import current_user
 from campusdesk.systems import actions, changes, document
 from campusdesk.systems.change_actions import ChangeSerializer, TargetSerializer
@@ -81,21 +78,10 @@ class ChangeView(APIView):
         return Response(ChangeSerializer(change).data)
 
 
-class _IgnoreFormatParameter(DefaultContentNegotiation):
-    """``?format=`` names the document's format here, not DRF's renderer (its
-    URL_FORMAT_OVERRIDE would answer 404 for ``docx``): errors are JSON."""
-
-    def select_renderer(
-        self, request: Request, renderers: Iterable[BaseRenderer], format_suffix: str | None = None
-    ) -> tuple[BaseRenderer, str]:
-        renderer = next(iter(renderers))
-        return renderer, renderer.media_type
-
-
 class DocumentView(APIView):
     """The system's environment document (环境文档), made from the current data."""
 
-    content_negotiation_class = _IgnoreFormatParameter
+    content_negotiation_class = IgnoreFormatParameter
 
     @extend_schema(
         operation_id="system_document",
