@@ -437,6 +437,8 @@ SPECTACULAR_SETTINGS = {
         "ProbeKindEnum": "campusdesk.monitoring.models.Probe.Kind",
         "ProbeStateEnum": "campusdesk.monitoring.models.Probe.State",
         "SystemStatusStateEnum": "campusdesk.monitoring.status.STATES",
+        "RoutineKindEnum": "campusdesk.routines.models.Kind",
+        "RunStatusEnum": "campusdesk.routines.models.Run.Status",
     },
 }
 

@@ -501,3 +501,11 @@ def test_the_status_page_is_read_by_the_organisation_and_its_vendor_staff(people
     assert (
         api_client_for(people["user"]).get(f"/api/v1/status/{other_university}/").status_code == 404
     )
+
+
+def test_a_time_with_any_offset_filters_the_results(engineer, probe):
+    """Found by the schema fuzzer on PostgreSQL: +20:00 is a valid ISO offset for Python but
+    not for PostgreSQL; the filter compares in UTC."""
+    url = f"{URL}{probe.pk}/results/"
+    answer = engineer.get(url, {"since": "5072-01-06T06:32:01.3776+20:00"})
+    assert answer.status_code == 200 and answer.json()["count"] == 0

@@ -257,3 +257,17 @@ def test_list_query_counts_do_not_grow_with_rows(people, project, persona, url, 
         )
     many = _count(client, url)
     assert many == few <= ceiling
+
+
+def test_a_range_whose_written_form_outgrows_its_column_is_400_not_500(engineer, fleet):
+    """Found by the schema fuzzer on PostgreSQL: 300 zeros are a valid version of a generic
+    component, and its written range (``==`` first) had 301 characters."""
+    client = api_client_for(engineer, language="zh-hans")
+    created = client.post(
+        "/api/v1/vulnerabilities/", {**NEW, "component": "foo"}, format="json"
+    ).json()
+    response = client.patch(
+        f"/api/v1/vulnerabilities/{created['id']}/", {"affected": "0" * 300}, format="json"
+    )
+    assert response.status_code == 400 and "affected" in response.json()
+    assert Vulnerability.objects.get().affected == created["affected"]

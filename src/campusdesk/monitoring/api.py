@@ -238,7 +238,7 @@ def _moment(params: Any, name: str) -> datetime | None:
         if moment is not None:
             if timezone.is_naive(moment):
                 moment = timezone.make_aware(moment)
-            moment.astimezone(UTC)  # representable in UTC, as the database compares it
+            moment = moment.astimezone(UTC)  # as the database compares it (any offset)
     except (ValueError, OverflowError):
         moment = None
     if moment is None:

@@ -77,7 +77,7 @@ class RunSerializer(serializers.ModelSerializer[Run]):
         read_only_fields = fields
 
 
-class CompleteSerializer(serializers.Serializer[Any]):
+class RunCompleteSerializer(serializers.Serializer[Any]):
     summary = serializers.CharField(required=False, allow_blank=True, default="")
     recovery_minutes = serializers.IntegerField(
         required=False, allow_null=True, help_text="A drill: the recovery time measured."
@@ -148,7 +148,7 @@ _declare = actions.declarer("run", _allowed)
 COMPLETE = _declare(
     "complete",
     _("Complete the run"),
-    CompleteSerializer,
+    RunCompleteSerializer,
     _complete,
     CompleteForm,
     confirm=_("Complete this run? Its results no longer change afterwards."),

@@ -142,13 +142,16 @@ def _references(value: Any) -> list[str]:
     return urls
 
 
+#: the affected range's column (``Vulnerability.affected``)
+AFFECTED_LIMIT = 300
+
 _CLEANERS: dict[str, Callable[[Any], Any]] = {
     "identifier": _identifier,
     "title": lambda v: _line(v, 300, required=True),
     "description": _description,
     "cvss_score": _score,
     "component": lambda v: _line(v, 200, required=True),
-    "affected": lambda v: _line(v, 300, required=True),
+    "affected": lambda v: _line(v, AFFECTED_LIMIT, required=True),
     "fixed_version": lambda v: _line(v, 100, required=False),
     "references": _references,
 }
@@ -196,6 +199,9 @@ def _check_range(
         return
     if "affected" in clean or "component" in clean:
         clean["affected"] = str(found)
+        if len(clean["affected"]) > AFFECTED_LIMIT:  # the written form may be longer
+            errors["affected"] = [_("At most %(limit)d characters.") % {"limit": AFFECTED_LIMIT}]
+            return
     fixed = clean.get("fixed_version", current.fixed_version if current else "")
     if fixed and found.verdict(versions.scheme_for(key), fixed) == versions.Verdict.AFFECTED:
         errors["fixed_version"] = [_("The fixed version lies inside the affected range.")]
