@@ -19,7 +19,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from campusdesk.core.api import IdField, IgnoreFormatParameter, paged, path_id, query_int, valid
+from campusdesk.core.api import (
+    IdField,
+    IgnoreFormatParameter,
+    paged,
+    path_id,
+    query_int,
+    query_text,
+    valid,
+)
 from campusdesk.core.errors import NotFound, ValidationError
 from campusdesk.core.http import current_user
 from campusdesk.routines import report, services
@@ -112,7 +120,10 @@ class RoutinesView(APIView):
     def get(self, request: Request) -> Response:
         routines = services.visible_routines(current_user(request)).prefetch_related("systems")
         system = query_int(request.query_params.get("system"))
-        kind = request.query_params.get("kind")
+        kind = query_text(request.query_params.get("kind"))
+        if kind and kind not in Kind.values:
+            message = _("Choose one of the kinds.")
+            raise ValidationError(message, fields={"kind": [message]})
         if system is not None:
             routines = routines.filter(systems=system)
         if kind:
