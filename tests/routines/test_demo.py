@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from campusdesk.catalog.models import Project
 from campusdesk.duty import services as duty
-from campusdesk.ops.object_lists import late_runs
 from campusdesk.routines import services
 from campusdesk.routines.models import EmergencyPlan, Routine, Run, RunItem
 from campusdesk.site import demo
@@ -25,7 +24,7 @@ def test_the_demo_shows_routine_work_and_a_covered_roster(db):
     assert not RunItem.objects.filter(run=done[0], result="fail").exists()
     ops = inspection.project.line1_team.first() or inspection.assignee
     assert inspection.runs.filter(status="open").exists()
-    assert list(late_runs(ops)) == list(inspection.runs.filter(status="open"))
+    assert list(services.late_runs(ops)) == list(inspection.runs.filter(status="open"))
     drill = Run.objects.get(routine__name="研究生管理系统季度备份恢复演练", status="completed")
     assert (drill.recovery_minutes, drill.data_loss_minutes) == (42, 10)
     assert drill.manager_signed_at is not None

@@ -232,3 +232,45 @@ def test_the_manager_signs_and_the_customer_confirms_a_completed_report(people, 
     assert run.manager_signed_by == manager and run.customer_confirmed_by == people["user"]
     with pytest.raises(PermissionDenied):
         services.run_sign(actor=people["user2"], run=run)
+
+
+def test_a_routine_with_a_report_is_deactivated_not_deleted(people, system):
+    run = _run(people, system)
+    engineer = people["engineer"]
+    for n, value in ((0, "50%"), (1, ""), (2, "1 小时前")):
+        services.run_item_record(actor=engineer, run=run, position=n, result="pass", value=value)
+    services.run_complete(actor=engineer, run=run)
+    with pytest.raises(ValidationError):
+        services.routine_delete(actor=engineer, routine=run.routine)
+    fresh = monthly(engineer, system, name="季度巡检")
+    services.routine_delete(actor=engineer, routine=fresh)
+    assert not type(fresh).objects.filter(pk=fresh.pk).exists()
+
+
+def test_an_update_plans_the_next_due_day_again_and_keeps_the_project(
+    people, system, other_project
+):
+    engineer = people["engineer"]
+    routine = monthly(engineer, system)
+    with time_machine.travel(T0, tick=False):
+        updated = services.routine_update(
+            actor=engineer, routine=routine, data={"recurrence": "FREQ=MONTHLY;BYMONTHDAY=15"}
+        )
+    assert updated.next_due_on == date(2026, 1, 15)
+    with pytest.raises(PermissionDenied):
+        services.routine_update(actor=people["user"], routine=routine, data={"name": "x"})
+    routine.refresh_from_db()
+    assert routine.name == "研究生管理系统月度巡检"
+
+
+def test_a_plan_is_edited_by_its_project_s_staff_only(people, system):
+    plan = _plan(people, system)
+    changed = services.plan_update(
+        actor=people["engineer"], plan=plan, data={"rto_minutes": 45}, now=T0
+    )
+    assert changed.rto_minutes == 45 and changed.steps[0] == "确认主库不可用"
+    with pytest.raises(PermissionDenied):
+        services.plan_update(actor=people["user"], plan=plan, data={"rto_minutes": 1})
+    with pytest.raises(ValidationError) as bad:
+        services.plan_update(actor=people["engineer"], plan=plan, data={"steps": []})
+    assert "steps" in bad.value.fields

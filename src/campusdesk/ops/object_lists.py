@@ -16,10 +16,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from campusdesk.accounts.models import User
-from campusdesk.core import clock
 from campusdesk.ops import systems_watch
 from campusdesk.routines import services as routines
-from campusdesk.routines.models import Run
 
 
 @dataclass(frozen=True)
@@ -28,17 +26,6 @@ class ObjectList:
     label: str | Promise
     template: str
     rows: Callable[[User], QuerySet[Any]]
-
-
-def late_runs(user: User) -> QuerySet[Run]:
-    """Routine runs not completed by their due day, oldest first."""
-    today = clock.local(clock.now()).date()
-    return (
-        routines.visible_runs(user)
-        .filter(status=Run.Status.OPEN, due_on__lt=today)
-        .select_related("routine__project__organisation", "assignee")
-        .order_by("due_on", "pk")
-    )
 
 
 LISTS = {
@@ -51,7 +38,10 @@ LISTS = {
             systems_watch.overdue_findings,
         ),
         ObjectList(
-            "routine_runs", _("Routine runs past due"), "routines/_late_runs.html", late_runs
+            "routine_runs",
+            _("Routine runs past due"),
+            "routines/_late_runs.html",
+            routines.late_runs,
         ),
         ObjectList(
             "emergency_plans",

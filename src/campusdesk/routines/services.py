@@ -84,6 +84,18 @@ def run_for(user: User, run_id: int) -> Run:
     return run
 
 
+def late_runs(user: User, now: datetime | None = None) -> QuerySet[Run]:
+    """The runs ``user`` sees not completed by their due day, oldest first (the routines
+    page and the operations watch list)."""
+    today = clock.local(now or clock.now()).date()
+    return (
+        visible_runs(user)
+        .filter(status=Run.Status.OPEN, due_on__lt=today)
+        .select_related("routine__project__organisation", "assignee")
+        .order_by("due_on", "pk")
+    )
+
+
 def visible_plans(user: User) -> QuerySet[EmergencyPlan]:
     return EmergencyPlan.objects.filter(system__in=systems.visible_systems(user))
 

@@ -63,19 +63,12 @@ def routine_list(request: HttpRequest) -> HttpResponse:
         .prefetch_related("systems")
         .order_by("project__organisation__name", "name", "pk")
     )
-    today = clock.local(clock.now()).date()
-    late = (
-        services.visible_runs(user)
-        .filter(status=Run.Status.OPEN, due_on__lt=today)
-        .select_related("routine__project__organisation", "assignee")
-        .order_by("due_on", "pk")
-    )
     return render(
         request,
         "routines/list.html",
         {
             "routines": routines,
-            "late": late[:50],
+            "late": services.late_runs(user)[:50],
             "plans": services.unexercised_plans(user)[:50],
             "may_plan": user.is_vendor_staff,
         },
