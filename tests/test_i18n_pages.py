@@ -393,6 +393,10 @@ ROUTES: dict[str, Route] = {
     "routines:new": Route(),
     "routines:routine": Route(_pks(Routine)),
     "routines:run": Route(_pks(Run)),
+    "routines:edit": Route(_pks(Routine)),
+    "routines:plan": Route(_pks(EmergencyPlan)),
+    "routines:plan_new": Route(_pks(ApplicationSystem)),
+    "routines:plan_edit": Route(_pks(EmergencyPlan)),
     "duty:roster": Route(),
 }
 # Routes of the URL conf not opened above, and why.
@@ -408,6 +412,7 @@ NOT_PAGES = {
     "notify:announcement_attachment": "the user's file as uploaded",
     "kb:solved": "POST only",
     "kb:attachment": "the user's file as uploaded",
+    "routines:evidence": "the user's file as uploaded",
     "kb:status": "POST only",
     "kb:from_ticket": "POST only",
     "intake:mail_original": "the message as received",
@@ -424,6 +429,12 @@ NOT_PAGES = {
     "monitoring:status_link": "POST only",
     "routines:run_now": "POST only",
     "routines:item": "POST only",
+    "routines:delete": "POST only",
+    "routines:ticket_plan_open": "POST only",
+    "routines:ticket_plan_step": "POST only",
+    "duty:swap_ask": "POST only",
+    "duty:swap_answer": "POST only",
+    "duty:handover": "POST only",
     "routines:report": "an export (PDF, Word): tests/routines/test_api.py reads its Chinese",
 }
 

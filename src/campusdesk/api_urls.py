@@ -80,6 +80,7 @@ urlpatterns = [
     path("", include("campusdesk.systems.api_urls")),
     path("", include("campusdesk.monitoring.api_urls")),
     path("", include("campusdesk.routines.api")),
+    path("", include("campusdesk.routines.ticket_api")),  # before the router's tickets/
     path("", include("campusdesk.duty.api")),
     path("", include(router.urls)),
 ]

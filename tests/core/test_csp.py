@@ -50,7 +50,9 @@ PK_MODELS: dict[str, str] = {
     "routines": "routines.Routine",
     "runs": "routines.Run",
     "emergency-plans": "routines.EmergencyPlan",
+    "plans": "routines.EmergencyPlan",
     "shifts": "duty.Shift",
+    "swaps": "duty.Swap",
 }
 #: Other parameters: one real value each (a wrong one still answers, with a 404).
 VALUES = {
@@ -66,6 +68,8 @@ VALUES = {
     "organisation_id": "1",  # a status page
     "token": "no-such-token",  # a public status link (a wrong one: 404)
     "n": "0",  # a run's first check
+    "evidence_id": "1",  # a check's evidence file (none in the demo: its 404)
+    "plan_pk": "1",  # an emergency plan opened on a ticket (POST only: 405)
 }
 #: Routes this walk cannot fill, with the reason.
 SKIPPED: dict[str, str] = {

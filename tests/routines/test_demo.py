@@ -16,7 +16,7 @@ def test_the_demo_shows_routine_work_and_a_covered_roster(db):
     demo.load()
     demo.load()  # again: nothing doubles
     inspection = Routine.objects.get(name="研究生管理系统月度巡检")
-    assert Routine.objects.count() == 2 and len(inspection.checklist) == 8
+    assert Routine.objects.count() == 2 and len(inspection.checklist) == 9
     done = list(inspection.runs.filter(status="completed").order_by("due_on"))
     assert len(done) == 2
     failed = RunItem.objects.get(run=done[1], result="fail")

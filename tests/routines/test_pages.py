@@ -35,13 +35,13 @@ def test_an_engineer_plans_from_the_template_and_performs_a_run(people, system):
     )
     routine = Routine.objects.get()
     assert answer.status_code == 302 and answer["Location"] == f"/routines/{routine.pk}/"
-    assert len(routine.checklist) == 8 and routine.checklist[1]["text"] == "内存使用率"
+    assert len(routine.checklist) == 9 and routine.checklist[1]["text"] == "内存使用率"
     page = client.get(f"/routines/{routine.pk}/").content.decode()
     assert "近期到期日" in page and routine.next_due_on.isoformat() in page
     started = client.post(f"/routines/{routine.pk}/run/")
     run = Run.objects.get()
     assert started["Location"] == f"/runs/{run.pk}/"
-    for n in range(8):
+    for n in range(9):
         body = {"result": "pass", "value": "正常"}
         if n == 3:
             body = {"result": "fail", "note": "catalina.out 出现 OutOfMemoryError"}

@@ -303,6 +303,28 @@ def shift_for(user: User, shift_id: int) -> Shift:
     return shift
 
 
+def swap_for(user: User, swap_id: int) -> Swap:
+    """A swap of a shift ``user`` sees (answering it is the colleague's: ``swap_answer``)."""
+    swap = (
+        Swap.objects.filter(pk=swap_id, shift__in=visible_shifts(user))
+        .select_related("shift", "from_user")
+        .first()
+    )
+    if swap is None:
+        raise NotFound()
+    return swap
+
+
+def swaps_asked_of(user: User, now: datetime | None = None) -> QuerySet[Swap]:
+    """The swaps ``user`` has yet to answer, of shifts not over, soonest shift first."""
+    now = now or clock.now()
+    return (
+        Swap.objects.filter(to_user=user, status=Swap.Status.ASKED, shift__ends_at__gt=now)
+        .select_related("shift", "from_user")
+        .order_by("shift__starts_at", "pk")
+    )
+
+
 # --- the night-time alarm ----------------------------------------------------------------
 def _alarming(event: TicketEvent) -> bool:
     ticket = event.ticket

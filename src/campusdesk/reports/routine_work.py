@@ -105,7 +105,7 @@ def tables(data: dict[str, Any]) -> list[Table]:
         Table(
             "routine-runs",
             _("Routine work: %(summary)s") % {"summary": summary},
-            [_("Run"), _("Kind"), _("Due"), _("Status"), _("Completed"), _("Failed checks")],
+            [_("Run"), _("Kind"), _("Due on"), _("Status"), _("Completed"), _("Failed checks")],
             runs,
             _("No inspection or drill was due in this period."),
         ),

@@ -72,7 +72,7 @@ def slow_resolution(report: ServiceReport) -> list[Suggestion]:
                 [
                     (_("Resolved within the target"), f"{row['resolution']}%"),
                     (_("Missed"), str(row["resolve_missed"])),
-                    (_("Due"), str(due)),
+                    (_("Came due"), str(due)),
                 ],
             )
         )

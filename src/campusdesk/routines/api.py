@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -32,7 +33,12 @@ from campusdesk.core.errors import NotFound, ValidationError
 from campusdesk.core.http import current_user
 from campusdesk.routines import report, services
 from campusdesk.routines.models import EmergencyPlan, Kind, Routine, Run
-from campusdesk.routines.run_actions import RunItemSerializer, RunSerializer, with_items
+from campusdesk.routines.run_actions import (
+    EvidenceSerializer,
+    RunItemSerializer,
+    RunSerializer,
+    with_items,
+)
 from campusdesk.systems import actions
 from campusdesk.systems import selectors as systems
 
@@ -42,7 +48,12 @@ class CheckSerializer(serializers.Serializer[Any]):
     text = serializers.CharField(max_length=500)
     expected = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     evidence = serializers.BooleanField(
-        required=False, default=False, help_text="A measured value must be recorded."
+        required=False, default=False, help_text="A measured value or a file must be recorded."
+    )
+    security = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="A security check: its failure opens a vulnerability finding, not a ticket.",
     )
 
 
@@ -222,6 +233,11 @@ class ItemInput(serializers.Serializer[Any]):
         allow_null=True,
         help_text="A failure: link this ticket instead of opening a new one.",
     )
+    severity = serializers.ChoiceField(
+        choices=["critical", "high", "medium", "low"],
+        required=False,
+        help_text="A failed security check: the finding's severity (default high).",
+    )
 
 
 class RunItemView(APIView):
@@ -241,8 +257,34 @@ class RunItemView(APIView):
             note=data["note"],
             value=data["value"],
             ticket_id=data.get("ticket"),
+            severity=data.get("severity", ""),
         )
         return Response(RunItemSerializer(item).data)
+
+
+class EvidenceInput(serializers.Serializer[Any]):
+    file = serializers.FileField(help_text="A screenshot, a log excerpt, a listing (multipart).")
+
+
+class RunEvidenceView(APIView):
+    """Add an evidence file to check ``n`` (from 0) of an open run (multipart ``file``)."""
+
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        operation_id="runs_item_evidence_add",
+        request={"multipart/form-data": EvidenceInput},
+        responses={201: EvidenceSerializer},
+    )
+    def post(self, request: Request, pk: Any, n: Any) -> Response:
+        user = current_user(request)
+        run = services.run_for(user, path_id(pk))
+        upload = request.FILES.get("file")
+        if upload is None:
+            message = _("Choose a file.")
+            raise ValidationError(message, fields={"file": [message]})
+        evidence = services.evidence_add(actor=user, run=run, position=_position(n), upload=upload)
+        return Response(EvidenceSerializer(evidence).data, status=status.HTTP_201_CREATED)
 
 
 def _position(raw: Any) -> int:
@@ -368,6 +410,7 @@ urlpatterns = [
     path("routines/<str:pk>/runs/", RoutineRunsView.as_view(), name="routine-runs"),
     path("runs/<str:pk>/", RunView.as_view(), name="run"),
     path("runs/<str:pk>/items/<str:n>/", RunItemView.as_view(), name="run-item"),
+    path("runs/<str:pk>/items/<str:n>/evidence/", RunEvidenceView.as_view(), name="run-evidence"),
     path("runs/<str:pk>/report/", RunReportView.as_view(), name="run-report"),
     path("systems/<str:pk>/emergency-plans/", SystemPlansView.as_view(), name="system-plans"),
     path("emergency-plans/<str:pk>/", PlanView.as_view(), name="emergency-plan"),

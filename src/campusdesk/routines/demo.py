@@ -6,7 +6,9 @@
    two past runs (the first all passed, the second found stale backups, whose ticket is
    open) and the latest run created by the scheduler, due already and still to do;
 3. a quarterly backup-restore drill exercising the database plan, its last run completed
-   (42 minutes to recover, 10 minutes of data lost) and signed by the service manager.
+   (42 minutes to recover, 10 minutes of data lost) and signed by the service manager;
+4. the database plan opened on the system's open incident (研究生系统整体无法访问: the
+   database server's disk full), its first two steps ticked by the expert handling it.
 
 Running it again changes nothing (the routines are looked up by name).
 """
@@ -16,12 +18,15 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
+from django.utils import translation
+
 from campusdesk.accounts.models import User
 from campusdesk.core import clock
-from campusdesk.routines import services
+from campusdesk.routines import services, ticket_plans
 from campusdesk.routines.models import EmergencyPlan, Routine, Run, RunItem
 from campusdesk.routines.templates_builtin import TEMPLATES
 from campusdesk.systems.models import ApplicationSystem
+from campusdesk.tickets.models import OPEN_STATUSES, ServiceType, Ticket
 
 SYSTEM = "研究生管理系统"
 INSPECTION = "研究生管理系统月度巡检"
@@ -38,6 +43,7 @@ def load(people: dict[str, User], systems_by_name: dict[str, ApplicationSystem])
     database = _plans(engineer, system, now)
     _inspection(engineer, system, today)
     _drill(people, system, database, today)
+    _incident_plan(people, system, database, now)
 
 
 def _plans(engineer: User, system: ApplicationSystem, now: datetime) -> EmergencyPlan:
@@ -124,6 +130,7 @@ MEASURED = [
     ("最近一次 02:00 完成", ""),
     ("最慢 2.1 s", ""),
     ("", "管理员账号 3 个，均在册"),
+    ("", "操作系统与中间件补丁均为最新"),
 ]
 
 
@@ -194,3 +201,35 @@ def _drill(
     )
     manager = system.project.service_manager or people["manager"]
     services.run_sign(actor=manager, run=last, now=at + timedelta(days=1))
+
+
+def _incident_plan(
+    people: dict[str, User], system: ApplicationSystem, plan: EmergencyPlan, now: datetime
+) -> None:
+    """The database plan opened on the system's open incident, its first steps ticked, in
+    the last hour (after the incident's last event, so its timeline stays in order)."""
+    incident = (
+        Ticket.objects.filter(
+            service_type=ServiceType.INCIDENT,
+            system_link__system=system,
+            status__in=OPEN_STATUSES,
+        )
+        .select_related("project")
+        .order_by("created_at", "pk")
+        .first()
+    )
+    if incident is None:
+        return
+    expert = people.get("expert2") or people["engineer"]
+    with translation.override("zh-hans"):  # the timeline's record is stored text
+        opened = ticket_plans.plan_open(
+            actor=expert, ticket=incident, plan_id=plan.pk, now=now - timedelta(minutes=45)
+        )
+    for n, minutes in enumerate((40, 25)):
+        ticket_plans.step_toggle(
+            actor=expert,
+            ticket_plan=opened,
+            n=n,
+            done=True,
+            now=now - timedelta(minutes=minutes),
+        )

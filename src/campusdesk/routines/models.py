@@ -11,6 +11,7 @@ ticket for its system, so nothing found is lost.
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from campusdesk.catalog.models import Project
-from campusdesk.systems.models import ApplicationSystem
+from campusdesk.systems.models import ApplicationSystem, Finding
 from campusdesk.tickets.models import Ticket
 
 
@@ -268,6 +269,8 @@ class RunItem(models.Model):
     text = models.CharField(_("check"), max_length=500)
     expected = models.CharField(_("expected result"), max_length=500, blank=True)
     evidence = models.BooleanField(_("evidence required"), default=False)
+    #: a security check: its failure opens a vulnerability finding of the system, not a ticket
+    security = models.BooleanField(_("security check"), default=False)
     result = models.CharField(
         _("result"), max_length=4, choices=Result.choices, default=Result.PENDING, blank=True
     )
@@ -290,6 +293,14 @@ class RunItem(models.Model):
         blank=True,
         related_name="+",
     )
+    finding = models.ForeignKey(
+        Finding,
+        verbose_name=_("finding"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("checklist result")
@@ -301,3 +312,65 @@ class RunItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.position}. {self.text}"
+
+
+def evidence_path(instance: Evidence, filename: str) -> str:
+    # a random stored name: the user's file name is kept in the row, never in the path
+    return f"routines/{instance.item.run_id}/{uuid.uuid4().hex}"
+
+
+class Evidence(models.Model):
+    """A file that proves a check's result (a screenshot, a log excerpt, a backup listing)."""
+
+    item = models.ForeignKey(
+        RunItem,
+        verbose_name=_("checklist result"),
+        on_delete=models.CASCADE,
+        related_name="files",
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(pgettext_lazy("file", "content type"), max_length=100)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["item_id", "uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TicketPlan(models.Model):
+    """An emergency plan opened on an incident ticket: its steps, copied when opened, are
+    the ticket's checklist (who ticked each step, and when)."""
+
+    ticket = models.ForeignKey(
+        Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="plans"
+    )
+    plan = models.ForeignKey(
+        EmergencyPlan,
+        verbose_name=_("emergency plan"),
+        on_delete=models.CASCADE,
+        related_name="ticket_uses",
+    )
+    #: [{"text": …, "done_at": ISO time or None, "done_by": user id or None}]
+    steps = models.JSONField(_("steps"), default=list)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("opened at"))
+
+    class Meta:
+        verbose_name = _("emergency plan of a ticket")
+        verbose_name_plural = _("emergency plans of tickets")
+        ordering = ["ticket_id", "opened_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "plan"], name="ticket_plan_once")]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} · {self.plan_id}"

@@ -71,7 +71,7 @@ def facts(run: Run) -> list[tuple[str, Any]]:
         (_("Organisation"), project.organisation.name),
         (_("Project"), project.name),
         (_("Application systems"), "、".join(s.name for s in routine.systems.order_by("pk"))),
-        (_("Due"), run.due_on.isoformat()),
+        (_("Due on"), run.due_on.isoformat()),
         (_("Status"), run.get_status_display()),
         (_("Completed"), f"{run.completed_by or ''} {when(run.completed_at)}".strip()),
     ]
@@ -92,7 +92,17 @@ def facts(run: Run) -> list[tuple[str, Any]]:
 
 
 def _ticket(item: RunItem) -> str:
-    return f"#{item.ticket.number}" if item.ticket is not None else ""
+    """What tracks a failure: its ticket's number, or its vulnerability finding's entry."""
+    if item.ticket is not None:
+        return f"#{item.ticket.number}"
+    if item.finding is not None:
+        return item.finding.vulnerability.identifier
+    return ""
+
+
+def _value(item: RunItem) -> str:
+    """The measured value and the names of the evidence files."""
+    return "\n".join([item.value, *(file.name for file in item.files.all())]).strip()
 
 
 def results(run: Run, items: list[RunItem]) -> Grid:
@@ -118,7 +128,7 @@ def results(run: Run, items: list[RunItem]) -> Grid:
             item.text,
             item.expected,
             item.get_result_display(),
-            item.value,
+            _value(item),
             earlier.get((item.system_id, item.text), ""),
             item.note,
             _ticket(item),
@@ -140,7 +150,11 @@ def failures(items: list[RunItem]) -> Grid:
 
 def blocks(run: Run) -> list[Block]:
     """What the report says, top to bottom."""
-    items = list(run.items.select_related("system", "ticket").order_by("position"))
+    items = list(
+        run.items.select_related("system", "ticket", "finding__vulnerability")
+        .prefetch_related("files")
+        .order_by("position")
+    )
     return [
         ("title", title(run)),
         ("facts", facts(run)),

@@ -16,14 +16,28 @@ from rest_framework import serializers
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.routines import services
-from campusdesk.routines.models import Run, RunItem
+from campusdesk.routines.models import Evidence, Run, RunItem
 from campusdesk.systems import actions
 from campusdesk.systems import selectors as systems
+
+
+class EvidenceSerializer(serializers.ModelSerializer[Evidence]):
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "name", "size", "content_type", "uploaded_by", "uploaded_at", "url"]
+        read_only_fields = fields
+
+    def get_url(self, evidence: Evidence) -> str:
+        """Where the file downloads (signed in; always as a download)."""
+        return reverse("routines:evidence", args=[evidence.item.run_id, evidence.pk])
 
 
 class RunItemSerializer(serializers.ModelSerializer[RunItem]):
     n = serializers.IntegerField(source="position", read_only=True)
     tickets = serializers.SerializerMethodField()
+    files = EvidenceSerializer(many=True, read_only=True)
 
     class Meta:
         model = RunItem
@@ -33,12 +47,15 @@ class RunItemSerializer(serializers.ModelSerializer[RunItem]):
             "text",
             "expected",
             "evidence",
+            "security",
             "result",
             "note",
             "value",
             "recorded_by",
             "recorded_at",
             "tickets",
+            "finding",
+            "files",
         ]
         read_only_fields = fields
 
@@ -107,7 +124,7 @@ class CompleteForm(forms.Form):
 
 
 def with_items(run: Run) -> Run:
-    return Run.objects.prefetch_related("items").get(pk=run.pk)
+    return Run.objects.prefetch_related("items__files__item").get(pk=run.pk)
 
 
 def _complete(run: Run, actor: User, data: dict[str, Any]) -> Run:

@@ -9,10 +9,13 @@ A failed check opens a ticket for its system (or links one given), so nothing fo
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
@@ -29,14 +32,23 @@ from campusdesk.core.values import whole_number
 from campusdesk.notify import inbox
 from campusdesk.notify.models import Kind as MessageKind
 from campusdesk.routines import recurrence
-from campusdesk.routines.models import DRILLS, EmergencyPlan, Kind, Routine, Run, RunItem
+from campusdesk.routines.models import (
+    DRILLS,
+    EmergencyPlan,
+    Evidence,
+    Kind,
+    Routine,
+    Run,
+    RunItem,
+)
 from campusdesk.sla import calendars
+from campusdesk.systems import findings, ticketlink
 from campusdesk.systems import selectors as systems
-from campusdesk.systems import ticketlink
-from campusdesk.systems.models import ApplicationSystem
+from campusdesk.systems.models import ApplicationSystem, Finding, Vulnerability
 from campusdesk.systems.services import record as system_record
 from campusdesk.tickets import selectors as ticket_selectors
 from campusdesk.tickets import services as tickets
+from campusdesk.tickets.attachments import validate_upload
 from campusdesk.tickets.models import Channel, Ticket
 
 log = logging.getLogger(__name__)
@@ -46,6 +58,17 @@ MAX_ITEMS = 100
 TEXT_LIMIT = 500
 #: a failed check is a fault of the system, registered by the engineer who found it
 FAILURE_URGENCY = "medium"
+#: evidence files per check
+MAX_FILES = 10
+#: a failed security check's severity unless the engineer says, and the CVSS 3.1 base score
+#: its register entry carries (the lower bound of the severity's band)
+DEFAULT_SEVERITY = "high"
+SEVERITY_SCORES = {
+    "critical": Decimal("9.0"),
+    "high": Decimal("7.0"),
+    "medium": Decimal("4.0"),
+    "low": Decimal("0.1"),
+}
 
 
 # --- who sees what ---------------------------------------------------------------------------
@@ -129,6 +152,7 @@ def clean_checklist(value: Any) -> list[dict[str, Any]]:
                 "text": _text(raw.get("text"), "checklist"),
                 "expected": _text(raw.get("expected"), "checklist", required=False),
                 "evidence": bool(raw.get("evidence", False)),
+                "security": bool(raw.get("security", False)),
             }
         )
     return items
@@ -364,6 +388,7 @@ def _new_run(routine: Routine, due_on: date, *, scheduled: bool, now: datetime) 
             text=check["text"],
             expected=check.get("expected", ""),
             evidence=bool(check.get("evidence")),
+            security=bool(check.get("security")),
         )
         for position, (system, check) in enumerate(
             (system, check) for system in chosen for check in routine.checklist
@@ -421,10 +446,13 @@ def run_item_record(
     note: str = "",
     value: str = "",
     ticket_id: int | None = None,
+    severity: str = "",
+    files: Sequence[UploadedFile] = (),
     now: datetime | None = None,
 ) -> RunItem:
-    """Record one check's result; a failure opens a ticket for the system (or links
-    ``ticket_id``, one of the system's tickets), once per check."""
+    """Record one check's result with its evidence ``files``. A failure opens a ticket for
+    the system (or links ``ticket_id``, one of the project's tickets), once per check; a
+    failed security check opens a vulnerability finding of the system instead."""
     now = now or clock.now()
     run = _open_run(actor, run)
     item = RunItem.objects.select_related("system").filter(run=run, position=position).first()
@@ -432,18 +460,106 @@ def run_item_record(
         raise NotFound(_("This run has no check number %(n)s.") % {"n": position})
     if result not in (RunItem.Result.PASS, RunItem.Result.FAIL, RunItem.Result.NA):
         raise ValidationError(fields={"result": [_("Choose pass, fail or not applicable.")]})
+    checked = [validate_upload(upload) for upload in files]  # every file before any write
     item.result = result
     item.note = _text(note, "note", required=result == RunItem.Result.FAIL, limit=5000)
     item.value = _text(value, "value", required=False, limit=200)
-    if item.evidence and result != RunItem.Result.NA and not item.value:
+    needs = item.evidence and result != RunItem.Result.NA and not (item.value or checked)
+    if needs and not item.files.exists():
         raise ValidationError(
-            fields={"value": [_("This check needs its evidence: enter the measured value.")]}
+            fields={
+                "value": [
+                    _("This check needs its evidence: enter the measured value or add a file.")
+                ]
+            }
         )
     item.recorded_by, item.recorded_at = actor, now
-    if result == RunItem.Result.FAIL and item.ticket_id is None:
+    if result == RunItem.Result.FAIL and item.security and item.finding_id is None:
+        item.finding = _security_finding(actor, run, item, severity or DEFAULT_SEVERITY, now)
+    elif result == RunItem.Result.FAIL and not item.security and item.ticket_id is None:
         item.ticket = _failure_ticket(actor, run, item, ticket_id, now)
     item.save()
+    _store(item, files, checked, actor, now)
     return item
+
+
+def _store(
+    item: RunItem,
+    files: Sequence[UploadedFile],
+    checked: list[tuple[str, str]],
+    actor: User,
+    now: datetime,
+) -> None:
+    if item.files.count() + len(files) > MAX_FILES:
+        raise ValidationError(
+            fields={"files": [_("At most %(n)d files per check.") % {"n": MAX_FILES}]}
+        )
+    for upload, (name, content_type) in zip(files, checked, strict=True):
+        evidence = Evidence(
+            item=item,
+            name=name,
+            size=upload.size or 0,
+            content_type=content_type,
+            uploaded_by=actor,
+            uploaded_at=now,
+        )
+        evidence.file.save(name, upload, save=False)
+        evidence.save()
+
+
+@transaction.atomic
+def evidence_add(
+    *, actor: User, run: Run, position: int, upload: UploadedFile, now: datetime | None = None
+) -> Evidence:
+    """Add one evidence file to check ``position`` of an open run (before or after its
+    result is recorded)."""
+    now = now or clock.now()
+    run = _open_run(actor, run)
+    item = RunItem.objects.filter(run=run, position=position).first()
+    if item is None:
+        raise NotFound(_("This run has no check number %(n)s.") % {"n": position})
+    checked = validate_upload(upload)
+    _store(item, [upload], [checked], actor, now)
+    return item.files.order_by("-pk").first()  # type: ignore[return-value]
+
+
+def evidence_for(user: User, run_id: int, evidence_id: int) -> Evidence:
+    """An evidence file of a run ``user`` sees (another organisation's: not found)."""
+    found = (
+        Evidence.objects.filter(pk=evidence_id, item__run__in=visible_runs(user).filter(pk=run_id))
+        .select_related("item")
+        .first()
+    )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def _security_finding(
+    actor: User, run: Run, item: RunItem, severity: str, now: datetime
+) -> Finding:
+    """A failed security check: an entry of the register found on this system by this run
+    (not matched by version) and its finding, due by the severity's policy."""
+    if severity not in SEVERITY_SCORES:
+        raise ValidationError(fields={"severity": [_("Choose critical, high, medium or low.")]})
+    identifier = f"INSP-{run.pk}-{item.position}"
+    vulnerability, _created = Vulnerability.objects.get_or_create(
+        identifier=identifier,
+        defaults={
+            "title": item.text[:300],
+            "description": "\n".join([_("Found by %(run)s.") % {"run": run.title}, item.note]),
+            "cvss_score": SEVERITY_SCORES[severity],
+            "severity": severity,
+            "component": item.system.name[:200],
+            "component_key": "",
+            "affected": "",
+            "source": Vulnerability.Source.INSPECTION,
+            "created_by": actor,
+            "created_at": now,
+            "updated_at": now,
+        },
+    )
+    return findings.open_observed(item.system, vulnerability, actor, now)
 
 
 def _failure_ticket(

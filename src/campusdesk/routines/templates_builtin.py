@@ -19,11 +19,18 @@ class Template:
     kind: Kind
     recurrence: str
     checklist: tuple[tuple[Any, Any, bool], ...]  # (check, expected, evidence)
+    #: the numbers (from 0) of the security checks: their failure is a vulnerability finding
+    security: frozenset[int] = frozenset()
 
     def items(self) -> list[dict[str, Any]]:
         return [
-            {"text": str(text), "expected": str(expected), "evidence": evidence}
-            for text, expected, evidence in self.checklist
+            {
+                "text": str(text),
+                "expected": str(expected),
+                "evidence": evidence,
+                "security": number in self.security,
+            }
+            for number, (text, expected, evidence) in enumerate(self.checklist)
         ]
 
 
@@ -48,7 +55,13 @@ TEMPLATES = {
                 (_("Backup freshness"), _("a good backup from the last 24 hours"), True),
                 (_("Slow queries of the database"), _("none above 5 s"), True),
                 (_("Account review"), _("no unknown or stale administrator accounts"), False),
+                (
+                    _("Security patches of the operating system and middleware"),
+                    _("no missing high or critical patch"),
+                    False,
+                ),
             ),
+            security=frozenset({7, 8}),
         ),
         Template(
             "backup_restore_quarterly",

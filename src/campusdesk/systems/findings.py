@@ -160,6 +160,18 @@ def _open(
     return _save(finding, actor, now, "finding.opened", version=seen.version)
 
 
+def open_observed(
+    system: ApplicationSystem, vulnerability: Vulnerability, actor: User | None, now: datetime
+) -> Finding:
+    """The finding of an entry found on ``system`` by a person (an inspection's failed
+    security check), not by the matcher: open, due by the severity's policy; an earlier
+    finding of the same entry is returned as it is."""
+    existing = Finding.objects.filter(system=system, vulnerability=vulnerability).first()
+    if existing is not None:
+        return existing
+    return _open(system, vulnerability, Seen(Verdict.AFFECTED), actor, now, Dues())
+
+
 def _reopen(finding: Finding, status: str, now: datetime, dues: Dues) -> None:
     finding.status = status
     finding.opened_at = now
@@ -275,7 +287,8 @@ def match_environment(version: EnvironmentVersion, actor: User | None, now: date
         installed.setdefault(key, []).append(text)
     findings = {f.vulnerability_id: f for f in Finding.objects.filter(system=system)}
     entries = Vulnerability.objects.filter(
-        Q(component_key__in=list(installed)) | Q(pk__in=list(findings))
+        Q(component_key__in=list(installed)) | Q(pk__in=list(findings)),
+        source=Vulnerability.Source.REGISTER,
     )
     dues = Dues()
     for vulnerability in entries:

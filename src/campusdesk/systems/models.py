@@ -260,6 +260,11 @@ class Severity(models.TextChoices):
 class Vulnerability(models.Model):
     """An entry of the vulnerability register (漏洞): a CVE or an internal identifier."""
 
+    class Source(models.TextChoices):
+        REGISTER = "register", pgettext_lazy("vulnerability", "Register")
+        #: found by a security check of an inspection on one system: not matched by version
+        INSPECTION = "inspection", pgettext_lazy("vulnerability", "Inspection")
+
     identifier = models.CharField(_("identifier"), max_length=64, unique=True)
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
@@ -274,6 +279,9 @@ class Vulnerability(models.Model):
     affected = models.CharField(_("affected versions"), max_length=300)
     fixed_version = models.CharField(_("fixed in version"), max_length=100, blank=True)
     references = models.JSONField(_("references"), default=list, blank=True)
+    source = models.CharField(
+        _("source"), max_length=20, choices=Source.choices, default=Source.REGISTER
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )

@@ -295,6 +295,8 @@ def match_vulnerability(
     installed components, one for the findings, one for the systems) and bring each
     finding in step. Returns the ids of the systems in the range or not comparable."""
     now = now or clock.now()
+    if vulnerability.source != Vulnerability.Source.REGISTER:
+        return []  # found by an inspection on one system: no version to match
     installed: dict[int, list[str]] = {}
     rows = InstalledComponent.objects.filter(
         key=vulnerability.component_key, environment__current_for__isnull=False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import FileResponse, Http404, HttpResponse
 
+from campusdesk.core.http import sandboxed_download
 from campusdesk.tickets import exports
 from campusdesk.tickets.models import Attachment, IncidentReport, Ticket
 
@@ -52,13 +53,4 @@ def attachment(ticket: Ticket, attachment_id: int) -> FileResponse:
     found = Attachment.objects.filter(ticket=ticket, pk=attachment_id).first()
     if found is None:
         raise Http404
-    response = FileResponse(
-        found.file.open("rb"),
-        as_attachment=True,
-        filename=found.name,
-        content_type=found.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    # its own policy, kept by the site's CSP middleware: nothing in the file loads or runs
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
-    return response
+    return sandboxed_download(found.file, found.name, found.content_type)

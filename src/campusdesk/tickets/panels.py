@@ -31,3 +31,7 @@ register_panel("incident_report", "tickets/_panel_incident_report.html", order=6
 #: notes beside the registration form (问题登记), for the person registering: the duty app
 #: shows the hotline's engineer on duty and their number
 registration: PanelRegistry[User] = PanelRegistry()
+
+#: sections at the top of the staff queue (我的待办), for the person whose queue it is:
+#: routines lists the routine runs they are to perform
+queue: PanelRegistry[User] = PanelRegistry()

@@ -117,7 +117,11 @@ def queue(request: HttpRequest, name: str = "new") -> HttpResponse:
         raise Http404
     form, filters = _filters(request, user)
     tickets = selectors.staff_queue(user, name, filters)
-    return _list_page(request, "tickets/queue.html", {"form": form, "queue": name}, tickets)
+    context: dict[str, Any] = {"form": form, "queue": name}
+    if htmx_target(request) != "ticket-rows":  # the apps above's sections (routine runs)
+        sections, added = panels.queue.collect(user, user)
+        context |= {**added, "queue_sections": sections}
+    return _list_page(request, "tickets/queue.html", context, tickets)
 
 
 @login_required
