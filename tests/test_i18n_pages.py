@@ -41,7 +41,7 @@ from django.utils.text import capfirst
 from campusdesk.accounts.models import Organisation, User
 from campusdesk.catalog.models import Project
 from campusdesk.intake.models import InboundMessage
-from campusdesk.kb.models import Article
+from campusdesk.kb.models import Article, Retrospective
 from campusdesk.monitoring.models import Probe, StatusPage
 from campusdesk.notify.models import Announcement
 from campusdesk.ops.models import Complaint
@@ -349,6 +349,10 @@ ROUTES: dict[str, Route] = {
     "kb:new": Route(),
     "kb:suggest": Route(queries=("?title=无法登录&description=报错",)),
     "kb:article": Route(_pks(Article)),
+    "kb:edit": Route(_pks(Article)),
+    "kb:retrospective": Route(
+        lambda: [{"ticket_id": t} for t in Retrospective.objects.values_list("ticket", flat=True)]
+    ),
     "reports:dashboard": Route(),
     "reports:kpi": Route(),
     "reports:drill": Route(queries=tuple(f"?metric={m}" for m in sorted(kpi.metric_names()))),
@@ -406,6 +410,7 @@ NOT_PAGES = {
     "tickets:attachment": "the user's file as uploaded",
     "tickets:incident_report": "an export: test_exports_speak_chinese",
     "ops:complaint_step": "POST only",
+    "ops:corrective_done": "POST only",
     "notify:read": "POST only",
     "notify:read_all": "POST only",
     "notify:follow": "POST only",

@@ -271,7 +271,12 @@ def test_the_declared_notices_are_the_seeded_rules_and_leave_with_their_action(d
     declared = {name: (str(kind), names) for name, (kind, names) in rules.default_rules().items()}
     assert seeded and seeded == {name: declared[name] for name in seeded}
     # declared after the data migration wrote its rows: read from the registry, not seeded
-    assert set(declared) - set(seeded) == {"alert_resolved", "probe_recovered", "cert_warning"}
+    assert set(declared) - set(seeded) == {
+        "alert_resolved",
+        "probe_recovered",
+        "cert_warning",
+        "auto_close",
+    }
     assert actions.ACTIONS[workflow.Action.ANSWER_INFO].sla == actions.SlaEffect.ANSWERS_INFO
 
     notice = actions.Notice("closed", ("reporter",))

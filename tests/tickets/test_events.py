@@ -105,8 +105,11 @@ def test_the_apps_above_add_their_panels_to_the_ticket_page():
         "actions",
         "deadlines",
         "commitments",
+        "corrective_actions",
         "attachments",
         "case_library",
+        "retrospective",
+        "emergency_plans",
         "incident_report",
     ]
     assert panels._PANELS["deadlines"].template.startswith("sla/")

@@ -30,6 +30,7 @@ class ProjectSerializer(serializers.ModelSerializer[Project]):
             "service_start",
             "service_end",
             "service_manager",
+            "hour_budget",
             "is_active",
         ]
 

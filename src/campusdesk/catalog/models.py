@@ -93,6 +93,18 @@ class Project(models.Model):
         blank=True,
         help_text=_("The customer's own business hours; empty: the default calendar."),
     )
+    #: service hours the contract buys, consumed by the confirmed workload of closed tickets
+    #: and of completed routine runs; empty: no budget
+    hour_budget = models.DecimalField(
+        _("service hour budget"), max_digits=8, decimal_places=1, null=True, blank=True
+    )
+    #: a ticket waiting this many working days for its customer's closure is closed
+    #: automatically (recorded as such); empty: never, only the customer closes (the seed)
+    auto_close_days = models.PositiveSmallIntegerField(
+        _("auto-close after (working days)"), null=True, blank=True
+    )
+    #: the highest share of the budget (80, 100) the service manager was told of
+    budget_alerted = models.PositiveSmallIntegerField(default=0, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 

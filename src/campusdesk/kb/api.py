@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campusdesk.core.api import path_id, query_int
+from campusdesk.core.errors import PermissionDenied
 from campusdesk.core.http import current_user
 from campusdesk.core.text import validate_one_line
 from campusdesk.kb import search, services
@@ -64,6 +65,15 @@ class ArticleInput(serializers.Serializer[Any]):
         child=serializers.CharField(max_length=30, validators=[validate_one_line]), required=False
     )
     visibility = serializers.ChoiceField(choices=Article.Visibility.choices, default="public")
+
+
+class ArticleEdit(ArticleInput):
+    """The fields of a case, each optional; ``note`` says what changed (kept with the version)."""
+
+    visibility = serializers.ChoiceField(choices=Article.Visibility.choices)  # no default here
+    note = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, validators=[validate_one_line]
+    )
 
 
 class FromTicketSerializer(serializers.Serializer[Any]):
@@ -129,6 +139,32 @@ class ArticleViewSet(viewsets.GenericViewSet[Article]):
             actor=current_user(request), product_id=product, fields=data
         )
         return Response(ArticleSerializer(article).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=ArticleEdit, responses=ArticleSerializer)
+    def partial_update(self, request: Request, pk: str | None = None) -> Response:
+        """Edit a case (the author or an expert of its product): the fields of a new case,
+        each optional, and ``note``; each edit is a new version. An edit of a published case
+        by someone who is not an expert of its product goes back to review (``status``
+        becomes ``review``; customers no longer see it until an expert publishes it again);
+        an expert's edit stays published. Customers: 403 on the cases they read, 404 on
+        the others."""
+        user = current_user(request)
+        article = self.get_queryset().filter(pk=path_id(pk)).first()
+        if article is None:
+            return Response(status=status.HTTP_404_NOT_FOUND)
+        if not services.may_edit(user, article):
+            raise PermissionDenied(_("The author or the product's experts edit a case."))
+        serializer = ArticleEdit(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        article = services.article_update(
+            article_id=article.pk,
+            actor=user,
+            product_id=data.pop("product", None),
+            note=data.pop("note", ""),
+            fields=data,
+        )
+        return Response(ArticleSerializer(article).data)
 
     @extend_schema(request=None, responses=ArticleSerializer)
     @action(detail=True, methods=["post"])

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.catalog import scoping
-from campusdesk.catalog.models import ProductExpert
+from campusdesk.catalog.models import Product, ProductExpert
 from campusdesk.core import clock
 from campusdesk.core.errors import NotFound, PermissionDenied, TransitionError, ValidationError
 from campusdesk.kb import search
@@ -116,41 +116,84 @@ def _article_for(article_id: int, actor: User) -> Article:
     return article
 
 
+def may_edit(user: User, article: Article) -> bool:
+    """The author or an expert of the case's product edits it (customers never)."""
+    if not user.is_vendor_staff:
+        return False
+    return user.pk == article.author_id or is_expert_of(user, article.product_id)
+
+
+def edit_needs_review(user: User, article: Article) -> bool:
+    """An edit of a published case by someone who is not an expert of its product goes back
+    to review: the product's experts approve what customers read (seed §7.2.3)."""
+    return article.status == Article.Status.PUBLISHED and not is_expert_of(user, article.product_id)
+
+
 @transaction.atomic
 def article_update(
     *,
     article_id: int,
     actor: User,
     fields: dict[str, Any],
+    product_id: int | None = None,
+    upload: UploadedFile | None = None,
     note: str = "",
     now: datetime | None = None,
 ) -> Article:
-    """Edit a case: a new version, the old one kept."""
+    """Edit a case: a new version, the old one kept; an edit that changes nothing keeps none.
+
+    The author or an expert of the product edits. A published case edited by someone who is
+    not an expert of its product (of both products, when it moves) goes back to review: its
+    status becomes ``review`` and customers no longer see it until an expert publishes it
+    again. An expert's edit stays published."""
     now = now or clock.now()
     article = _article_for(article_id, actor)
-    if not (actor.pk == article.author_id or is_expert_of(actor, article.product_id)):
+    if not may_edit(actor, article):
         raise PermissionDenied(_("The author or the product's experts edit a case."))
-    for name, value in _clean(fields).items():
+    review = edit_needs_review(actor, article)
+    changed = {k: v for k, v in _clean(fields).items() if getattr(article, k) != v}
+    if product_id is not None and product_id != article.product_id:
+        article.product = _product_of(actor, product_id)
+        review = review or edit_needs_review(actor, article)
+    elif not changed and upload is None:
+        return article
+    for name, value in changed.items():
         setattr(article, name, value)
+    if upload is not None:
+        _store(article, upload)
+    if review:
+        article.status = Article.Status.REVIEW
     article.version += 1
     article.updated_at = now
     article.save()
-    _snapshot(article, actor, now, note)
+    _snapshot(article, actor, now, note or (_("edited, to be reviewed") if review else ""))
     search.index_article(article)
     return article
+
+
+def _product_of(actor: User, product_id: int) -> Product:
+    product = scoping.visible_products(actor).filter(pk=product_id).first()
+    if product is None:
+        raise ValidationError(fields={"product": [_("Choose one of your products.")]})
+    return product
+
+
+def _store(article: Article, upload: UploadedFile) -> None:
+    """The case's one file (a screenshot, a script, a document): a new one replaces it."""
+    name, _type = validate_upload(upload)
+    if article.attachment:
+        article.attachment.delete(save=False)
+    article.attachment.save(name, upload, save=False)
+    article.attachment_name = name
 
 
 @transaction.atomic
 def article_attach(*, article_id: int, actor: User, upload: UploadedFile) -> Article:
     """Attach a screenshot, a script or a document to a case (one file; a new one replaces it)."""
     article = _article_for(article_id, actor)
-    if not (actor.pk == article.author_id or is_expert_of(actor, article.product_id)):
+    if not may_edit(actor, article):
         raise PermissionDenied(_("The author or the product's experts edit a case."))
-    name, _type = validate_upload(upload)
-    if article.attachment:
-        article.attachment.delete(save=False)
-    article.attachment.save(name, upload, save=False)
-    article.attachment_name = name
+    _store(article, upload)
     article.save(update_fields=["attachment", "attachment_name"])
     return article
 
@@ -263,6 +306,11 @@ def on_ticket_closed(ticket: Ticket, now: datetime) -> Retrospective:
         },
     )
     return retro
+
+
+def visible_retrospectives(user: User) -> QuerySet[Retrospective]:
+    """The retrospectives of the problems ``user`` sees."""
+    return scoping.scope(Retrospective.objects.all(), user, "ticket__project")
 
 
 @transaction.atomic

@@ -15,13 +15,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from campusdesk.accounts.models import User
 from campusdesk.catalog import scoping
 from campusdesk.catalog.models import Product
 from campusdesk.core.errors import DomainError
 from campusdesk.core.http import current_user, is_htmx, show_errors
 from campusdesk.core.text import validate_one_line
 from campusdesk.kb import search, services
-from campusdesk.kb.models import Article
+from campusdesk.kb.models import Article, Retrospective
+from campusdesk.tickets.forms import set_choices
+from campusdesk.tickets.models import Ticket
 
 
 class ArticleForm(forms.Form):
@@ -45,6 +48,46 @@ class ArticleForm(forms.Form):
         label=gettext_lazy("visibility"), choices=Article.Visibility.choices
     )
     attachment = forms.FileField(label=gettext_lazy("attachment"), required=False)
+
+
+class ArticleEditForm(ArticleForm):
+    attachment = forms.FileField(
+        label=gettext_lazy("new attachment (replaces the current one)"), required=False
+    )
+    note = forms.CharField(
+        label=gettext_lazy("what changed (optional)"),
+        max_length=200,
+        required=False,
+        validators=[validate_one_line],
+    )
+
+
+class RetrospectiveForm(forms.Form):
+    findings = forms.CharField(
+        label=gettext_lazy("findings"), widget=forms.Textarea(attrs={"rows": 5})
+    )
+    root_cause = forms.ChoiceField(
+        label=gettext_lazy("root cause"), choices=[("", "—"), *Retrospective.RootCause.choices]
+    )
+    tags = forms.CharField(
+        label=gettext_lazy("tags (comma-separated)"), required=False, validators=[validate_one_line]
+    )
+    case_needed = forms.BooleanField(label=gettext_lazy("a case entry is needed"), required=False)
+
+
+def _tags(text: str) -> list[str]:
+    return [t for t in text.replace("，", ",").split(",") if t.strip()]
+
+
+def _show_errors(form: forms.Form, error: DomainError) -> None:
+    """The service's errors beside the fields; an upload's (``file``) beside the attachment."""
+    if "file" in error.fields:
+        error.fields["attachment"] = error.fields.pop("file")
+    show_errors(form, error)
+
+
+def _products(form: forms.Form, user: User) -> None:
+    set_choices(form, "product", scoping.visible_products(user))
 
 
 @login_required
@@ -85,8 +128,56 @@ def article_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "article": article,
             "versions": versions,
             "can_publish": user.is_vendor_staff and services.is_expert_of(user, article.product_id),
+            "can_edit": services.may_edit(user, article),
         },
     )
+
+
+@login_required
+def article_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit a case: the author or an expert of its product; see ``services.article_update``."""
+    user = current_user(request)
+    article = services.visible_articles(user).select_related("product").filter(pk=pk).first()
+    if article is None:
+        raise Http404
+    if not services.may_edit(user, article):
+        raise PermissionDenied
+    initial = {name: getattr(article, name) for name in _ARTICLE_TEXT}
+    initial.update(product=article.product_id, tags=", ".join(article.tags))
+    form = ArticleEditForm(request.POST or None, request.FILES or None, initial=initial)
+    _products(form, user)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            saved = services.article_update(
+                article_id=article.pk,
+                actor=user,
+                product_id=data.pop("product").pk,
+                upload=data.pop("attachment", None),
+                note=data.pop("note"),
+                fields={**data, "tags": _tags(data["tags"])},
+            )
+        except DomainError as error:
+            _show_errors(form, error)
+        else:
+            messages.success(request, _saved_message(article, saved))
+            return redirect("kb:article", pk=article.pk)
+    review = services.edit_needs_review(user, article)
+    return render(request, "kb/edit.html", {"form": form, "article": article, "review": review})
+
+
+_ARTICLE_TEXT = ("title", "symptoms", "cause", "solution", "visibility")
+
+
+def _saved_message(before: Article, after: Article) -> str:
+    if after.version == before.version:
+        return _("Nothing changed.")
+    if after.status == Article.Status.REVIEW and before.status == Article.Status.PUBLISHED:
+        return _(
+            "Case saved. It is in review: customers see it again once an expert of the "
+            "product publishes it."
+        )
+    return _("Case saved.")
 
 
 @require_POST
@@ -121,24 +212,81 @@ def article_new(request: HttpRequest) -> HttpResponse:
     if not user.is_vendor_staff:
         raise PermissionDenied
     form = ArticleForm(request.POST or None, request.FILES or None)
-    product_field = form.fields["product"]
-    assert isinstance(product_field, forms.ModelChoiceField)  # noqa: S101 - declared above
-    product_field.queryset = scoping.visible_products(user)
+    _products(form, user)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         product = data.pop("product")
         upload = data.pop("attachment", None)
-        data["tags"] = [t for t in data["tags"].replace("，", ",").split(",") if t.strip()]
+        data["tags"] = _tags(data["tags"])
         try:
             with transaction.atomic():
                 article = services.article_create(actor=user, product_id=product.pk, fields=data)
                 if upload is not None:
                     services.article_attach(article_id=article.pk, actor=user, upload=upload)
         except DomainError as error:
-            show_errors(form, error)
+            _show_errors(form, error)
         else:
             return redirect("kb:article", pk=article.pk)
     return render(request, "kb/new.html", {"form": form})
+
+
+@login_required
+def retrospective(request: HttpRequest, ticket_id: int) -> HttpResponse:
+    """A closed problem's retrospective (复盘): vendor staff read it, the product's experts
+    record it here, through the service the API calls."""
+    user = current_user(request)
+    if not user.is_vendor_staff:
+        raise PermissionDenied
+    found = services.visible_retrospectives(user).select_related("ticket", "expert")
+    retro = found.filter(ticket_id=ticket_id).first()
+    if retro is None:
+        raise Http404
+    may_hold = services.is_expert_of(user, retro.ticket.product_id)
+    if request.method == "POST" and not may_hold:
+        raise PermissionDenied
+    form = RetrospectiveForm(request.POST or None, initial=_retro_initial(retro))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.retrospective_record(
+                ticket_id=ticket_id,
+                actor=user,
+                findings=data["findings"],
+                root_cause=data["root_cause"],
+                tags=_tags(data["tags"]),
+                case_needed=data["case_needed"],
+            )
+        except DomainError as error:
+            show_errors(form, error)
+        else:
+            messages.success(request, _("Retrospective recorded."))
+            return redirect("kb:retrospective", ticket_id=ticket_id)
+    context = {"retro": retro, "form": form if may_hold else None, "why": _why(retro)}
+    return render(request, "kb/retrospective.html", context)
+
+
+def retrospective_panel(ticket: Ticket, user: User) -> dict[str, Any]:
+    """The ticket page's retrospective (``tickets.panels``): on a closed problem, for vendor
+    staff; one query."""
+    if not user.is_vendor_staff or ticket.status != "closed":
+        return {}
+    return {"retrospective": Retrospective.objects.filter(ticket=ticket).first()}
+
+
+def _retro_initial(retro: Retrospective) -> dict[str, Any]:
+    return {
+        "findings": retro.findings,
+        "root_cause": retro.root_cause,
+        "tags": ", ".join(retro.tags),
+        "case_needed": retro.case_needed,
+    }
+
+
+def _why(retro: Retrospective) -> str:
+    """Why it is due, in words (``services.retrospective_due`` keeps a code)."""
+    if retro.reason.startswith("rating "):
+        return _("Rated %(n)s") % {"n": retro.reason.removeprefix("rating ")}
+    return retro.reason  # the severity, SIS1
 
 
 @require_POST

@@ -32,6 +32,7 @@ class Kind(models.TextChoices):
     ANNOUNCEMENT = "announcement", _("Announcement")
     ROUTINE = "routine", _("Routine work due")
     DUTY = "duty", _("Duty line")
+    CONTRACT = "contract", _("Service contract")
 
 
 #: Kinds that can never be switched off entirely (the inbox always keeps them).

@@ -6,15 +6,24 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.ops import services as ops
 from campusdesk.tickets import forms
-from campusdesk.tickets.actions import ActionSpec, passing, register
-from campusdesk.tickets.models import Ticket
+from campusdesk.tickets.actions import STEP, ActionSpec, Notice, SlaEffect, passing, register
+from campusdesk.tickets.models import Status, Ticket
 from campusdesk.tickets.presenters import when_label
-from campusdesk.tickets.workflow import Action
+from campusdesk.tickets.workflow import Action, Rule
+
+#: the system account that closes what the contract closes by itself (``closures``)
+CLOSURE_ACCOUNT = "closures"
+
+
+def is_closure_account(user: User, ticket: Ticket) -> bool:
+    """Nobody but the system account closes a ticket automatically."""
+    return user.username == CLOSURE_ACCOUNT and user.is_vendor_staff
 
 
 def _vendor_staff(ticket: Ticket) -> dict[str, Any]:
@@ -41,5 +50,14 @@ register(ActionSpec(
     run=lambda t, u, d, channel: ops.dispatch_record(
         ticket_id=t.pk, actor=u, engineer_id=d["engineer"].pk, arrived_at=d["arrived_at"],
         note=d["note"], channel=channel),
+))
+register(ActionSpec(
+    Action.AUTO_CLOSE, label=gettext_lazy("Closed automatically"),
+    rule=Rule(Action.AUTO_CLOSE, (Status.PENDING_CLOSE,), Status.CLOSED, is_closure_account),
+    notice=Notice("closed", STEP), sla=SlaEffect.RESUMES,
+    summary=lambda d: _(
+        "Closed automatically: %(days)s working days without the customer's answer, as the "
+        "contract provides."
+    ) % {"days": d.get("days", "")},
 ))
 # fmt: on

@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 from campusdesk.accounts.models import User
+from campusdesk.catalog.models import Project
 from campusdesk.core import clock
-from campusdesk.ops import services
+from campusdesk.ops import budget, services
 from campusdesk.ops.models import Complaint
 from campusdesk.tickets.models import Ticket
 
+#: the demo contract's service hours: the month's closed tickets use a little of them
+DEMO_BUDGET = Decimal("300.0")
+
 
 def load(people: dict[str, User]) -> None:
+    _budget()
     if Complaint.objects.exists():
         return
     now = clock.now()
@@ -37,3 +43,13 @@ def load(people: dict[str, User]) -> None:
         owner_id=people["manager"].pk,
         now=now - timedelta(minutes=40),
     )
+
+
+def _budget() -> None:
+    """研究生管理系统运维服务 buys 300 service hours (the service report shows the balance)."""
+    project = Project.objects.filter(name="研究生管理系统运维服务").first()
+    if project is None or project.hour_budget is not None:
+        return
+    project.hour_budget = DEMO_BUDGET
+    project.save(update_fields=["hour_budget"])
+    budget.check(project)

@@ -129,3 +129,28 @@ class ComplaintNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.get_action_display()}"
+
+
+class ClosureReminder(models.Model):
+    """A reminder of a ticket waiting for its customer's closure (待关闭): to its reporter
+    after 2 and 5 working days, to operations after 7. One row per ticket, closure request
+    and stage: the unique key makes each one sent once, whatever the number of workers."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="+")
+    #: the closure request it reminds of (the ticket's ``resolved_at`` then)
+    requested_at = models.DateTimeField(_("closure requested at"))
+    #: working days since the request: 2, 5 (the reporter) or 7 (operations)
+    stage = models.PositiveSmallIntegerField(_("working days"))
+    sent_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("closure reminder")
+        verbose_name_plural = _("closure reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket", "requested_at", "stage"], name="closure_reminder_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.ticket_id} +{self.stage}"

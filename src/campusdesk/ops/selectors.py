@@ -6,14 +6,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from campusdesk.accounts.models import User
 from campusdesk.catalog import scoping
 from campusdesk.core import clock
 from campusdesk.notify.models import Delivery
 from campusdesk.ops.models import Complaint, CorrectiveAction
-from campusdesk.ops.services import visible_complaints
+from campusdesk.ops.services import may_complete_corrective, visible_complaints
 from campusdesk.tickets import selectors as tickets
 from campusdesk.tickets.models import Status, Ticket
 
@@ -29,12 +29,10 @@ TICKET_LISTS = (
 LISTS = (*TICKET_LISTS, "complaints", "deliveries")
 
 
-def _open_corrective() -> Exists:
-    return Exists(
-        CorrectiveAction.objects.filter(
-            ticket=OuterRef("pk"), tier=OuterRef("tier"), done_at__isnull=True
-        )
-    )
+def _open_corrective() -> QuerySet[CorrectiveAction]:
+    return CorrectiveAction.objects.filter(
+        ticket=OuterRef("pk"), tier=OuterRef("tier"), done_at__isnull=True
+    ).order_by("filed_at", "id")
 
 
 def watch(user: User, name: str, now: datetime | None = None) -> QuerySet[Ticket]:
@@ -55,7 +53,12 @@ def watch(user: User, name: str, now: datetime | None = None) -> QuerySet[Ticket
     if name == "overdue":  # past it: the handler owes a corrective action
         return (
             base.filter(status=Status.IN_PROGRESS, committed_resolution_at__lte=now)
-            .annotate(has_corrective_action=_open_corrective())
+            .annotate(
+                has_corrective_action=Exists(_open_corrective()),
+                # the page's "done" button: the open one, and its filer (who may close it)
+                open_corrective_id=Subquery(_open_corrective().values("pk")[:1]),
+                open_corrective_filed_by=Subquery(_open_corrective().values("filed_by")[:1]),
+            )
             .order_by("committed_resolution_at")
         )
     if name == "beyond_target":  # committed later than the severity's resolution target
@@ -77,6 +80,15 @@ def watch(user: User, name: str, now: datetime | None = None) -> QuerySet[Ticket
     if name == "retrospectives":  # closed problems whose retrospective (复盘) is due
         return base.filter(retrospective__status="due").order_by("closed_at")
     raise ValueError(name)
+
+
+def corrective_actions_of(ticket: Ticket, user: User) -> list[tuple[CorrectiveAction, bool]]:
+    """The ticket's corrective actions for its page, each with whether ``user`` may close it
+    now (vendor staff only; two queries at most)."""
+    if not user.is_vendor_staff:
+        return []
+    rows = ticket.corrective_actions.select_related("filed_by")
+    return [(a, a.done_at is None and may_complete_corrective(user, a, ticket)) for a in rows]
 
 
 def open_complaints(user: User) -> QuerySet[Complaint]:

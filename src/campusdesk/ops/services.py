@@ -90,8 +90,7 @@ def corrective_action_done(
     now = now or clock.now()
     action = _visible_corrective(action_id, actor)
     ticket = workflow.lock_visible(action.ticket_id, actor)
-    allowed = actor.pk == action.filed_by_id or actor.role == Role.OPS
-    if not (allowed or workflow.is_tier_staff(actor, ticket)):
+    if not may_complete_corrective(actor, action, ticket):
         raise PermissionDenied()
     if action.done_at is not None:
         raise TransitionError(_("This corrective action is already done."))
@@ -109,9 +108,19 @@ def corrective_action_done(
     return action
 
 
+def may_complete_corrective(user: User, action: CorrectiveAction, ticket: Ticket) -> bool:
+    """Its filer, operations, or the staff of the ticket's current tier close it."""
+    if user.pk == action.filed_by_id or user.role == Role.OPS:
+        return True
+    return workflow.is_tier_staff(user, ticket)
+
+
+def visible_corrective_actions(user: User) -> QuerySet[CorrectiveAction]:
+    return scoping.scope(CorrectiveAction.objects.all(), user, "ticket__project")
+
+
 def _visible_corrective(action_id: int, actor: User) -> CorrectiveAction:
-    found = scoping.scope(CorrectiveAction.objects.all(), actor, "ticket__project")
-    action = found.filter(pk=action_id).first()
+    action = visible_corrective_actions(actor).filter(pk=action_id).first()
     if action is None:
         raise NotFound()
     return action

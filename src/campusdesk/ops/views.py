@@ -9,6 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -20,6 +22,7 @@ from campusdesk.core.http import current_user, show_errors
 from campusdesk.ops import forms, object_lists, selectors, services
 from campusdesk.ops.models import Complaint
 from campusdesk.tickets import selectors as tickets
+from campusdesk.tickets.models import Status, Ticket
 
 TAB_CAP = 999  # a tab shows "999+" beyond this
 
@@ -157,3 +160,34 @@ def complaint_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
             raise PermissionDenied from error
         messages.error(request, str(error))
     return redirect("ops:complaint", pk=complaint.pk)
+
+
+# --- corrective actions -----------------------------------------------------------------------
+def corrective_panel(ticket: Ticket, user: User) -> dict[str, Any]:
+    """The ticket page's corrective actions (``tickets.panels``): vendor staff, once the
+    problem was accepted (none is filed before)."""
+    if ticket.status == Status.NEW:
+        return {}
+    return {"corrective_actions": selectors.corrective_actions_of(ticket, user)}
+
+
+@require_POST
+@login_required
+def corrective_done(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark a corrective action done, from the ticket page or the overdue watch list."""
+    user = current_user(request)
+    action = services.visible_corrective_actions(user).filter(pk=pk).first()
+    if action is None:
+        raise Http404
+    try:
+        services.corrective_action_done(action_id=action.pk, actor=user)
+    except DomainError as error:
+        if error.status_code in (403, 404):
+            raise PermissionDenied from error
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _("The corrective action is done."))
+    back = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        return redirect(back)
+    return redirect(f"{reverse('tickets:detail', args=[action.ticket_id])}#corrective-actions")

@@ -111,6 +111,13 @@ def summary_rows(data: dict[str, Any]) -> list[tuple[str, Any]]:
         (_("Escalations"), k["escalations"]),
         (_("Confirmed workload (h)"), float(data["workload"]["hours"])),
         (_("Out-of-scope tickets"), data["workload"]["out_of_scope_tickets"]),
+        *(
+            (
+                _("Service hours: %(project)s") % {"project": b["project"]},
+                _("%(used)s of %(budget)s h used (%(percent)d %%), %(balance)s h left") % b,
+            )
+            for b in data["workload"].get("budgets", [])
+        ),
         (_("Out-of-scope workload (h)"), float(data["workload"]["out_of_scope_hours"])),
     ]
 

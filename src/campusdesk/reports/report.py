@@ -29,6 +29,7 @@ from campusdesk.core import clock
 from campusdesk.core.errors import NotFound
 from campusdesk.kb import search
 from campusdesk.kb.models import Retrospective
+from campusdesk.ops import budget
 from campusdesk.ops.models import Complaint
 from campusdesk.reports import availability, kpi, routine_work
 from campusdesk.reports.availability import Availability
@@ -66,6 +67,11 @@ class Scope:
         if self.project is not None:
             return Ticket.objects.filter(project=self.project)
         return Ticket.objects.filter(project__organisation=self.organisation)
+
+    def projects(self) -> QuerySet[Project]:
+        if self.project is not None:
+            return Project.objects.filter(pk=self.project.pk)
+        return Project.objects.filter(organisation=self.organisation).order_by("name", "pk")
 
     def systems(self) -> QuerySet[ApplicationSystem]:
         if self.project is not None:
@@ -151,6 +157,7 @@ class ServiceReport:
     complaints: int
     availability: Availability
     routine_work: dict[str, Any] = field(default_factory=dict)
+    budgets: list[budget.Budget] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
 
     @property
@@ -319,6 +326,7 @@ def build(scope: Scope, period: Period, now: datetime | None = None) -> ServiceR
         complaints=complaints.count(),
         availability=availability.compute(scope.systems(), period, now),
         routine_work=routine_work.compute(scope.systems(), period, now),
+        budgets=budget.budgets(scope.projects()),
     )
     report.suggestions = suggestions.derive(report)
     return report
@@ -460,6 +468,18 @@ def _suggestion_rows(report: ServiceReport) -> list[dict[str, Any]]:
 def _workload_dict(report: ServiceReport) -> dict[str, Any]:
     return {
         "hours": hours_text(report.workload_hours),
+        "budgets": [
+            {
+                "project": found.project.name,
+                "budget": hours_text(found.hours),
+                "used": hours_text(found.used),
+                "tickets": hours_text(found.tickets),
+                "routines": hours_text(found.routines),
+                "balance": hours_text(found.balance),
+                "percent": found.percent,
+            }
+            for found in report.budgets
+        ],
         "out_of_scope_hours": hours_text(report.out_of_scope_hours),
         "out_of_scope_tickets": report.out_of_scope_tickets,
         "out_of_scope": _lines(report.out_of_scope),

@@ -200,6 +200,10 @@ class Run(models.Model):
         related_name="+",
     )
     summary = models.TextField(_("conclusion"), blank=True)
+    #: the hours the run took, counted against the contract's hour budget
+    workload_hours = models.DecimalField(
+        _("workload (hours)"), max_digits=6, decimal_places=1, null=True, blank=True
+    )
     #: a drill's measurements against the plan's targets
     recovery_minutes = models.PositiveIntegerField(
         _("measured recovery time (min)"), null=True, blank=True

@@ -6,6 +6,7 @@ are generated from these declarations. Also the run's API shape they answer with
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -85,6 +86,7 @@ class RunSerializer(serializers.ModelSerializer[Run]):
             "summary",
             "recovery_minutes",
             "data_loss_minutes",
+            "workload_hours",
             "manager_signed_by",
             "manager_signed_at",
             "customer_confirmed_by",
@@ -101,6 +103,14 @@ class RunCompleteSerializer(serializers.Serializer[Any]):
     )
     data_loss_minutes = serializers.IntegerField(
         required=False, allow_null=True, help_text="A drill: the data loss measured."
+    )
+    workload_hours = serializers.DecimalField(
+        max_digits=6,
+        decimal_places=1,
+        required=False,
+        allow_null=True,
+        min_value=Decimal(0),
+        help_text="The hours the run took: they count against the contract's hour budget.",
     )
 
 
@@ -120,6 +130,14 @@ class CompleteForm(forms.Form):
     )
     data_loss_minutes = forms.IntegerField(
         label=_("measured data loss (min)"), required=False, min_value=0
+    )
+    workload_hours = forms.DecimalField(
+        label=_("workload (hours)"),
+        required=False,
+        min_value=0,
+        max_digits=6,
+        decimal_places=1,
+        help_text=_("Counted against the contract's service hour budget."),
     )
 
 

@@ -613,6 +613,7 @@ def run_complete(
     summary: str = "",
     recovery_minutes: int | None = None,
     data_loss_minutes: int | None = None,
+    workload_hours: Decimal | None = None,
     now: datetime | None = None,
 ) -> Run:
     """Complete a run whose every check is recorded; a drill records what it measured
@@ -634,6 +635,7 @@ def run_complete(
     run.summary = _text(summary, "summary", required=False, limit=20000)
     run.recovery_minutes = _optional_minutes(recovery_minutes, "recovery_minutes")
     run.data_loss_minutes = _optional_minutes(data_loss_minutes, "data_loss_minutes")
+    run.workload_hours = _hours(workload_hours)
     run.status, run.completed_at, run.completed_by = Run.Status.COMPLETED, now, actor
     run.save()
     if run.plan_id is not None:
@@ -646,6 +648,18 @@ def run_complete(
             system, "routine.completed", actor, now, run=run.pk, title=run.title, failed=failed
         )
     return run
+
+
+def _hours(value: Any) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        hours = Decimal(str(value))
+    except ArithmeticError:
+        hours = Decimal(-1)
+    if not hours.is_finite() or not 0 <= hours <= 9999:
+        raise ValidationError(fields={"workload_hours": [_("Enter the hours, from 0 to 9999.")]})
+    return hours.quantize(Decimal("0.1"))
 
 
 def _optional_minutes(value: Any, field: str) -> int | None:

@@ -138,6 +138,8 @@ class Ticket(models.Model):
     out_of_scope_hours = models.DecimalField(
         _("out-of-scope workload (hours)"), max_digits=7, decimal_places=2, null=True, blank=True
     )
+    #: registered by the vendor outside its contract's service period (a customer cannot)
+    out_of_contract = models.BooleanField(_("outside the service period"), default=False)
     created_at = models.DateTimeField(_("registered at"), db_index=True)
     updated_at = models.DateTimeField(_("updated at"))
     accepted_at = models.DateTimeField(_("first accepted at"), null=True, blank=True)

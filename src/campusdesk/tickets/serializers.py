@@ -78,6 +78,7 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
             "workload_hours",
             "out_of_scope_type",
             "out_of_scope_hours",
+            "out_of_contract",
             "created_at",
             "updated_at",
             "accepted_at",

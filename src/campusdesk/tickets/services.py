@@ -129,7 +129,9 @@ def _register_project(actor: User, project_id: int | None, product_id: int | Non
     """The active project ``actor`` may register in, checked against ``product_id``."""
     projects = scoping.visible_projects(actor).filter(is_active=True)
     project = (
-        projects.select_related("organisation", "product").filter(pk=project_id).first()
+        projects.select_related("organisation", "product", "service_manager")
+        .filter(pk=project_id)
+        .first()
         if project_id is not None
         else None
     )  # (with what the answer to the registration shows)
@@ -138,6 +140,37 @@ def _register_project(actor: User, project_id: int | None, product_id: int | Non
     if product_id is not None and product_id != project.product_id:
         raise ValidationError(fields={"product": [_("This project is for another product.")]})
     return project
+
+
+def _outside_service_period(actor: User, project: Project, now: datetime) -> bool:
+    """Whether ``now`` lies outside the project's service period (服务期). A customer cannot
+    register then and is told whom to call; the vendor's staff can, and the ticket is
+    flagged."""
+    today = clock.local(now).date()
+    if project.service_start <= today <= project.service_end:
+        return False
+    if actor.is_vendor_staff:
+        return True
+    manager = project.service_manager
+    contact = (
+        " ".join(
+            part
+            for part in (manager.get_full_name() or manager.username, manager.phone, manager.email)
+            if part
+        )
+        if manager is not None
+        else _("the vendor's service desk")
+    )
+    message = _(
+        "The service contract %(project)s runs from %(start)s to %(end)s; outside it no "
+        "problem can be registered here. Please contact %(contact)s."
+    ) % {
+        "project": project.name,
+        "start": project.service_start.isoformat(),
+        "end": project.service_end.isoformat(),
+        "contact": contact,
+    }
+    raise ValidationError(message, fields={"project": [message]})
 
 
 def _register_event_data(
@@ -182,6 +215,7 @@ def ticket_register(
     """
     now = now or clock.now()
     project = _register_project(actor, project_id, product_id)
+    out_of_contract = _outside_service_period(actor, project, now)
     if expected_resolution_date is not None and expected_resolution_date < clock.local(now).date():
         raise ValidationError(
             fields={"expected_resolution_date": [_("The expected date is in the past.")]}
@@ -200,6 +234,7 @@ def ticket_register(
         created_by=actor,
         created_at=now,
         updated_at=now,
+        out_of_contract=out_of_contract,
     )
     ticket.number = _next_number(now)
     deadlines.keeper().on_register(ticket, now)

@@ -64,6 +64,7 @@ class Action(StrEnum):
     PROBE_RECOVERED = "probe_recovered"
     PROBE_FLAPPED = "probe_flapped"
     CERT_WARNING = "cert_warning"
+    AUTO_CLOSE = "auto_close"
 
 
 ACTION_LABELS: dict[Action, str | Promise] = {
@@ -95,6 +96,7 @@ ACTION_LABELS: dict[Action, str | Promise] = {
     Action.PROBE_RECOVERED: _("Probe reports the system up again"),
     Action.PROBE_FLAPPED: _("Probe reports the system down again"),
     Action.CERT_WARNING: _("Certificate expiry warning"),
+    Action.AUTO_CLOSE: _("Closed automatically"),
 }
 
 
