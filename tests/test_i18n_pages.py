@@ -357,6 +357,7 @@ ROUTES: dict[str, Route] = {
     "reports:kpi": Route(),
     "reports:drill": Route(queries=tuple(f"?metric={m}" for m in sorted(kpi.metric_names()))),
     "reports:service": Route(),
+    "reports:scores": Route(queries=("", "?period=2026-Q4")),
     "intake:mail_list": Route(),
     "intake:mail_detail": Route(_pks(InboundMessage)),
     "accounts:password_change": Route(),
@@ -572,6 +573,10 @@ def test_exports_speak_chinese(demo_loaded: dict[str, User], tmp_path: Path) -> 
             response = client.get(url, headers={"accept-language": "zh-CN,zh;q=0.9"})
             assert response.status_code == 200, url
             problems += findings(url, read(response.content))
+    scores = reverse("reports-scores") + "?period=2026-Q4&format=xlsx"
+    response = client.get(scores, headers={"accept-language": "zh-CN,zh;q=0.9"})
+    assert response.status_code == 200, scores
+    problems += findings(scores, _xlsx_text(response.content), _user_names())
     incidents = Ticket.objects.filter(
         service_type=ServiceType.INCIDENT, incident_report__isnull=False
     )

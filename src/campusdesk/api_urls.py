@@ -77,6 +77,7 @@ urlpatterns = [
     path("complaints/<int:pk>/resolve/", ops.ComplaintStepView.as_view(step="resolve")),
     path("reports/service/", reports.ServiceReportView.as_view(), name="reports-service"),
     path("reports/kpi/", reports.KpiView.as_view(), name="reports-kpi"),
+    path("reports/scores/", reports.ScoresView.as_view(), name="reports-scores"),
     path("", include("campusdesk.systems.api_urls")),
     path("", include("campusdesk.monitoring.api_urls")),
     path("", include("campusdesk.routines.api")),

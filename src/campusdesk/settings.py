@@ -267,6 +267,10 @@ if UPLOAD_MAX_BYTES < ATTACHMENT_MAX_BYTES:
 # The customer service department (客户服务部) informed of on-site dispatches (seed §6):
 # the name of a user group.
 CUSTOMER_SERVICE_GROUP = envstr("CUSTOMER_SERVICE_GROUP", "客户服务部")
+# The 5×8 service centre's hotline and the service e-mail address (seed §5), shown to
+# customers on their home page and at the foot of every e-mail (empty: not shown).
+SERVICE_HOTLINE = envstr("SERVICE_HOTLINE", "400-000-0000")
+SERVICE_EMAIL = envstr("SERVICE_EMAIL", "service@campusdesk.invalid")
 # How far ahead the operations watch list shows problems nearing their committed time.
 OPS_NEARING_HOURS = envint("OPS_NEARING_HOURS", 4)
 # A list filter of more choices than this (every project, every handler) loads its options
@@ -330,6 +334,11 @@ def envnetworks(name: str) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network
 # Webhooks, group robots and probes never reach loopback, link-local, private or other
 # non-public addresses (core/outbound.py), except in the networks allowed here.
 OUTBOUND_ALLOW_NETWORKS = envnetworks("OUTBOUND_ALLOW_NETWORKS")
+
+# --- archive --------------------------------------------------------------
+# Problems closed or withdrawn this many days ago leave the default lists (a search and
+# their links still find them); 0: never archived.
+ARCHIVE_AFTER_DAYS = envint("ARCHIVE_AFTER_DAYS", 365)
 
 # --- probes (monitoring) --------------------------------------------------
 # Raw probe results are kept this many days; older ones are rolled into hourly figures.

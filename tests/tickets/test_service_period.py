@@ -85,3 +85,12 @@ def test_the_form_and_the_api_say_it_beside_the_project(customer, project, manag
     assert "学院审批通过后，学生端仍显示“审批中”。" in body  # what was typed is kept
     assert api.status_code == 400 and "2027-11-30" in str(api.json()["project"])
     assert not Ticket.objects.exists()
+
+
+def test_without_a_service_manager_the_service_desk_is_named(customer, project, settings):
+    settings.SERVICE_HOTLINE = "400-123-4567"
+    project.service_manager = None
+    project.save(update_fields=["service_manager"])
+    with time_machine.travel(AFTER, tick=False), pytest.raises(ValidationError) as refused:
+        new_ticket(project, customer)
+    assert "400-123-4567" in str(refused.value.fields["project"][0])

@@ -9,13 +9,13 @@ project when every minute outside its business hours has a shift.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils import translation
 from django.utils.dateparse import parse_datetime
@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
 from campusdesk.catalog import scoping
+from campusdesk.catalog.contacts import Contact
 from campusdesk.catalog.models import Project
 from campusdesk.core import clock
 from campusdesk.core.errors import NotFound, PermissionDenied, ValidationError
@@ -60,6 +61,37 @@ def on_duty(project_id: int, at: datetime | None = None) -> Shift | None:
         .order_by("-starts_at", "-pk")
         .first()
     )
+
+
+def on_duty_each(project_ids: Sequence[int], at: datetime | None = None) -> dict[int, Shift]:
+    """``on_duty`` for many projects in one query: the shift of each project someone is on
+    duty for at ``at`` (the latest started wins, as there)."""
+    at = at or clock.now()
+    wanted = list(project_ids)
+    if not wanted:
+        return {}
+    shifts = (
+        Shift.objects.filter(starts_at__lte=at, ends_at__gt=at)
+        .filter(Q(projects__in=wanted) | Q(projects__isnull=True))
+        .annotate(for_project=F("projects"))  # the row of each project it covers
+        .select_related("user")
+        .order_by("-starts_at", "-pk")
+    )
+    found: dict[int, Shift] = {}
+    for shift in shifts:
+        covered = wanted if shift.for_project is None else [shift.for_project]
+        for project_id in covered:
+            found.setdefault(project_id, shift)
+    return found
+
+
+def answering_now(project_ids: Sequence[int], at: datetime) -> dict[int, list[Contact]]:
+    """The engineer on duty for each project, and their number, as customers see it (the
+    home page's contacts, the foot of e-mails: ``catalog.contacts``)."""
+    return {
+        project_id: [Contact(_("Engineer on duty"), str(shift.user), shift.user.phone)]
+        for project_id, shift in on_duty_each(project_ids, at).items()
+    }
 
 
 def registration_note(user: User, _user: Any) -> dict[str, Any]:

@@ -171,6 +171,7 @@ def _email(
         "html": parts["html"],
         "thread": f"ticket-{ticket.pk}",
         "digest": digest,
+        "project": ticket.project_id,  # the footer's engineer on duty (outbox)
     }
     return new_delivery(
         "email", user.email, kind, payload, event.at, when=when, recipient=user, notification=note

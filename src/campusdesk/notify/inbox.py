@@ -177,7 +177,13 @@ def tell(
         when = now
         if not urgent:
             when, _digest = send_time(quiet_hours([person]).get(person.pk), False, now)
-        payload = {"subject": title, "text": email_text(body=body, url=url), "url": url}
+        payload: dict[str, Any] = {
+            "subject": title,
+            "text": email_text(body=body, url=url),
+            "url": url,
+        }
+        if project_id is not None:
+            payload["project"] = project_id  # the footer's engineer on duty (outbox)
         deliveries.append(
             outbox.new_delivery(
                 "email",

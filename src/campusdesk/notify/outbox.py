@@ -11,14 +11,18 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from campusdesk.core import bulk, clock
+from campusdesk.notify.channels.email.message import footer
 from campusdesk.notify.models import Delivery
 from campusdesk.notify.transports import REGISTRY, Message, TransportError
 
@@ -83,7 +87,9 @@ def _claim(delivery_id: int, now: datetime) -> Delivery | None:
         status=Delivery.Status.SENDING, locked_until=now + CLAIM
     )
     return (
-        Delivery.objects.select_related("robot", "webhook").get(pk=delivery_id) if claimed else None
+        Delivery.objects.select_related("robot", "webhook", "recipient").get(pk=delivery_id)
+        if claimed
+        else None
     )
 
 
@@ -94,7 +100,11 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
     if delivery is None:
         return "skipped"
     batch = _digest_batch(delivery, now) if delivery.payload.get("digest") else [delivery]
-    message = _digest_message(batch) if len(batch) > 1 else _message(delivery)
+    reader = delivery.recipient.preferred_language if delivery.recipient else ""
+    with translation.override(reader or settings.LANGUAGE_CODE):
+        message = _digest_message(batch) if len(batch) > 1 else _message(delivery)
+        if delivery.channel == "email":
+            message = _with_footer(message, batch, now)
     transport = REGISTRY.get(delivery.channel)
     secret = (
         delivery.robot.secret
@@ -124,6 +134,19 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> str:
 def _message(delivery: Delivery) -> Message:
     fields = ("subject", "text", "html", "markdown", "url", "thread")
     return Message(key=delivery.key, **{k: v for k, v in delivery.payload.items() if k in fields})
+
+
+def _with_footer(message: Message, batch: list[Delivery], now: datetime) -> Message:
+    """``message`` with the foot every e-mail carries (its project's engineer on duty when all
+    of ``batch`` is about one project), in the active language: the reader's."""
+    projects = {delivery.payload.get("project") for delivery in batch}
+    project_id = projects.pop() if len(projects) == 1 else None
+    foot = footer(project_id=project_id, now=now)
+    return replace(
+        message,
+        text=message.text + foot["text"],
+        html=message.html + foot["html"] if message.html else "",
+    )
 
 
 def _digest_batch(first: Delivery, now: datetime) -> list[Delivery]:

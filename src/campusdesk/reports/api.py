@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from campusdesk.core import clock
 from campusdesk.core.errors import PermissionDenied, ValidationError
 from campusdesk.core.http import current_user
-from campusdesk.reports import exports, forms, kpi, selectors
+from campusdesk.reports import exports, forms, kpi, scores, selectors
 from campusdesk.reports import report as reports
 
 
@@ -147,3 +147,42 @@ class KpiView(APIView):
                 ]
             }
         )
+
+
+class ScoresView(APIView):
+    """Performance scores (绩效评分) of a period, per person and per team (line): each row the
+    KPI row of ``/api/v1/reports/kpi/?by=person`` (``by=team``) of the same period with its
+    ``score``, ``rank`` and ``points``; ``?format=xlsx`` answers the workbook."""
+
+    renderer_classes = [JSONRenderer, XlsxRenderer]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("period", str, description="2026-11 (month) or 2026-Q4 (quarter)."),
+            OpenApiParameter("from", OpenApiTypes.DATE, description="Custom period: first day."),
+            OpenApiParameter("to", OpenApiTypes.DATE, description="Custom period: last day."),
+            OpenApiParameter("format", str, enum=["json", "xlsx"]),
+        ],
+        responses={
+            (200, "application/json"): OpenApiResponse(
+                OpenApiTypes.OBJECT,
+                description='{"period": {"key", "from", "to"}, "weights": {…}, "rows": '
+                '[{"person": id, "name": …, "score": 87.5, "rank": 1, "points": {…}, '
+                '"retrospectives": n, "tickets": {…}, and the keys of the KPI row}], '
+                '"teams": [{"team": tier, …}]}',
+            ),
+            (200, exports.XLSX_TYPE): OpenApiResponse(OpenApiTypes.BINARY),
+        },
+    )
+    def get(self, request: Request) -> Response:
+        user = current_user(request)
+        if not scores.may_read(user):
+            raise PermissionDenied()
+        now = clock.now()
+        period = forms.period_or_current(request.query_params, now)
+        data = scores.as_dict(scores.build(user, period, now))
+        if getattr(request.accepted_renderer, "format", "json") == "xlsx":
+            response = Response(scores.xlsx(data), content_type=exports.XLSX_TYPE)
+            response["Content-Disposition"] = f'attachment; filename="{scores.filename(data)}"'
+            return response
+        return Response(data)

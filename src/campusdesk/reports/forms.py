@@ -37,10 +37,15 @@ def _id(params: QueryDict, name: str) -> int | None:
     return int(raw)
 
 
+def period_or_current(params: QueryDict, now: datetime) -> Period:
+    """The period a query string names; the current month when it names none."""
+    given = any(params.get(name) for name in ("period", "from", "to"))
+    return period_from(params) if given else periods.current_month(now)
+
+
 def kpi_filters(params: QueryDict, now: datetime) -> KpiFilters:
     """The filters a query string names; the current month when it names no period."""
-    given = any(params.get(name) for name in ("period", "from", "to"))
-    period = period_from(params) if given else periods.current_month(now)
+    period = period_or_current(params, now)
     severity = params.get("severity", "").strip()
     if severity and severity not in Severity.values:
         raise ValidationError(fields={"severity": [_("Choose one of the values offered.")]})
@@ -48,8 +53,8 @@ def kpi_filters(params: QueryDict, now: datetime) -> KpiFilters:
     return KpiFilters(period=period, severity=severity, **ids)
 
 
-class KpiFilterForm(forms.Form):
-    """The filter bar of the KPI page (choices limited to what the user may see)."""
+class PeriodForm(forms.Form):
+    """The period picker of the scores page: a month or quarter, or from/to dates."""
 
     period = forms.CharField(
         label=_("Month or quarter"),
@@ -62,6 +67,16 @@ class KpiFilterForm(forms.Form):
     to = forms.DateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["from"] = self.fields.pop("from_")
+        self.fields["to"] = self.fields.pop("to")
+
+
+class KpiFilterForm(PeriodForm):
+    """The filter bar of the KPI page (choices limited to what the user may see)."""
+
     organisation = forms.ModelChoiceField(
         Organisation.objects.none(), widget=FastSelect, required=False, label=_("Customer")
     )
@@ -98,8 +113,6 @@ class KpiFilterForm(forms.Form):
         from campusdesk.catalog import scoping
 
         super().__init__(*args, **kwargs)
-        self.fields["from"] = self.fields.pop("from_")
-        self.fields["to"] = self.fields.pop("to")
         fields: dict[str, Any] = self.fields
         fields["organisation"].queryset = scoping.visible_organisations(user).filter(
             kind=Organisation.Kind.CUSTOMER

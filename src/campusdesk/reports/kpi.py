@@ -530,8 +530,27 @@ def handler_rows(
     }
 
 
-def _zero() -> Kpis:
+def handler_tickets(
+    found: QuerySet[Ticket], filters: KpiFilters, by: str, metric: str, now: datetime | None = None
+) -> dict[Any, list[tuple[int, str]]]:
+    """The (id, number) of the problems behind ticket figure ``metric`` (``urged``,
+    ``complained``, ``rejected``, ``commit_missed``…) of each row of ``handler_rows``, in
+    one query: the rows count these same problems."""
+    named = conditions(filters, now or clock.now())
+    pairs = _pairs(found, filters, by).filter(named[metric]).order_by("number")
+    result: dict[Any, list[tuple[int, str]]] = {}
+    for key, pk, number in pairs.values_list("key", "pk", "number"):  # type: ignore[misc]
+        if key is not None:
+            result.setdefault(key, []).append((pk, number))
+    return result
+
+
+def zero() -> Kpis:
     """The figures of no problem at all (a person who handled none)."""
+    return _zero()
+
+
+def _zero() -> Kpis:
     zeros = dict.fromkeys((*_COUNTED, "waiting", "rejections", "urges", "complaints"), 0)
     return _assemble(zeros | {"rating_average": None}, _NONE, _NONE, _NONE, [_NOBODY] * 3)
 

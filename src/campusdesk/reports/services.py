@@ -23,6 +23,7 @@ from campusdesk.accounts.roles import Role
 from campusdesk.catalog.models import Project
 from campusdesk.core import clock
 from campusdesk.core.text import one_line
+from campusdesk.notify.channels.email.message import footer
 from campusdesk.reports import exports, periods
 from campusdesk.reports import report as reports
 from campusdesk.reports.models import ReportDelivery
@@ -67,7 +68,7 @@ def report_send(*, project_id: int, period: str, now: datetime | None = None) ->
         rows = list(reports.all_requests(scope, chosen).values(*exports.REQUEST_FIELDS))
         message = EmailMessage(
             subject=one_line(exports.title(data)),  # names stored before they were checked
-            body=_body(data),
+            body=_body(data) + footer(project_id=project.pk, now=now)["text"],  # seed §5
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=to,
             headers={"Auto-Submitted": "auto-generated"},

@@ -9,4 +9,5 @@ urlpatterns = [
     path("reports/kpi/", views.kpi_page, name="kpi"),
     path("reports/kpi/tickets/", views.drill, name="drill"),
     path("reports/service/", views.service, name="service"),
+    path("reports/scores/", views.scores_page, name="scores"),
 ]

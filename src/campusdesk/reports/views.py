@@ -25,6 +25,7 @@ from campusdesk.reports import (
     kpi,
     periods,
     routine_work,
+    scores,
     selectors,
 )
 from campusdesk.reports import report as reports
@@ -92,6 +93,27 @@ def drill(request: HttpRequest) -> HttpResponse:
         "back": urlencode(filters.query()),
     }
     return render(request, "reports/drill.html", context)
+
+
+@login_required
+def scores_page(request: HttpRequest) -> HttpResponse:
+    """The performance scores (绩效评分) of a period, for those who answer for others' work."""
+    user = current_user(request)
+    if not scores.may_read(user):
+        raise PermissionDenied
+    now = clock.now()
+    try:
+        period = forms.period_or_current(request.GET, now)
+    except ValidationError as error:
+        raise Http404(str(error)) from error
+    found = scores.build(user, period, now, numbers=False)
+    context = {
+        "form": forms.PeriodForm(request.GET or None),
+        "scores": found,
+        "weights": [(scores.LABELS[name], value) for name, value in found.weights.items()],
+        "query": urlencode(scores.period_query(period)),
+    }
+    return render(request, "reports/scores.html", context)
 
 
 def _int(raw: str | None) -> int | None:

@@ -11,6 +11,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from campusdesk.accounts.models import User
+from campusdesk.reports import scores
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,10 @@ def _vendor(user: User) -> bool:
     return user.is_vendor_staff
 
 
+def _scores_reader(user: User) -> bool:
+    return scores.may_read(user)
+
+
 def _mail_reviewer(user: User) -> bool:
     from campusdesk.intake.inbound import may_review
 
@@ -60,6 +65,7 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("routines:list", _("Routine work"), _everyone),
     NavItem("duty:roster", _("Duty roster"), _vendor),
     NavItem("reports:dashboard", _("Reports"), _everyone),
+    NavItem("reports:scores", _("Performance scores"), _scores_reader),
     NavItem("intake:mail_list", _("Received e-mail"), _mail_reviewer),
     NavItem("kb:library", _("Case library"), _everyone),
     NavItem("notify:library", _("Document library"), _everyone),

@@ -4,7 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from campusdesk.catalog import scoping
+from campusdesk.catalog import contacts, scoping
 from campusdesk.core.http import current_user
 
 
@@ -16,4 +16,10 @@ def home(request: HttpRequest) -> HttpResponse:
         .select_related("organisation", "product")
         .order_by("organisation__name", "name")[:20]
     )
-    return render(request, "core/home.html", {"projects": projects})
+    context = {
+        "projects": projects,
+        # a customer's: whom to call (the hotline, their contracts' manager and duty engineer)
+        "contracts": contacts.for_customer(user),
+        "centre": contacts.service_centre(),
+    }
+    return render(request, "core/home.html", context)

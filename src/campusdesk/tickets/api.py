@@ -116,6 +116,13 @@ FILTERS = [
     OpenApiParameter("tier", int, enum=[1, 2, 3, 4]),
     OpenApiParameter("project", int),
     OpenApiParameter("search", str),
+    OpenApiParameter(
+        "archived",
+        str,
+        enum=["1", "true"],
+        description="Archived problems too (closed or withdrawn long ago); a search finds them "
+        "anyway.",
+    ),
 ]
 
 
@@ -136,6 +143,7 @@ class TicketViewSet(viewsets.GenericViewSet[Ticket]):
             project=query_int(params.get("project")),
             assignee=query_int(params.get("assignee")),
             search=query_text(params.get("search"), 100),
+            include_archived=query_text(params.get("archived")) in ("1", "true", "include"),
         )
         tickets = selectors.ticket_list(current_user(self.request), filters)
         return tickets.select_related(*extensions.related())  # what the apps above add

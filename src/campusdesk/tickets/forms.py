@@ -201,6 +201,13 @@ class AttachForm(forms.Form):
     file = forms.FileField(label=_("file"))
 
 
+class IncludeArchivedField(forms.BooleanField):
+    """The problem list's "archived too" box (a search finds archived problems anyway)."""
+
+    def __init__(self) -> None:
+        super().__init__(label=_("archived too"), required=False)
+
+
 class QueueFilterForm(forms.Form):
     search = forms.CharField(label=_("keyword"), required=False, max_length=100)
     status = forms.ChoiceField(

@@ -140,6 +140,9 @@ class Ticket(models.Model):
     )
     #: registered by the vendor outside its contract's service period (a customer cannot)
     out_of_contract = models.BooleanField(_("outside the service period"), default=False)
+    #: closed or withdrawn long ago (``ARCHIVE_AFTER_DAYS``): out of the default lists, still
+    #: found by a search and opened by its link
+    archived = models.BooleanField(_("archived"), default=False)
     created_at = models.DateTimeField(_("registered at"), db_index=True)
     updated_at = models.DateTimeField(_("updated at"))
     accepted_at = models.DateTimeField(_("first accepted at"), null=True, blank=True)

@@ -51,6 +51,8 @@ class TicketFilters:
     product: int | None = None
     assignee: int | None = None
     search: str = ""
+    #: archived tickets too (a search always finds them)
+    include_archived: bool = False
 
 
 def filtered(tickets: QuerySet[Ticket], filters: TicketFilters) -> QuerySet[Ticket]:
@@ -64,6 +66,8 @@ def filtered(tickets: QuerySet[Ticket], filters: TicketFilters) -> QuerySet[Tick
     }
     tickets = tickets.filter(**{k: v for k, v in exact.items() if v not in (None, "")})
     words = filters.search.split()[:5]
+    if not (words or filters.include_archived):
+        tickets = tickets.filter(archived=False)
     for word in words:
         tickets = tickets.filter(_matches(word))
     return tickets

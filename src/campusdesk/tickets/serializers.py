@@ -79,6 +79,7 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
             "out_of_scope_type",
             "out_of_scope_hours",
             "out_of_contract",
+            "archived",
             "created_at",
             "updated_at",
             "accepted_at",

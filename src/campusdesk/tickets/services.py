@@ -159,7 +159,8 @@ def _outside_service_period(actor: User, project: Project, now: datetime) -> boo
             if part
         )
         if manager is not None
-        else _("the vendor's service desk")
+        else " ".join(part for part in (settings.SERVICE_HOTLINE, settings.SERVICE_EMAIL) if part)
+        or _("the vendor's service desk")
     )
     message = _(
         "The service contract %(project)s runs from %(start)s to %(end)s; outside it no "

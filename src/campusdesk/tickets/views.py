@@ -61,9 +61,12 @@ def _filter_form(request: HttpRequest, user: User) -> forms.QueueFilterForm:
 
 
 def _filters(
-    request: HttpRequest, user: User
+    request: HttpRequest, user: User, *, archived: bool = False
 ) -> tuple[forms.QueueFilterForm, selectors.TicketFilters]:
+    """The filter form and what it asks (``archived``: the form offers archived tickets)."""
     form = _filter_form(request, user)
+    if archived:
+        form.fields["include_archived"] = forms.IncludeArchivedField()
     data = form.cleaned_data if form.is_valid() else {}
     product, project, assignee = data.get("product"), data.get("project"), data.get("assignee")
     return form, selectors.TicketFilters(
@@ -74,6 +77,7 @@ def _filters(
         product=product.pk if product else None,
         assignee=assignee.pk if assignee else None,
         search=data.get("search") or "",
+        include_archived=bool(data.get("include_archived")),
     )
 
 
@@ -100,7 +104,7 @@ def _list_page(
 def ticket_list(request: HttpRequest) -> HttpResponse:
     """All the problems the user may see (a customer: their organisation's), newest first."""
     user = current_user(request)
-    form, filters = _filters(request, user)
+    form, filters = _filters(request, user, archived=True)
     tickets = selectors.ticket_list(user, filters)
     if request.GET.get("mine") == "1":
         tickets = tickets.filter(reporter=user)
