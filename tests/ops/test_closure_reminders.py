@@ -127,3 +127,13 @@ def test_without_the_contract_s_rule_nobody_closes_but_the_customer(project, peo
     with pytest.raises(PermissionDenied):
         workflow.check(people["ops"], ticket, workflow.Action.AUTO_CLOSE)
     assert workflow.Action.AUTO_CLOSE not in workflow.allowed_actions(people["user"], ticket)
+
+
+def test_a_ticket_past_every_stage_is_no_longer_read(
+    project, people, django_assert_max_num_queries
+):
+    _waiting(project, people)
+    _sweep("2025-10-16", 18)  # all three stages sent
+    later = time_machine.travel(_at("2025-11-20", 18), tick=False)
+    with later, django_assert_max_num_queries(1):  # the one query, which finds nothing to do
+        assert closures.sweep() == 0

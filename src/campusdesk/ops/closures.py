@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -59,12 +60,17 @@ class _Calendars:
 def sweep(*, now: datetime | None = None, limit: int = 2000) -> int:
     """Send the reminders due now; returns how many people were told."""
     now = now or clock.now()
+    # past every stage (operations told) and no auto-close: nothing left to do for it
+    finished = ClosureReminder.objects.filter(
+        ticket=OuterRef("pk"), requested_at=OuterRef("resolved_at"), stage=OPS_STAGE
+    )
     waiting = (
         Ticket.objects.filter(
             status=Status.PENDING_CLOSE,
             resolved_at__isnull=False,
             resolved_at__lte=now - FIRST_POSSIBLE,
         )
+        .filter(~Exists(finished) | Q(project__auto_close_days__gt=0))
         .select_related("project", "reporter")
         .order_by("resolved_at", "pk")[:limit]
     )
