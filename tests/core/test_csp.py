@@ -193,7 +193,9 @@ def test_every_route_answers_with_the_policy(demo_data: Attachment):
             pytest.fail(f"{route} filled as {path}, which is none of ours")
         response = client.get(path)
         statuses.add(response.status_code)
-        if path == f"/tickets/{demo_data.ticket_id}/attachments/{demo_data.pk}/":
+        if path.removeprefix("/api/v1") == (
+            f"/tickets/{demo_data.ticket_id}/attachments/{demo_data.pk}/"
+        ):  # the web's and the API's download
             # the download keeps its own, stricter policy: a sandbox, nothing loads
             assert response.status_code == 200
             assert response.headers["Content-Security-Policy"] == (

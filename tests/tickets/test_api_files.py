@@ -458,3 +458,27 @@ def test_attachments_do_not_download_outside_the_project(
     theirs = new_ticket(other_project, people["user2"])
     wrong = f"/tickets/{theirs.pk}/attachments/{row['id']}/"
     assert web_client_for(people["user2"]).get(wrong).status_code == 404
+
+
+# --- attachment downloads (the API, with a token) -------------------------------------------
+
+
+def test_an_attachment_downloads_through_the_api_with_a_token(
+    accepted: Ticket, people: dict[str, User], media: Path, other_project: Project
+):
+    data = png_bytes()
+    row = upload(people["user"], accepted, "报错截图.png", data).json()
+    assert row["download_url"] == f"/api/v1/tickets/{accepted.pk}/attachments/{row['id']}/"
+    for login in ("user", "engineer"):
+        response = api_client_for(people[login]).get(row["download_url"])
+        assert response.status_code == 200
+        assert b"".join(response.streaming_content) == data
+        assert response["Content-Disposition"].startswith("attachment;")
+        assert response["X-Content-Type-Options"] == "nosniff"
+        assert "sandbox" in response["Content-Security-Policy"]
+    for login in ("user2", "engineer2"):  # another organisation, another project's engineer
+        assert api_client_for(people[login]).get(row["download_url"]).status_code == 404
+    theirs = new_ticket(other_project, people["user2"])
+    wrong = f"/api/v1/tickets/{theirs.pk}/attachments/{row['id']}/"
+    assert api_client_for(people["user2"]).get(wrong).status_code == 404
+    assert api_client_for(people["user"]).get(f"{row['download_url']}x/").status_code == 404

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Prefetch, QuerySet
-from django.http import HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -267,6 +267,25 @@ class TicketViewSet(viewsets.GenericViewSet[Ticket]):
             return Response(AttachmentSerializer(attachment).data, status=status.HTTP_201_CREATED)
         rows = ticket.attachments.select_related("uploaded_by")
         return Response(AttachmentSerializer(rows, many=True).data)
+
+    @extend_schema(
+        operation_id="v1_tickets_attachment_file",
+        responses={(200, "application/octet-stream"): bytes},
+        parameters=[OpenApiParameter("attachment_id", int, OpenApiParameter.PATH)],
+    )
+    @action(
+        detail=True,
+        methods=["get"],
+        url_path=r"attachments/(?P<attachment_id>[0-9]{1,10})",
+        url_name="attachment-file",
+    )
+    def attachment_file(
+        self, request: Request, pk: str | None = None, attachment_id: str = "0"
+    ) -> FileResponse:
+        """The attachment's file, with the API's token (the ``url`` of an attachment is the
+        web page's, for a signed-in browser): always a download, never rendered inline."""
+        ticket = self._ticket(pk)
+        return downloads.attachment(ticket, path_id(attachment_id))
 
 
 def _endpoint(spec: actions.ActionSpec) -> Any:

@@ -215,13 +215,28 @@ class IncidentReportSerializer(serializers.ModelSerializer[IncidentReport]):
 class AttachmentSerializer(serializers.ModelSerializer[Attachment]):
     uploaded_by = PersonSerializer(read_only=True)
     url = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
 
     class Meta:
         model = Attachment
-        fields = ["id", "name", "size", "content_type", "uploaded_by", "uploaded_at", "url"]
+        fields = [
+            "id",
+            "name",
+            "size",
+            "content_type",
+            "uploaded_by",
+            "uploaded_at",
+            "url",
+            "download_url",
+        ]
 
     def get_url(self, attachment: Attachment) -> str:
+        """The web page's download, for a signed-in browser."""
         return f"/tickets/{attachment.ticket_id}/attachments/{attachment.pk}/"
+
+    def get_download_url(self, attachment: Attachment) -> str:
+        """The API's download, with the token (``Authorization: Token …``)."""
+        return f"/api/v1/tickets/{attachment.ticket_id}/attachments/{attachment.pk}/"
 
 
 class QuestionSerializer(serializers.Serializer[Any]):
