@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, Http404, HttpRequest
 from rest_framework.request import Request
 
 from campusdesk.core.errors import DomainError
@@ -54,3 +54,16 @@ def sandboxed_download(file: Any, name: str, content_type: str) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox; frame-ancestors 'none'"
     return response
+
+
+def raise_refusal(error: DomainError) -> None:
+    """A service's 403 or 404 as the page's; any other refusal is the caller's to say."""
+    if error.status_code == 403:
+        raise PermissionDenied from error
+    if error.status_code == 404:
+        raise Http404 from error
+
+
+def refusal_text(error: DomainError) -> str:
+    """What a refusal says: each field's messages, else its own."""
+    return " ".join(str(p) for ps in error.fields.values() for p in ps) or str(error)

@@ -23,7 +23,7 @@ from campusdesk.accounts.models import User
 from campusdesk.catalog import scoping
 from campusdesk.core import clock
 from campusdesk.core.errors import DomainError
-from campusdesk.core.http import current_user, show_errors
+from campusdesk.core.http import current_user, refusal_text, show_errors
 from campusdesk.duty import services
 from campusdesk.duty.models import Shift, Swap
 
@@ -123,8 +123,7 @@ def _shift(user: User, pk: int) -> Shift:
 
 def _said(request: HttpRequest, error: DomainError) -> None:
     """A service's refusal as a message: what it says of each field, or itself."""
-    problems = [str(p) for ps in error.fields.values() for p in ps] or [str(error)]
-    messages.error(request, " ".join(problems))
+    messages.error(request, refusal_text(error))
 
 
 def _back(shift_id: int) -> HttpResponse:

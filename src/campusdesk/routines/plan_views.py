@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from campusdesk.accounts.models import User
 from campusdesk.core.errors import DomainError
-from campusdesk.core.http import current_user, show_errors
+from campusdesk.core.http import current_user, raise_refusal, show_errors
 from campusdesk.routines import services
 from campusdesk.routines.forms import PlanForm
 from campusdesk.routines.models import EmergencyPlan
@@ -26,14 +26,6 @@ from campusdesk.systems.models import ApplicationSystem
 
 #: how many of a plan's drills its page lists, newest first
 DRILLS_SHOWN = 50
-
-
-def _refused(error: DomainError) -> None:
-    """A service's refusal: 403 and 404 as pages; the caller shows any other error."""
-    if error.status_code == 403:
-        raise PermissionDenied from error
-    if error.status_code == 404:
-        raise Http404 from error
 
 
 def _plan(user: User, pk: int) -> EmergencyPlan:
@@ -90,7 +82,7 @@ def plan_new(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             plan = services.plan_create(actor=user, system=system, data=form.data_for_service())
         except DomainError as error:
-            _refused(error)
+            raise_refusal(error)
             show_errors(form, error)
         else:
             messages.success(request, _("Saved."))
@@ -109,7 +101,7 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.plan_update(actor=user, plan=plan, data=form.data_for_service())
         except DomainError as error:
-            _refused(error)
+            raise_refusal(error)
             show_errors(form, error)
         else:
             messages.success(request, _("Saved."))

@@ -489,11 +489,13 @@ def _store(
     checked: list[tuple[str, str]],
     actor: User,
     now: datetime,
-) -> None:
+) -> list[Evidence]:
+    """Store ``files`` (checked already) as the check's evidence; at most ``MAX_FILES``."""
     if item.files.count() + len(files) > MAX_FILES:
         raise ValidationError(
             fields={"files": [_("At most %(n)d files per check.") % {"n": MAX_FILES}]}
         )
+    stored = []
     for upload, (name, content_type) in zip(files, checked, strict=True):
         evidence = Evidence(
             item=item,
@@ -505,6 +507,8 @@ def _store(
         )
         evidence.file.save(name, upload, save=False)
         evidence.save()
+        stored.append(evidence)
+    return stored
 
 
 @transaction.atomic
@@ -519,8 +523,8 @@ def evidence_add(
     if item is None:
         raise NotFound(_("This run has no check number %(n)s.") % {"n": position})
     checked = validate_upload(upload)
-    _store(item, [upload], [checked], actor, now)
-    return item.files.order_by("-pk").first()  # type: ignore[return-value]
+    (evidence,) = _store(item, [upload], [checked], actor, now)
+    return evidence
 
 
 def evidence_for(user: User, run_id: int, evidence_id: int) -> Evidence:

@@ -11,7 +11,6 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from campusdesk.accounts.models import User
 from campusdesk.core.errors import DomainError
-from campusdesk.core.http import current_user
+from campusdesk.core.http import current_user, raise_refusal, refusal_text
 from campusdesk.routines import ticket_plans
 from campusdesk.tickets.models import OPEN_STATUSES, Ticket
 from campusdesk.tickets.selectors import visible_tickets
@@ -50,12 +49,8 @@ def _back(ticket: Ticket, plan_id: int | None = None) -> HttpResponse:
 
 def _refused(request: HttpRequest, error: DomainError) -> None:
     """403 and 404 as such; any other refusal is said on the ticket page."""
-    if error.status_code == 403:
-        raise PermissionDenied from error
-    if error.status_code == 404:
-        raise Http404 from error
-    problems = [str(p) for ps in error.fields.values() for p in ps]
-    messages.error(request, " ".join(problems) or str(error))
+    raise_refusal(error)
+    messages.error(request, refusal_text(error))
 
 
 @require_POST

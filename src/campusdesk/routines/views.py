@@ -23,7 +23,13 @@ from campusdesk.accounts.models import User
 from campusdesk.catalog.models import Project
 from campusdesk.core import clock
 from campusdesk.core.errors import DomainError
-from campusdesk.core.http import current_user, sandboxed_download, show_errors
+from campusdesk.core.http import (
+    current_user,
+    raise_refusal,
+    refusal_text,
+    sandboxed_download,
+    show_errors,
+)
 from campusdesk.routines import recurrence, report, services
 from campusdesk.routines.forms import ItemForm, RoutineEditForm, RoutineForm
 from campusdesk.routines.models import EmergencyPlan, Routine, Run, RunItem
@@ -35,13 +41,6 @@ from campusdesk.systems.models import ApplicationSystem
 UPCOMING = 6
 #: how many of the user's open runs 我的待办 lists (the routines page has them all)
 QUEUE_RUNS = 10
-
-
-def _refused(error: DomainError) -> None:
-    if error.status_code == 403:
-        raise PermissionDenied from error
-    if error.status_code == 404:
-        raise Http404 from error
 
 
 def _routine(user: User, pk: int) -> Routine:
@@ -108,7 +107,7 @@ def routine_new(request: HttpRequest) -> HttpResponse:
         try:
             routine = services.routine_create(actor=user, data=form.data_for_service())
         except DomainError as error:
-            _refused(error)
+            raise_refusal(error)
             show_errors(form, error)
         else:
             messages.success(request, _("Routine planned: %(name)s") % {"name": routine.name})
@@ -134,7 +133,7 @@ def routine_edit(request: HttpRequest, pk: int) -> HttpResponse:
         try:
             services.routine_update(actor=user, routine=routine, data=form.data_for_service())
         except DomainError as error:
-            _refused(error)
+            raise_refusal(error)
             show_errors(form, error)
         else:
             messages.success(request, _("Saved."))
@@ -152,7 +151,7 @@ def routine_delete(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.routine_delete(actor=user, routine=routine)
     except DomainError as error:
-        _refused(error)
+        raise_refusal(error)
         messages.error(request, str(error))
         return redirect("routines:edit", routine.pk)
     messages.success(request, _("Routine deleted: %(name)s") % {"name": name})
@@ -187,7 +186,7 @@ def routine_run_now(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         run = services.run_create_now(actor=user, routine=routine)
     except DomainError as error:
-        _refused(error)
+        raise_refusal(error)
         messages.error(request, str(error))
         return redirect("routines:routine", routine.pk)
     return redirect("routines:run", run.pk)
@@ -240,9 +239,8 @@ def run_item(request: HttpRequest, pk: int, n: int) -> HttpResponse:
         files = data.pop("evidence")
         item = services.run_item_record(actor=user, run=run, position=n, files=files, **data)
     except DomainError as error:
-        _refused(error)
-        problems = [str(p) for ps in error.fields.values() for p in ps] or [str(error)]
-        messages.error(request, " ".join(problems))
+        raise_refusal(error)
+        messages.error(request, refusal_text(error))
     else:
         messages.success(request, _recorded(item))
     return redirect(f"{run_url(run)}#item-{n}")
