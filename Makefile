@@ -7,7 +7,7 @@ PORT ?= 8000
 DATA_DIR ?= var
 STAMP := $(VENV)/.installed
 
-.PHONY: install sysdeps run test lint typecheck deploycheck pytest messages clean bench
+.PHONY: install sysdeps run test lint typecheck deploycheck pytest messages clean bench screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
@@ -73,6 +73,11 @@ PLAN ?= default
 CD_DB ?= cd_bench_$(SIZE)
 bench: install
 	SIZE=$(SIZE) REPEATS=$(REPEATS) PLAN=$(PLAN) CD_DB=$(CD_DB) bash bench/bench.sh
+
+# The README's screenshots (docs/screenshots/): the demo on a throwaway SQLite data directory,
+# served on a free loopback port, photographed on a laptop and a phone with Debian's Chromium.
+screenshots: install sysdeps
+	$(BIN)/python tools/screenshots.py
 
 clean:
 	rm -rf $(VENV) var build src/*.egg-info

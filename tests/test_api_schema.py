@@ -33,12 +33,14 @@ from hypothesis import strategies as st
 
 from campusdesk.accounts.models import Organisation, User
 from campusdesk.catalog.models import Product, Project
+from campusdesk.intake.models import Alert, AlertSource, MaintenanceWindow
 from campusdesk.kb.models import Article
 from campusdesk.monitoring.models import Probe
-from campusdesk.notify.models import Announcement, Notification
+from campusdesk.notify.models import Announcement, Notification, RobotChannel
 from campusdesk.ops.models import Complaint, CorrectiveAction
 from campusdesk.site import demo
 from campusdesk.sla.models import Calendar
+from campusdesk.surveys.models import Survey
 from campusdesk.systems.models import ApplicationSystem, Change, Finding, Vulnerability
 from campusdesk.tickets.models import Ticket
 from campusdesk.wsgi import application
@@ -77,6 +79,11 @@ PATH_IDS: dict[str, type[models.Model]] = {
     "/api/v1/findings/": Finding,
     "/api/v1/probes/": Probe,
     "/api/v1/status/": Organisation,
+    "/api/v1/users/": User,
+    "/api/v1/robots/": RobotChannel,
+    "/api/v1/maintenance-windows/": MaintenanceWindow,
+    "/api/v1/alerts/": Alert,
+    "/api/v1/surveys/": Survey,
 }
 
 #: The model an integer in a query string or a JSON body names, by its key.
@@ -95,6 +102,9 @@ FIELD_IDS: dict[str, type[models.Model]] = {
     "vulnerability": Vulnerability,
     "vendor_contact": User,
     "customer_contact": User,
+    "service_manager": User,
+    "line1_team": User,
+    "source": AlertSource,
 }
 
 INTEGRAL = re.compile(r"-?[0-9]+")

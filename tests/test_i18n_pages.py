@@ -49,6 +49,7 @@ from campusdesk.ops.selectors import LISTS
 from campusdesk.reports import kpi
 from campusdesk.routines.models import EmergencyPlan, Routine, Run
 from campusdesk.site import demo
+from campusdesk.surveys.models import Survey
 from campusdesk.systems.models import (
     ApplicationSystem,
     Change,
@@ -333,6 +334,7 @@ ROUTES: dict[str, Route] = {
     "tickets:list": Route(queries=("", "?status=in_progress&severity=SIS1")),
     "tickets:register": Route(),
     "tickets:customer_options": Route(),
+    "tickets:project_options": Route(queries=("", "?reporter=1")),  # the hotline's caller's
     "tickets:filter_options": Route(_names("field", ("product", "project", "assignee"))),
     "tickets:detail": Route(_pks(Ticket)),
     "tickets:queue": Route(),
@@ -360,6 +362,7 @@ ROUTES: dict[str, Route] = {
     "reports:scores": Route(queries=("", "?period=2026-Q4")),
     "intake:mail_list": Route(),
     "intake:mail_detail": Route(_pks(InboundMessage)),
+    "intake:alert_list": Route(queries=("", "?state=silenced&triage=untriaged")),
     "accounts:password_change": Route(),
     "accounts:password_done": Route(),
     "accounts:settings": Route(),
@@ -403,6 +406,15 @@ ROUTES: dict[str, Route] = {
     "routines:plan_new": Route(_pks(ApplicationSystem)),
     "routines:plan_edit": Route(_pks(EmergencyPlan)),
     "duty:roster": Route(),
+    "surveys:list": Route(),
+    "surveys:new": Route(),
+    "surveys:survey": Route(_pks(Survey)),
+    "surveys:edit": Route(  # a draft's (an opened survey's edit page sends back to it)
+        lambda: [
+            {"pk": pk} for pk in Survey.objects.filter(status="draft").values_list("pk", flat=True)
+        ]
+    ),
+    "surveys:results": Route(_pks(Survey)),
 }
 # Routes of the URL conf not opened above, and why.
 NOT_PAGES = {
@@ -423,6 +435,7 @@ NOT_PAGES = {
     "kb:from_ticket": "POST only",
     "intake:mail_original": "the message as received",
     "intake:mail_step": "POST only",
+    "intake:alert_step": "POST only",
     "accounts:login": "test_anonymous_pages_speak_chinese",
     "accounts:logout": "POST only",
     "accounts:set_language": "POST only",
@@ -441,6 +454,8 @@ NOT_PAGES = {
     "duty:swap_ask": "POST only",
     "duty:swap_answer": "POST only",
     "duty:handover": "POST only",
+    "surveys:open": "POST only",
+    "surveys:close": "POST only",
     "routines:report": "an export (PDF, Word): tests/routines/test_api.py reads its Chinese",
 }
 

@@ -10,10 +10,13 @@ from campusdesk.accounts.api import (
     MeTokenView,
     MeView,
     TokenView,
+    UserViewSet,
 )
 from campusdesk.catalog.api import OrganisationViewSet, ProductViewSet, ProjectViewSet
 from campusdesk.intake import api as intake
 from campusdesk.kb import api as kb
+from campusdesk.monitoring import windows_api
+from campusdesk.notify import robots_api, settings_api
 from campusdesk.notify.api import (
     AnnouncementViewSet,
     FollowView,
@@ -22,7 +25,7 @@ from campusdesk.notify.api import (
 )
 from campusdesk.ops import api as ops
 from campusdesk.reports import api as reports
-from campusdesk.sla.api import CalendarDayView, PreviewView
+from campusdesk.sla import api as sla
 from campusdesk.tickets.api import TicketViewSet
 
 
@@ -40,6 +43,7 @@ router.register("tickets", TicketViewSet, basename="ticket")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("announcements", AnnouncementViewSet, basename="announcement")
 router.register("kb/articles", kb.ArticleViewSet, basename="kb-article")
+router.register("users", UserViewSet, basename="user")
 
 urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="auth-token"),
@@ -48,8 +52,30 @@ urlpatterns = [
     path("me/tokens/<int:pk>/", MeTokenView.as_view(), name="me-token"),
     path("me/password/", MePasswordView.as_view(), name="me-password"),
     path("me/logout/", MeLogoutView.as_view(), name="me-logout"),
-    path("sla/preview/", PreviewView.as_view(), name="sla-preview"),
-    path("sla/calendar-days/", CalendarDayView.as_view(), name="sla-calendar-days"),
+    path(
+        "me/notification-settings/",
+        settings_api.NotificationSettingsView.as_view(),
+        name="me-notification-settings",
+    ),
+    path("me/quiet-hours/", settings_api.QuietHoursView.as_view(), name="me-quiet-hours"),
+    path("robots/", robots_api.RobotsView.as_view(), name="robots"),
+    path("robots/<str:pk>/", robots_api.RobotView.as_view(), name="robot"),
+    path("maintenance-windows/", windows_api.WindowsView.as_view(), name="maintenance-windows"),
+    path(
+        "maintenance-windows/<str:pk>/",
+        windows_api.WindowView.as_view(),
+        name="maintenance-window",
+    ),
+    path("sla/preview/", sla.PreviewView.as_view(), name="sla-preview"),
+    path("sla/calendar-days/", sla.CalendarDayView.as_view(), name="sla-calendar-days"),
+    path("sla/calendars/", sla.CalendarsView.as_view(), name="sla-calendars"),
+    path("sla/policies/", sla.DefaultLevelsView.as_view(), name="sla-policies"),
+    path("projects/<str:pk>/sla/", sla.ProjectLevelsView.as_view(), name="project-sla"),
+    path("alerts/triage/", intake.AlertTriageListView.as_view(), name="alerts-triage"),
+    path("alerts/<int:pk>/acknowledge/", intake.AlertAcknowledgeView.as_view()),
+    path("alerts/<int:pk>/false-alarm/", intake.AlertFalseAlarmView.as_view()),
+    path("alerts/<int:pk>/link/", intake.AlertLinkView.as_view()),
+    path("alerts/<int:pk>/raise/", intake.AlertRaiseView.as_view()),
     path("alerts/alertmanager/", intake.AlertmanagerView.as_view(), name="alerts-alertmanager"),
     path("alerts/", intake.GenericAlertView.as_view(), name="alerts"),
     path("alerts/sources/", intake.SourcesView.as_view(), name="alert-sources"),
@@ -75,6 +101,10 @@ urlpatterns = [
     path("complaints/<int:pk>/assign/", ops.ComplaintStepView.as_view(step="assign")),
     path("complaints/<int:pk>/notes/", ops.ComplaintStepView.as_view(step="notes")),
     path("complaints/<int:pk>/resolve/", ops.ComplaintStepView.as_view(step="resolve")),
+    path("complaints/<int:pk>/group/", ops.ComplaintGroupView.as_view()),
+    path("complaints/<int:pk>/severity/", ops.ComplaintSeverityView.as_view()),
+    path("complaints/<int:pk>/confirm/", ops.ComplaintConfirmView.as_view()),
+    path("complaints/<int:pk>/reopen/", ops.ComplaintReopenView.as_view()),
     path("reports/service/", reports.ServiceReportView.as_view(), name="reports-service"),
     path("reports/kpi/", reports.KpiView.as_view(), name="reports-kpi"),
     path("reports/scores/", reports.ScoresView.as_view(), name="reports-scores"),
@@ -83,5 +113,6 @@ urlpatterns = [
     path("", include("campusdesk.routines.api")),
     path("", include("campusdesk.routines.ticket_api")),  # before the router's tickets/
     path("", include("campusdesk.duty.api")),
+    path("", include("campusdesk.surveys.api")),
     path("", include(router.urls)),
 ]

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "campusdesk.monitoring",
     "campusdesk.routines",
     "campusdesk.duty",
+    "campusdesk.surveys",
     "campusdesk.reports",
     "campusdesk.site",  # the top-level wiring: the demo command
 ]
@@ -438,6 +439,7 @@ SPECTACULAR_SETTINGS = {
         "TicketStatusEnum": "campusdesk.tickets.models.Status",
         "OutOfScopeTypeEnum": "campusdesk.tickets.models.OutOfScopeType",
         "ComplaintStatusEnum": "campusdesk.ops.models.Complaint.Status",
+        "ComplaintSeverityEnum": "campusdesk.ops.models.Complaint.Severity",
         "CalendarDayKindEnum": "campusdesk.sla.models.CalendarDay.Kind",
         "ChangeKindEnum": "campusdesk.systems.models.Change.Kind",
         "ComponentKindEnum": "campusdesk.systems.environment.KINDS",
@@ -448,6 +450,10 @@ SPECTACULAR_SETTINGS = {
         "SystemStatusStateEnum": "campusdesk.monitoring.status.STATES",
         "RoutineKindEnum": "campusdesk.routines.models.Kind",
         "RunStatusEnum": "campusdesk.routines.models.Run.Status",
+        "NotificationKindEnum": "campusdesk.notify.models.Kind",
+        "OrganisationKindEnum": "campusdesk.accounts.models.Organisation.Kind",
+        "SurveyStatusEnum": "campusdesk.surveys.models.Status",
+        "SurveyQuestionKindEnum": "campusdesk.surveys.models.QuestionKind",
     },
 }
 

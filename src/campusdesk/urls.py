@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("campusdesk.monitoring.urls")),
     path("", include("campusdesk.routines.urls")),
     path("", include("campusdesk.duty.urls")),
+    path("", include("campusdesk.surveys.urls")),
     path("intake/", include("campusdesk.intake.urls")),
     path("accounts/", include("campusdesk.accounts.urls")),
     path("admin/", admin.site.urls),

@@ -39,6 +39,7 @@ PK_MODELS: dict[str, str] = {
     "kb": "kb.Article",
     "articles": "kb.Article",
     "mail": "intake.InboundMessage",
+    "alerts": "intake.Alert",
     "tokens": "accounts.ApiToken",
     "systems": "systems.ApplicationSystem",
     "changes": "systems.Change",
@@ -53,6 +54,10 @@ PK_MODELS: dict[str, str] = {
     "plans": "routines.EmergencyPlan",
     "shifts": "duty.Shift",
     "swaps": "duty.Swap",
+    "surveys": "surveys.Survey",
+    "users": "accounts.User",
+    "robots": "notify.RobotChannel",
+    "maintenance-windows": "intake.MaintenanceWindow",
 }
 #: Other parameters: one real value each (a wrong one still answers, with a 404).
 VALUES = {

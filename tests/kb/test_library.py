@@ -164,6 +164,25 @@ def test_the_registration_panel_suggests_cases(people, project, customer):
     )
 
 
+def test_the_suggestions_say_how_many_and_sit_under_the_description(people, project, customer):
+    """Issue 22 §2: on a phone too, the cases show before the button, with their number."""
+    from django.utils import translation
+
+    expert = api_client_for(people["expert2"])
+    aid = expert.post(URL, case(project), format="json").json()["id"]
+    expert.post(f"{URL}{aid}/publish/")
+    client = web_client_for(customer)
+    panel = client.get("/kb/suggest/", {"title": "成绩录入报错", "project": project.pk})
+    with translation.override("zh-hans"):
+        found = translation.gettext("Found %(count)s related cases") % {"count": 1}
+    assert found in panel.content.decode()
+    page = client.get("/tickets/new/").content.decode()
+    marks = ('id="id_description"', 'id="kb-suggestions"', '<button type="submit" class="primary"')
+    places = [page.index(mark) for mark in marks]
+    assert places == sorted(places)
+    assert page.index('id="kb-suggestions"') < page.index('for="id_environment"')
+
+
 def test_frequent_problems_without_a_case_are_proposed(people, project, customer):
     similar = [
         "成绩录入时系统报错",

@@ -33,6 +33,10 @@ def test_registration_reaches_the_line1_team_and_no_one_else(people, project, cu
 
 
 def test_each_step_reaches_the_reporter_and_handlers(people, project, customer):
+    from campusdesk.notify.inbox import preference_set
+
+    # a customer hears of escalations only when they chose to (off by default: issue 22)
+    preference_set(user=customer, kind="escalated", inbox=True, email=True)
     ticket = new_ticket(project, customer)
     services.ticket_accept(
         ticket_id=ticket.pk,

@@ -137,3 +137,25 @@ def test_a_ticket_past_every_stage_is_no_longer_read(
     later = time_machine.travel(_at("2025-11-20", 18), tick=False)
     with later, django_assert_max_num_queries(1):  # the one query, which finds nothing to do
         assert closures.sweep() == 0
+
+
+def test_a_reminder_e_mail_names_the_contract_for_its_footer_and_reaches_no_robot(project, people):
+    """The reminder's e-mail carries the project (the footer names its engineer on duty);
+    the reminder is the customer's, so the vendor group's robots hear nothing of it."""
+    from campusdesk.notify.models import Delivery, RobotChannel
+
+    RobotChannel.objects.create(
+        name="项目群",
+        platform="wecom",
+        webhook_url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=x",
+        project=project,
+        internal=True,
+        is_active=True,
+    )
+    ticket = _waiting(project, people)
+    before = set(Delivery.objects.values_list("pk", flat=True))
+    assert _sweep("2025-10-10", 18) == 1
+    new = Delivery.objects.exclude(pk__in=before)
+    mails = [d for d in new if d.channel == "email" and d.recipient_id == people["user"].pk]
+    assert len(mails) == 1 and mails[0].payload["project"] == ticket.project_id
+    assert not [d for d in new if d.robot_id is not None]

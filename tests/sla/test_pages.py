@@ -84,7 +84,7 @@ def test_the_demo_ticket_nobody_went_to_does_not_claim_engineers_on_site():
     """SIS2 solved in 6 h with no dispatch: 工程师到场 is not applicable, never 已达成."""
     with time_machine.travel("2026-11-20 11:00 +0800", tick=False):
         demo.load()
-        ticket = Ticket.objects.get(title="成绩录入页面保存缓慢（上月）")
+        ticket = Ticket.objects.get(title="成绩录入页面保存缓慢")
         assert ticket.severity == "SIS2" and ticket.onsite_at is None
         assert not Dispatch.objects.filter(ticket=ticket).exists()
         for who in ("user", "engineer", "ops"):

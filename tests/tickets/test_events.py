@@ -111,6 +111,7 @@ def test_the_apps_above_add_their_panels_to_the_ticket_page():
         "retrospective",
         "emergency_plans",
         "incident_report",
+        "messages_read",
     ]
     assert panels._PANELS["deadlines"].template.startswith("sla/")
     assert panels._PANELS["case_library"].template.startswith("kb/")

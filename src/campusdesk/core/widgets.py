@@ -46,6 +46,10 @@ class FastSelect(forms.Select):
         ]
         return mark_safe("".join(html))  # noqa: S308 - every value and label escaped
 
+    def all_options(self) -> Iterator[tuple[str, Any]]:
+        """(value, label) of every choice, the empty one first (an htmx answer of options)."""
+        return self._options()
+
     def _options(
         self, limit: int | None = None, only: set[str] | None = None
     ) -> Iterator[tuple[str, Any]]:
@@ -124,9 +128,6 @@ class LazySelect(FastSelect):
         }
         chosen_options = self._options(only=chosen) if chosen else ()
         return _select(name, final, self.options_html(value, [*head[:has_empty], *chosen_options]))
-
-    def all_options(self) -> Iterator[tuple[str, Any]]:
-        return self._options()
 
 
 def _select(name: str, attrs: dict[str, Any], options: SafeString) -> SafeString:

@@ -1,10 +1,11 @@
 """A demo duty roster that covers every minute outside the service centre's hours from
-yesterday to 32 days ahead: one shift per stretch, cut at 09:00 so none is longer than a
+yesterday to 32 days ahead, for every contract's own hours: one shift per stretch, cut at 09:00 so none is longer than a
 day, taken in turn by ``engineer`` and ``expert2`` (their phones set so the hotline page and
 ``/api/v1/duty/now/`` show a number). Running it again changes nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, time, timedelta
 
 from campusdesk.accounts.models import User
@@ -31,6 +32,18 @@ def _pieces(a: datetime, b: datetime) -> list[tuple[datetime, datetime]]:
     return pieces
 
 
+def _union(stretches: Iterable[tuple[datetime, datetime]]) -> list[tuple[datetime, datetime]]:
+    """The stretches of every contract's calendar merged: one roster covers each contract's
+    hours outside its own service centre (the second university keeps a lunch break)."""
+    merged: list[tuple[datetime, datetime]] = []
+    for a, b in sorted(stretches):
+        if merged and a <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
 def load(people: dict[str, User], projects: list[Project]) -> None:
     if Shift.objects.exists() or not projects:
         return
@@ -43,7 +56,11 @@ def load(people: dict[str, User], projects: list[Project]) -> None:
         clock.local(now).date() - timedelta(days=1), time(), tzinfo=clock.local(now).tzinfo
     )
     end = start + timedelta(days=33)  # the roster check looks 30 days ahead: none uncovered
-    need = services.required(calendars.for_project(projects[0]), start, end)
+    need = _union(
+        stretch
+        for project in projects
+        for stretch in services.required(calendars.for_project(project), start, end)
+    )
     turn = 0
     for a, b in need:
         for piece_start, piece_end in _pieces(a, b):

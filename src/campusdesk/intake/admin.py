@@ -24,8 +24,17 @@ class AlertSourceAdmin(admin.ModelAdmin[AlertSource]):
 
 @admin.register(Alert)
 class AlertAdmin(admin.ModelAdmin[Alert]):
-    list_display = ["source", "fingerprint", "state", "fired_count", "ticket", "last_seen_at"]
-    list_filter = ["state", "source"]
+    list_display = [
+        "source",
+        "fingerprint",
+        "state",
+        "fired_count",
+        "ticket",
+        "last_seen_at",
+        "triage",
+        "triaged_by",
+    ]
+    list_filter = ["state", "triage", "source"]
 
 
 class MailboxForm(forms.ModelForm[Mailbox]):

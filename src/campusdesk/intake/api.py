@@ -16,11 +16,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campusdesk.accounts.models import User
-from campusdesk.core.api import IdField, path_id, query_text
+from campusdesk.core.api import IdField, paged, path_id, query_int, query_text, valid
 from campusdesk.core.http import current_user
 from campusdesk.core.text import validate_one_line
-from campusdesk.intake import inbound, services
-from campusdesk.intake.models import AlertSource, InboundMessage
+from campusdesk.intake import inbound, services, triage
+from campusdesk.intake.models import Alert, AlertSource, InboundMessage
+from campusdesk.tickets.models import Channel
 
 
 def _source(request: Request) -> AlertSource:
@@ -302,5 +303,171 @@ class MailRetryView(_MailStep):
     step = "retry"
 
     @extend_schema(request=MailRetryInput, responses=InboundMessageSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return self.apply(request, pk)
+
+
+# --- alert triage (告警分诊): line 1 and above, operations, administrators ------------------
+class AlertTriageSerializer(serializers.ModelSerializer[Alert]):
+    """An alert as the triage queue shows it; ``title``, ``alertname``, ``instance`` and
+    ``severity`` are read from its annotations and labels."""
+
+    source_name = serializers.CharField(source="source.name", read_only=True)
+    project = serializers.IntegerField(source="source.project_id", read_only=True)
+    organisation = serializers.IntegerField(source="source.project.organisation_id", read_only=True)
+    ticket_number = serializers.CharField(source="ticket.number", default=None, read_only=True)
+    ticket_status = serializers.CharField(source="ticket.status", default=None, read_only=True)
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "source",
+            "source_name",
+            "project",
+            "organisation",
+            "state",
+            "title",
+            "alertname",
+            "instance",
+            "severity",
+            "labels",
+            "fired_count",
+            "first_seen_at",
+            "last_seen_at",
+            "ticket",
+            "ticket_number",
+            "ticket_status",
+            "triage",
+            "triaged_by",
+            "triaged_at",
+            "triage_note",
+        ]
+
+
+def _triager(request: Request) -> User:
+    user = current_user(request)
+    if not triage.may_triage(user):
+        raise exceptions.PermissionDenied(
+            _("Only vendor staff of line 1 and above, operations and administrators triage alerts.")
+        )
+    return user
+
+
+class AlertTriageListView(APIView):
+    """The alerts of the caller's projects, most recently seen first, with what triage made
+    of them; ``state``, ``triage`` and ``source`` filter them."""
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("state", enum=[*Alert.State.values, "all"]),
+            OpenApiParameter("triage", enum=[*Alert.Triage.values, "all"]),
+            OpenApiParameter("source", int),
+        ],
+        responses=AlertTriageSerializer(many=True),
+    )
+    def get(self, request: Request) -> Response:
+        user = _triager(request)
+        alerts = triage.queue(
+            user,
+            state=query_text(request.query_params.get("state"), 20),
+            triage=query_text(request.query_params.get("triage"), 20),
+            source_id=query_int(request.query_params.get("source")),
+        )
+        return paged(alerts, request, AlertTriageSerializer)
+
+
+class AcknowledgeInput(serializers.Serializer[Any]):
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+REASON_REQUIRED = _("Say why this is a false alarm.")
+
+
+class FalseAlarmInput(serializers.Serializer[Any]):
+    reason = serializers.CharField(
+        max_length=300,
+        error_messages={"required": REASON_REQUIRED, "blank": REASON_REQUIRED},
+    )
+
+
+class LinkInput(serializers.Serializer[Any]):
+    ticket = IdField(help_text=_("the id of an open problem of the alert's organisation"))
+    note = serializers.CharField(max_length=300, required=False, allow_blank=True, default="")
+
+
+class RaiseInput(serializers.Serializer[Any]):
+    """No input: the problem is registered from the alert as the monitoring would have."""
+
+
+class _TriageStep(APIView):
+    """One triage step on the alert ``pk``: 403 for a role that does not triage, 404 for an
+    alert outside the caller's projects, 400 for bad input, 409 when someone else has
+    triaged it first."""
+
+    step = "acknowledge"
+    inputs: dict[str, type[serializers.Serializer[Any]]] = {
+        "acknowledge": AcknowledgeInput,
+        "false_alarm": FalseAlarmInput,
+        "link": LinkInput,
+        "raise": RaiseInput,
+    }
+
+    def apply(self, request: Request, pk: int) -> Response:
+        user = _triager(request)
+        alert_id = path_id(pk)
+        data = valid(self.inputs[self.step], request)
+        common: dict[str, Any] = {"alert_id": alert_id, "actor": user, "channel": Channel.API}
+        if self.step == "acknowledge":
+            triage.alert_acknowledge(**common, note=data["note"])
+        elif self.step == "false_alarm":
+            triage.alert_mark_false_alarm(**common, reason=data["reason"])
+        elif self.step == "link":
+            triage.alert_link(**common, ticket_id=data["ticket"], note=data["note"])
+        else:
+            triage.alert_raise(**common)
+        alert = triage.queue(user).get(pk=alert_id)
+        return Response(AlertTriageSerializer(alert).data)
+
+
+class AlertAcknowledgeView(_TriageStep):
+    """Acknowledge ("I am on it"): the alert is taken (only an untriaged one); its problem's
+    timeline says by whom."""
+
+    step = "acknowledge"
+
+    @extend_schema(request=AcknowledgeInput, responses=AlertTriageSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return self.apply(request, pk)
+
+
+class AlertFalseAlarmView(_TriageStep):
+    """A false alarm, with the ``reason`` (required). The problem it raised stays open (staff
+    have no action that cancels a customer's problem); its timeline says so."""
+
+    step = "false_alarm"
+
+    @extend_schema(request=FalseAlarmInput, responses=AlertTriageSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return self.apply(request, pk)
+
+
+class AlertLinkView(_TriageStep):
+    """Link the alert to an open problem (``ticket``) of the same organisation: its repeats
+    go there; the problem it raised itself is noted as a duplicate."""
+
+    step = "link"
+
+    @extend_schema(request=LinkInput, responses=AlertTriageSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        return self.apply(request, pk)
+
+
+class AlertRaiseView(_TriageStep):
+    """Register a problem for an alert that has none (one silenced by maintenance, say)."""
+
+    step = "raise"
+
+    @extend_schema(request=RaiseInput, responses=AlertTriageSerializer)
     def post(self, request: Request, pk: int) -> Response:
         return self.apply(request, pk)

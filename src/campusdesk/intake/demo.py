@@ -1,17 +1,19 @@
-"""Demo intake: Prometheus watches the Graduate Management System (one alert fired twice);
+"""Demo intake: Prometheus watches the Graduate Management System (one alert fired twice,
+untriaged; others acknowledged, a false alarm, silenced by a maintenance window — one of
+those linked to the first one's incident, one waiting for a problem to be registered);
 its support mailbox received a problem by e-mail, an out-of-office reply, and a message
 from an unknown sender that waits in the review queue."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 
 from campusdesk.accounts.models import User
 from campusdesk.catalog.models import Project
 from campusdesk.core import clock
-from campusdesk.intake import inbound, services
-from campusdesk.intake.models import AlertSource, Mailbox
+from campusdesk.intake import inbound, services, triage
+from campusdesk.intake.models import Alert, AlertSource, Mailbox, MaintenanceWindow
 
 MAILBOX = "gms-support@desk.example"
 
@@ -37,8 +39,53 @@ def load(people: dict[str, User], projects: dict[str, Project]) -> None:
         },
     )
     now = clock.now()
-    services.alert_receive(source=source, alert=alert, now=now - timedelta(minutes=30))
+    first = services.alert_receive(source=source, alert=alert, now=now - timedelta(minutes=30))
     services.alert_receive(source=source, alert=alert, now=now - timedelta(minutes=25))
+    _triaged(people, source, first, now)
+
+
+#: alerts for the triage queue: key → (alertname, instance, severity, summary, minutes ago)
+TRIAGE_ALERTS = {
+    "db01-disk": ("DiskAlmostFull", "gms-db-01", "error", "数据库服务器磁盘使用率超过 90%", 20),
+    "web02-cpu": ("HighCpuLoad", "gms-web-02:8080", "warning", "应用节点 CPU 负载过高", 15),
+    "web01-5xx": (
+        "HighErrorRate",
+        "gms-web-01:8080",
+        "critical",
+        "应用节点 5xx 错误率超过 5%",
+        150,
+    ),
+    "db02-lag": ("ReplicationLag", "gms-db-02", "warning", "数据库备库同步延迟超过 5 分钟", 140),
+}
+
+
+def _triaged(people: dict[str, User], source: AlertSource, first: Alert, now: datetime) -> None:
+    """Alerts in each triage state: acknowledged, a false alarm, and two silenced by the
+    night's maintenance window (one linked to the first alert's incident, one left for a
+    problem to be registered)."""
+    MaintenanceWindow.objects.create(
+        source=source,
+        starts_at=now - timedelta(hours=3),
+        ends_at=now - timedelta(hours=2),
+        reason="数据库版本升级",
+    )
+    alerts = {}
+    for key, (name, instance, severity, summary, minutes) in TRIAGE_ALERTS.items():
+        labels = {"alertname": name, "instance": instance, "severity": severity}
+        annotations = {"summary": f"研究生系统{summary}"}
+        incoming = services.Incoming(f"demo-{key}", True, labels, annotations)
+        at = now - timedelta(minutes=minutes)
+        alerts[key] = services.alert_receive(source=source, alert=incoming, now=at)
+    engineer, agent = people["engineer"], people["agent"]
+    triage.alert_acknowledge(alert_id=alerts["db01-disk"].pk, actor=engineer, now=now)
+    reason = "压力测试期间的预期负载，已与学校确认。"
+    triage.alert_mark_false_alarm(
+        alert_id=alerts["web02-cpu"].pk, actor=agent, reason=reason, now=now
+    )
+    if first.ticket_id is not None:
+        triage.alert_link(
+            alert_id=alerts["web01-5xx"].pk, actor=engineer, ticket_id=first.ticket_id, now=now
+        )
 
 
 def _message(sender: str, subject: str, body: str, key: str, **headers: str) -> bytes:

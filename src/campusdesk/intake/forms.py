@@ -38,3 +38,25 @@ class DiscardForm(forms.Form):
 
 class RetryForm(forms.Form):
     """No fields: a quarantined e-mail is processed again as it came."""
+
+
+# --- alert triage --------------------------------------------------------------------------
+class AcknowledgeForm(forms.Form):
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class FalseAlarmForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        max_length=300,
+        error_messages={"required": _("Say why this is a false alarm.")},
+    )
+
+
+class LinkForm(forms.Form):
+    ticket_number = forms.CharField(label=_("Problem number"), max_length=20)
+    note = forms.CharField(label=_("Note"), max_length=300, required=False)
+
+
+class RaiseForm(forms.Form):
+    """No fields: the problem is registered from the alert as the monitoring would have."""

@@ -99,6 +99,12 @@ class Alert(models.Model):
         RESOLVED = "resolved", _("Resolved")
         SILENCED = "silenced", _("Silenced by maintenance")
 
+    class Triage(models.TextChoices):
+        UNTRIAGED = "untriaged", _("Untriaged")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        FALSE_ALARM = "false_alarm", _("False alarm")
+        LINKED = "linked", _("Linked to a problem")
+
     source = models.ForeignKey(
         AlertSource,
         verbose_name=_("alert source"),
@@ -120,14 +126,48 @@ class Alert(models.Model):
     fired_count = models.PositiveIntegerField(_("times fired"), default=1)
     first_seen_at = models.DateTimeField(_("first seen"))
     last_seen_at = models.DateTimeField(_("last seen"))
+    # what the service desk made of it (``intake.triage``): the last step, who and when
+    triage = models.CharField(
+        _("triage"), max_length=12, choices=Triage.choices, default=Triage.UNTRIAGED
+    )
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("triaged by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True)
+    triage_note = models.CharField(_("triage note"), max_length=300, blank=True)
 
     class Meta:
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
-        indexes = [models.Index(fields=["source", "fingerprint", "-last_seen_at"], name="alert_fp")]
+        indexes = [
+            models.Index(fields=["source", "fingerprint", "-last_seen_at"], name="alert_fp"),
+            models.Index(fields=["state", "triage", "-last_seen_at"], name="alert_triage"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.source_id} {self.fingerprint} {self.get_state_display()}"
+
+    # the labels a triage row shows (a monitor's own words: shown as data)
+    @property
+    def alertname(self) -> str:
+        return str(self.labels.get("alertname", ""))
+
+    @property
+    def instance(self) -> str:
+        return str(self.labels.get("instance", "") or self.labels.get("host", ""))
+
+    @property
+    def severity(self) -> str:
+        return str(self.labels.get(self.source.severity_label, ""))
+
+    @property
+    def title(self) -> str:
+        return str(self.annotations.get("summary") or self.alertname or self.fingerprint[:12])
 
 
 # --- e-mail in (R-IN-3) -------------------------------------------------------------

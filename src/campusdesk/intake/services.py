@@ -148,7 +148,7 @@ def alert_receive(*, source: AlertSource, alert: Incoming, now: datetime | None 
         last_seen_at=now,
     )
     if state == Alert.State.FIRING:
-        record.ticket = _raise_incident(source, alert, now)
+        record.ticket = raise_incident(source, alert, now)
         record.save(update_fields=["ticket"])
     return record
 
@@ -163,11 +163,15 @@ def alert_receive_many(
     return [alert_receive(source=source, alert=alert, now=now) for alert in alerts]
 
 
-def _raise_incident(source: AlertSource, alert: Incoming, now: datetime) -> Ticket:
+def raise_incident(
+    source: AlertSource, alert: Incoming, now: datetime, actor: User | None = None
+) -> Ticket:
+    """The incident an alert raises: by the monitoring account, or by the agent who triaged
+    an alert that had none (``triage.alert_raise``)."""
     raw = alert.labels.get(source.severity_label, "").lower()
     severity = source.severity_map.get(raw, source.default_severity)
     return tickets.ticket_register(
-        actor=monitoring_user(),
+        actor=actor or monitoring_user(),
         project_id=source.project_id,
         product_id=None,
         title=_title(alert),

@@ -4,23 +4,32 @@ A one-off window is active from ``starts_at`` (inclusive) to ``ends_at`` (exclus
 weekly one is active at the same offset into every week after its first occurrence:
 ``(now − starts_at) mod 7 days < ends_at − starts_at``. China keeps no daylight saving
 time, so a week is always 7 × 24 hours in Asia/Shanghai.
+
+A window is written with its times checked by ``changed``: a source's here (administrators,
+as on the alert sources' admin page), a system's by ``monitoring.services`` (the vendor's
+staff of its project).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
-from campusdesk.core.errors import ValidationError
-from campusdesk.intake.models import MaintenanceWindow
+from campusdesk.core.errors import PermissionDenied, ValidationError
+from campusdesk.intake.models import AlertSource, MaintenanceWindow
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
+    from campusdesk.accounts.models import User
+
 WEEK = timedelta(days=7)
+#: What a window is written with, beside its owner (a source or a system, never changed).
+WRITABLE = ("starts_at", "ends_at", "reason", "weekly")
 
 
 def is_active(window: MaintenanceWindow, now: datetime) -> bool:
@@ -85,3 +94,64 @@ def validate(
             fields={"ends_at": [_("A weekly window must be shorter than a week.")]}
         )
     return starts_at, ends_at
+
+
+def reason_checked(reason: str | None) -> str:
+    """A window's reason (shown on the status page): one line, at most 200 characters."""
+    text = (reason or "").strip()
+    if any(ord(c) < 32 for c in text):
+        raise ValidationError(fields={"reason": [_("Control characters are not allowed.")]})
+    return text[:200]
+
+
+def changed(window: MaintenanceWindow, data: dict[str, Any]) -> dict[str, Any]:
+    """The window's times, reason and weekly flag with those in ``data`` (any of them), checked
+    together as a new window's are."""
+    values = {name: data.get(name, getattr(window, name)) for name in WRITABLE}
+    values["weekly"] = bool(values["weekly"])
+    values["starts_at"], values["ends_at"] = validate(
+        values["starts_at"], values["ends_at"], values["weekly"]
+    )
+    values["reason"] = reason_checked(values["reason"])
+    return values
+
+
+# --- the windows of alert sources (administrators, as on the alert sources' admin page) ----
+def _administrator(actor: User) -> None:
+    if not actor.is_administrator:
+        raise PermissionDenied(_("Only administrators plan the maintenance of alert sources."))
+
+
+@transaction.atomic
+def source_window_create(
+    *, actor: User, source_id: int, starts_at: datetime | None, ends_at: datetime | None,
+    reason: str, weekly: bool,
+) -> MaintenanceWindow:  # fmt: skip
+    """A maintenance window of an alert source: its alerts are recorded and silenced."""
+    _administrator(actor)
+    source = AlertSource.objects.filter(pk=source_id).first()
+    if source is None:
+        raise ValidationError(fields={"source": [_("Choose an alert source.")]})
+    given = {"starts_at": starts_at, "ends_at": ends_at, "reason": reason, "weekly": weekly}
+    return MaintenanceWindow.objects.create(
+        source=source, **changed(MaintenanceWindow(source=source), given)
+    )
+
+
+@transaction.atomic
+def source_window_update(
+    *, actor: User, window: MaintenanceWindow, data: dict[str, Any]
+) -> MaintenanceWindow:
+    """Change the given times, reason or weekly flag of a source's window."""
+    _administrator(actor)
+    values = changed(window, data)
+    for name, value in values.items():
+        setattr(window, name, value)
+    window.save(update_fields=list(values))
+    return window
+
+
+@transaction.atomic
+def source_window_delete(*, actor: User, window: MaintenanceWindow) -> None:
+    _administrator(actor)
+    window.delete()

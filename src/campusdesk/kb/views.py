@@ -8,6 +8,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -25,6 +26,8 @@ from campusdesk.kb import search, services
 from campusdesk.kb.models import Article, Retrospective
 from campusdesk.tickets.forms import set_choices
 from campusdesk.tickets.models import Ticket
+
+LIBRARY_PAGE = 50  # cases per page of the library (a search shows its best 30)
 
 
 class ArticleForm(forms.Form):
@@ -94,6 +97,7 @@ def _products(form: forms.Form, user: User) -> None:
 def library(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
     query = request.GET.get("q", "").strip()[:200]
+    page = None
     if query:
         statuses = tuple(Article.Status.values) if user.is_vendor_staff else ("published",)
         found = search.search(query, user=user, limit=30, statuses=statuses)
@@ -101,14 +105,15 @@ def library(request: HttpRequest) -> HttpResponse:
     else:
         articles = services.visible_articles(user).select_related("product")
         if not user.is_vendor_staff:
-            articles = articles.order_by("-solved_count", "-published_at")
-        articles = articles[:50]
+            articles = articles.order_by("-solved_count", "-published_at", "-id")
+        page = Paginator(articles, LIBRARY_PAGE).get_page(request.GET.get("page"))
+        articles = page.object_list
     frequent = []
     if user.is_vendor_staff and not query:
         from campusdesk.kb.frequent import frequent_problems
 
         frequent = [g for g in frequent_problems(user=user) if g.covered_by is None][:10]
-    context = {"articles": articles, "q": query, "frequent": frequent}
+    context = {"articles": articles, "q": query, "frequent": frequent, "page": page}
     return render(request, "kb/library.html", context)
 
 

@@ -567,6 +567,27 @@ def window_create(
 
 
 @transaction.atomic
+def window_update(
+    *, actor: User, window: MaintenanceWindow, data: dict[str, Any], now: datetime | None = None
+) -> MaintenanceWindow:
+    """Change the given times, reason or weekly flag of a system's window, checked as a new
+    window's are."""
+    if window.system_id is None:
+        raise NotFound()
+    system = _managed_system(actor, window.system_id)
+    values = windows.changed(window, data)
+    for name, value in values.items():
+        setattr(window, name, value)
+    window.save(update_fields=list(values))
+    system_record(
+        system, "maintenance.changed", actor, now or clock.now(), window=window.pk,
+        starts_at=window.starts_at.isoformat(), ends_at=window.ends_at.isoformat(),
+        weekly=window.weekly, reason=window.reason,
+    )  # fmt: skip
+    return window
+
+
+@transaction.atomic
 def window_delete(*, actor: User, window: MaintenanceWindow, now: datetime | None = None) -> None:
     if window.system_id is None:
         raise NotFound()

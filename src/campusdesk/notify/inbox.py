@@ -30,14 +30,39 @@ from campusdesk.notify.models import (
     RobotChannel,
 )
 
+#: The types a customer hears of until they choose otherwise (消息设置): the steps of their
+#: problems that ask something of them or say where it stands (accepted, information
+#: needed, closure requested, closed), their own complaint's answer to confirm, and what is
+#: published for them alone (announcements, surveys). The other steps (records, changed
+#: commitments, escalations …) stay on the problem's page; mandatory types keep the inbox.
+CUSTOMER_DEFAULTS = frozenset(
+    {
+        Kind.ACCEPTED,
+        Kind.INFO,
+        Kind.CLOSURE_REQUESTED,
+        Kind.CLOSED,
+        Kind.COMPLAINT,
+        Kind.ANNOUNCEMENT,
+        Kind.SURVEY,
+    }
+)
+
+
+def default_channels(user: User, kind: str) -> set[str]:
+    """The channels of a type ``user`` never chose: vendor staff every one; a customer
+    every one for ``CUSTOMER_DEFAULTS``, none for the rest."""
+    if user.role == Role.CUSTOMER and kind not in CUSTOMER_DEFAULTS:
+        return set()
+    return {"inbox", "email"}
+
 
 def channels_for(
     user: User, kind: Kind, prefs: dict[tuple[int, str], Preference], critical: bool
 ) -> set[str]:
-    """The channels ``user`` hears ``kind`` on: their preference, with the inbox kept for
-    mandatory and critical messages."""
+    """The channels ``user`` hears ``kind`` on: their preference (or the default of their
+    role), with the inbox kept for mandatory and critical messages."""
     pref = prefs.get((user.pk, kind))
-    chosen = {"inbox", "email"}
+    chosen = default_channels(user, kind)
     if pref is not None:
         chosen = {channel for channel in ("inbox", "email") if getattr(pref, channel)}
     if kind in MANDATORY or critical:
@@ -90,6 +115,14 @@ def notification_read(*, user: User, notification_id: int, now: datetime | None 
 def notification_read_all(*, user: User, now: datetime | None = None) -> int:
     now = now or clock.now()
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=now)
+
+
+def ticket_notifications_read(*, user: User, ticket_id: int, now: datetime | None = None) -> int:
+    """Mark read ``user``'s messages about one problem (they opened it, or its inbox row):
+    one UPDATE; how many were unread."""
+    now = now or clock.now()
+    mine = Notification.objects.filter(recipient=user, ticket_id=ticket_id, read_at__isnull=True)
+    return mine.update(read_at=now)
 
 
 def preference_set(*, user: User, kind: str, inbox: bool, email: bool) -> Preference:
@@ -151,12 +184,13 @@ def tell(
     *,
     urgent: bool = False,
     project_id: int | None = None,
+    robots: bool = True,
 ) -> None:
     """One message to one person outside a ticket's events (a routine run due, a duty alarm,
     an accepted risk's expiry): an inbox row and an e-mail on the channels they chose (the
     inbox kept for urgent ones; an urgent e-mail ignores quiet hours), and, with
-    ``project_id``, the project's vendor group robots. ``title`` and ``body`` are already in
-    the reader's language."""
+    ``project_id``, the project's vendor group robots (``robots=False``: only the e-mail
+    footer's engineer on duty). ``title`` and ``body`` are already in the reader's language."""
     url = f"{settings.SITE_URL}{path}"
     prefs = {(p.user_id, p.kind): p for p in Preference.objects.filter(user=person, kind=kind)}
     channels = channels_for(person, kind, prefs, critical=urgent)
@@ -196,7 +230,7 @@ def tell(
                 notification=note,
             )
         )
-    if project_id is not None:
+    if project_id is not None and robots:
         deliveries += _robot_messages(project_id, kind, title, body, url, now)
     outbox.queue_deliveries(deliveries, now)
 

@@ -33,6 +33,7 @@ class Kind(models.TextChoices):
     ROUTINE = "routine", _("Routine work due")
     DUTY = "duty", _("Duty line")
     CONTRACT = "contract", _("Service contract")
+    SURVEY = "survey", _("Satisfaction survey")
 
 
 #: Kinds that can never be switched off entirely (the inbox always keeps them).

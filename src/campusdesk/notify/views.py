@@ -8,9 +8,10 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Field, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -20,38 +21,31 @@ from campusdesk.catalog.models import Product
 from campusdesk.core.errors import DomainError
 from campusdesk.core.http import current_user, is_htmx, show_errors
 from campusdesk.core.text import validate_one_line
-from campusdesk.notify import announcements, subscriptions
-from campusdesk.notify.inbox import notification_read, notification_read_all, preference_set
-from campusdesk.notify.models import (
-    MANDATORY,
-    Announcement,
-    Kind,
-    Notification,
-    Preference,
-    QuietHours,
-)
+from campusdesk.notify import announcements, preferences, subscriptions, threads
+from campusdesk.notify.inbox import notification_read_all, preference_set
+from campusdesk.notify.models import Announcement, Kind, Preference
 
 
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
+    """One row per problem (its newest message, how many unread), the rest one row each."""
     user = current_user(request)
-    notes = Notification.objects.filter(recipient=user).order_by("-created_at", "-id")
-    if request.GET.get("unread") == "1":
-        notes = notes.filter(read_at__isnull=True)
-    page = Paginator(notes, 30).get_page(request.GET.get("page"))
-    return render(request, "notify/inbox.html", {"page": page, "notes": page.object_list})
+    heads = threads.heads(user, unread_only=request.GET.get("unread") == "1")
+    page = Paginator(heads, 30).get_page(request.GET.get("page"))
+    rows = threads.rows(user, list(page.object_list))
+    return render(request, "notify/inbox.html", {"page": page, "rows": rows})
 
 
 @require_POST
 @login_required
 def read(request: HttpRequest, pk: int) -> HttpResponse:
-    user = current_user(request)
-    if not notification_read(user=user, notification_id=pk):
+    """Mark a row read: a problem's row every message of that problem."""
+    row = threads.row_read(user=current_user(request), notification_id=pk)
+    if row is None:
         raise Http404
-    note = Notification.objects.get(pk=pk)
     if is_htmx(request):
-        return render(request, "notify/_note.html", {"note": note})
-    return redirect(note.url or "notify:inbox")
+        return render(request, "notify/_note.html", {"row": row})
+    return redirect(row.note.url or "notify:inbox")
 
 
 @require_POST
@@ -65,8 +59,7 @@ def read_all(request: HttpRequest) -> HttpResponse:
 def settings_page(request: HttpRequest) -> HttpResponse:
     """Choose, per message type, the channels; quiet hours and a daily digest (seed §7.2.4)."""
     user = current_user(request)
-    prefs = {p.kind: p for p in Preference.objects.filter(user=user)}
-    quiet = QuietHours.objects.filter(user=user).first() or QuietHours(user=user)
+    quiet = preferences.quiet_hours_of(user)
     if request.method == "POST":
         for kind in Kind:
             preference_set(
@@ -75,19 +68,37 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 inbox=request.POST.get(f"{kind}-inbox") == "on",
                 email=request.POST.get(f"{kind}-email") == "on",
             )
-        quiet.enabled = request.POST.get("quiet") == "on"
-        quiet.digest = request.POST.get("digest") == "on"
         try:
-            quiet.start = _time(request.POST.get("start"), quiet.start)
-            quiet.end = _time(request.POST.get("end"), quiet.end)
+            start = _time(request.POST.get("start"), quiet.start)
+            end = _time(request.POST.get("end"), quiet.end)
         except ValueError:
             messages.error(request, _("Give the quiet hours as HH:MM."))
             return redirect("notify:settings")
-        quiet.save()
+        preferences.quiet_hours_set(
+            user=user,
+            enabled=request.POST.get("quiet") == "on",
+            digest=request.POST.get("digest") == "on",
+            start=start,
+            end=end,
+        )
         messages.success(request, _("Message settings saved."))
         return redirect("notify:settings")
-    rows = [(kind, prefs.get(kind) or Preference(kind=kind), kind in MANDATORY) for kind in Kind]
-    return render(request, "notify/settings.html", {"rows": rows, "quiet": quiet})
+    channels = [(channel, _channel_label(channel)) for channel in preferences.CHANNELS]
+    rows = preferences.preference_rows(user)
+    for row in rows:  # each box: its channel, its label, ticked, fixed (a mandatory inbox)
+        row["cells"] = [
+            (channel, label, row["channels"][channel], row["mandatory"] and channel == "inbox")
+            for channel, label in channels
+        ]
+    return render(
+        request, "notify/settings.html", {"rows": rows, "channels": channels, "quiet": quiet}
+    )
+
+
+def _channel_label(channel: str) -> str:
+    """A column of 消息设置: the name of the ``Preference`` field (站内消息, 邮件)."""
+    field = Preference._meta.get_field(channel)
+    return str(capfirst(field.verbose_name)) if isinstance(field, Field) else channel
 
 
 def _time(raw: str | None, default: time) -> time:

@@ -5,18 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from campusdesk.core.api import IdField
 from campusdesk.core.errors import PermissionDenied
 from campusdesk.core.http import current_user
 from campusdesk.core.text import validate_one_line
 from campusdesk.notify.models import Delivery
-from campusdesk.ops import selectors, services
+from campusdesk.ops import complaints, selectors, services
 from campusdesk.ops.models import Complaint, ComplaintNote, CorrectiveAction, Dispatch
 from campusdesk.tickets.api import PersonSerializer, TicketSerializer
 from campusdesk.tickets.models import Channel
@@ -43,7 +44,7 @@ class WatchTicketSerializer(TicketSerializer):
 
 
 class ComplaintNoteSerializer(serializers.ModelSerializer[ComplaintNote]):
-    actor = PersonSerializer(read_only=True)
+    actor = PersonSerializer(read_only=True, allow_null=True, help_text="Empty: the system.")
 
     class Meta:
         model = ComplaintNote
@@ -52,8 +53,11 @@ class ComplaintNoteSerializer(serializers.ModelSerializer[ComplaintNote]):
 
 class ComplaintSerializer(serializers.ModelSerializer[Complaint]):
     organisation = serializers.CharField(source="organisation.name", read_only=True)
-    owner = PersonSerializer(read_only=True, allow_null=True)
+    owner = PersonSerializer(read_only=True, allow_null=True, help_text="The group's leader.")
     filed_by = PersonSerializer(read_only=True)
+    overdue = serializers.SerializerMethodField(
+        help_text="Past its deadline while still open or being handled."
+    )
 
     class Meta:
         model = Complaint
@@ -70,14 +74,37 @@ class ComplaintSerializer(serializers.ModelSerializer[Complaint]):
             "resolution",
             "created_at",
             "resolved_at",
+            "severity",
+            "due_at",
+            "overdue",
+            "escalated_at",
+            "closed_at",
+            "rating",
         ]
+
+    def get_overdue(self, complaint: Complaint) -> bool:
+        return complaints.is_overdue(complaint)
+
+
+class ComplaintGroupSerializer(serializers.Serializer[Any]):
+    """The special resolution group (专项解决小组): its leader, and every member (the leader
+    among them, first)."""
+
+    leader = PersonSerializer(allow_null=True)
+    members = PersonSerializer(many=True)
 
 
 class ComplaintDetailSerializer(ComplaintSerializer):
     notes = ComplaintNoteSerializer(many=True, read_only=True)
+    group = serializers.SerializerMethodField()
 
     class Meta(ComplaintSerializer.Meta):
-        fields = [*ComplaintSerializer.Meta.fields, "notes"]
+        fields = [*ComplaintSerializer.Meta.fields, "group", "notes"]
+
+    @extend_schema_field(ComplaintGroupSerializer)
+    def get_group(self, complaint: Complaint) -> dict[str, Any]:
+        group = {"leader": complaint.owner, "members": complaints.group_of(complaint)}
+        return dict(ComplaintGroupSerializer(group).data)
 
 
 class FailedDeliverySerializer(serializers.ModelSerializer[Delivery]):
@@ -120,9 +147,9 @@ class WatchView(APIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         if name == "complaints":
-            complaints = PageNumberPagination()
-            rows = complaints.paginate_queryset(selectors.open_complaints(user), request, self)
-            return complaints.get_paginated_response(ComplaintSerializer(rows, many=True).data)
+            paginator = PageNumberPagination()
+            rows = paginator.paginate_queryset(selectors.open_complaints(user), request, self)
+            return paginator.get_paginated_response(ComplaintSerializer(rows, many=True).data)
         if name == "deliveries":
             pages = PageNumberPagination()
             failed = pages.paginate_queryset(selectors.failed_deliveries(user), request, self)
@@ -209,6 +236,9 @@ class ComplaintInput(serializers.Serializer[Any]):
     subject = serializers.CharField(max_length=200, validators=[validate_one_line])
     body = serializers.CharField(max_length=20000)
     ticket = serializers.IntegerField(required=False, allow_null=True)
+    severity = serializers.ChoiceField(
+        choices=Complaint.Severity.choices, required=False, default=Complaint.Severity.NORMAL
+    )
 
 
 class ComplaintsView(APIView):
@@ -231,6 +261,7 @@ class ComplaintsView(APIView):
             subject=data["subject"],
             body=data["body"],
             ticket_id=data.get("ticket"),
+            severity=data["severity"],
         )
         return Response(ComplaintDetailSerializer(complaint).data, status=status.HTTP_201_CREATED)
 
@@ -269,4 +300,81 @@ class ComplaintStepView(APIView):
         else:
             text = _valid(ResolutionSerializer, request)["resolution"]
             complaint = services.complaint_resolve(complaint_id=pk, actor=user, resolution=text)
+        return Response(ComplaintDetailSerializer(complaint).data)
+
+
+class GroupInput(serializers.Serializer[Any]):
+    leader = IdField(help_text="The group's leader (vendor staff); becomes the owner.")
+    members = serializers.ListField(
+        child=IdField(),
+        max_length=complaints.GROUP_LIMIT,
+        help_text="The other members (vendor staff); those left out leave the group.",
+    )
+
+
+class SeverityInput(serializers.Serializer[Any]):
+    severity = serializers.ChoiceField(choices=Complaint.Severity.choices)
+
+
+class ConfirmInput(serializers.Serializer[Any]):
+    rating = serializers.IntegerField(min_value=1, max_value=5, required=False, allow_null=True)
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class ReopenInput(serializers.Serializer[Any]):
+    reason = serializers.CharField(max_length=5000, allow_blank=True)
+
+
+class ComplaintGroupView(APIView):
+    """Operations name the special resolution group: its members see and handle the
+    complaint; whoever joins is told in the inbox."""
+
+    @extend_schema(request=GroupInput, responses=ComplaintDetailSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        data = _valid(GroupInput, request)
+        complaint = complaints.complaint_group_set(
+            complaint_id=pk,
+            actor=current_user(request),
+            leader_id=data["leader"],
+            member_ids=data["members"],
+        )
+        return Response(ComplaintDetailSerializer(complaint).data)
+
+
+class ComplaintSeverityView(APIView):
+    """Operations grade the complaint; its deadline follows the severity."""
+
+    @extend_schema(request=SeverityInput, responses=ComplaintDetailSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        severity = _valid(SeverityInput, request)["severity"]
+        complaint = complaints.complaint_severity_set(
+            complaint_id=pk, actor=current_user(request), severity=severity
+        )
+        return Response(ComplaintDetailSerializer(complaint).data)
+
+
+class ComplaintConfirmView(APIView):
+    """The filer confirms the resolution: the complaint is closed."""
+
+    @extend_schema(request=ConfirmInput, responses=ComplaintDetailSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        data = _valid(ConfirmInput, request)
+        complaint = complaints.complaint_confirm(
+            complaint_id=pk,
+            actor=current_user(request),
+            rating=data.get("rating"),
+            comment=data.get("comment", ""),
+        )
+        return Response(ComplaintDetailSerializer(complaint).data)
+
+
+class ComplaintReopenView(APIView):
+    """The filer says it is not resolved, and why: the group handles it again."""
+
+    @extend_schema(request=ReopenInput, responses=ComplaintDetailSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        reason = _valid(ReopenInput, request)["reason"]
+        complaint = complaints.complaint_reopen(
+            complaint_id=pk, actor=current_user(request), reason=reason
+        )
         return Response(ComplaintDetailSerializer(complaint).data)

@@ -181,7 +181,17 @@ def _remind(ticket: Ticket, stage: int, now: datetime) -> int:
             "The handler has given the solution of “%(title)s”. If it is solved, close it "
             "and rate the service; if not, reject the closure and say what remains."
         ) % {"title": ticket.title}
-    inbox.tell(person, Kind.CLOSURE_REQUESTED, title, body, _path(ticket), now)
+    # the project: the e-mail's footer names the contract's engineer on duty
+    inbox.tell(
+        person,
+        Kind.CLOSURE_REQUESTED,
+        title,
+        body,
+        _path(ticket),
+        now,
+        project_id=ticket.project_id,
+        robots=False,
+    )
     return 1
 
 
@@ -195,7 +205,16 @@ def _tell_ops(ticket: Ticket, ops: list[User], now: datetime) -> int:
                 "%(reporter)s of %(project)s was reminded after 2 and 5 working days; "
                 "call them to close it or to say what remains."
             ) % {"reporter": ticket.reporter, "project": ticket.project.name}
-        inbox.tell(person, Kind.CLOSURE_REQUESTED, title, body, _path(ticket), now)
+        inbox.tell(
+            person,
+            Kind.CLOSURE_REQUESTED,
+            title,
+            body,
+            _path(ticket),
+            now,
+            project_id=ticket.project_id,
+            robots=False,
+        )
     return len(ops)
 
 

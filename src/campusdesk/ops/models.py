@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from campusdesk.accounts.models import Organisation
 from campusdesk.tickets.models import Ticket
@@ -64,7 +66,14 @@ class Complaint(models.Model):
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
         HANDLING = "handling", _("Being handled")
-        RESOLVED = "resolved", _("Resolved")
+        #: the group resolved it; the filer confirms (closed) or reopens it (handling)
+        RESOLVED = "resolved", _("Resolved, awaiting confirmation")
+        CLOSED = "closed", _("Closed")
+
+    class Severity(models.TextChoices):
+        NORMAL = "normal", pgettext_lazy("complaint severity", "Normal")
+        SERIOUS = "serious", pgettext_lazy("complaint severity", "Serious")
+        MAJOR = "major", pgettext_lazy("complaint severity", "Major")
 
     number = models.CharField(_("number"), max_length=20, unique=True)
     organisation = models.ForeignKey(
@@ -97,11 +106,30 @@ class Complaint(models.Model):
     resolution = models.TextField(_("resolution"), blank=True)
     created_at = models.DateTimeField(_("filed at"))
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    severity = models.CharField(
+        pgettext_lazy("complaint", "severity"),
+        max_length=10,
+        choices=Severity.choices,
+        default=Severity.NORMAL,
+    )
+    #: when the group's working time started: filing, or the filer's latest reopening
+    clock_from = models.DateTimeField(_("deadline counted from"), null=True, blank=True)
+    due_at = models.DateTimeField(_("resolve by"), null=True, blank=True, db_index=True)
+    #: the supervisors were told of this ``due_at`` missed (cleared with a new deadline)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    rating = models.PositiveSmallIntegerField(_("rating"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("complaint")
         verbose_name_plural = _("complaints")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5),
+                name="complaint_rating",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.number} {self.subject}"
@@ -115,10 +143,18 @@ class ComplaintNote(models.Model):
         ASSIGNED = "assigned", _("Owner assigned")
         NOTE = "note", _("Note")
         RESOLVED = "resolved", _("Complaint resolved")
+        GROUP = "group", _("Resolution group changed")
+        SEVERITY = "severity", _("Complaint severity changed")
+        ESCALATED = "escalated", _("Deadline missed: told the supervisors")
+        CONFIRMED = "confirmed", _("Resolution confirmed by the customer")
+        REOPENED = "reopened", _("Reopened by the customer")
 
     complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="notes")
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    #: empty for the system's own steps (an escalation by the sweep)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
     body = models.TextField(_("note"), blank=True)
     at = models.DateTimeField(_("time"))
 
@@ -129,6 +165,32 @@ class ComplaintNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.complaint_id} {self.get_action_display()}"
+
+
+class ComplaintMember(models.Model):
+    """A member of a complaint's special resolution group (专项解决小组, seed §7.3), named by
+    operations; its leader is the complaint's ``owner``. Members see the complaint and act
+    on it whatever their projects."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        on_delete=models.PROTECT,
+        related_name="complaint_groups",
+    )
+    added_at = models.DateTimeField(_("added at"))
+
+    class Meta:
+        verbose_name = _("resolution group member")
+        verbose_name_plural = _("resolution group members")
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["complaint", "user"], name="complaint_member_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} {self.user_id}"
 
 
 class ClosureReminder(models.Model):

@@ -6,12 +6,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 
 from campusdesk.accounts.models import User
 from campusdesk.catalog import scoping
 from campusdesk.core import clock
 from campusdesk.notify.models import Delivery
+from campusdesk.ops.complaints import ACTIVE, with_overdue
 from campusdesk.ops.models import Complaint, CorrectiveAction
 from campusdesk.ops.services import may_complete_corrective, visible_complaints
 from campusdesk.tickets import selectors as tickets
@@ -91,13 +92,14 @@ def corrective_actions_of(ticket: Ticket, user: User) -> list[tuple[CorrectiveAc
     return [(a, a.done_at is None and may_complete_corrective(user, a, ticket)) for a in rows]
 
 
-def open_complaints(user: User) -> QuerySet[Complaint]:
-    """Complaints stay on the watch list until resolved."""
+def open_complaints(user: User, now: datetime | None = None) -> QuerySet[Complaint]:
+    """Complaints stay on the watch list until their group resolves them, the nearest
+    deadline first (those without one, filed before deadlines existed, last)."""
     return (
-        visible_complaints(user)
-        .exclude(status=Complaint.Status.RESOLVED)
+        with_overdue(visible_complaints(user), now)
+        .filter(status__in=ACTIVE)
         .select_related("organisation", "owner", "filed_by", "ticket")
-        .order_by("created_at")
+        .order_by(F("due_at").asc(nulls_last=True), "created_at")
     )
 
 
@@ -125,6 +127,6 @@ def counts(user: User, now: datetime | None = None, cap: int | None = None) -> d
         return rows.order_by()[: cap + 1].count() if cap is not None else rows.count()
 
     result = {name: count(watch(user, name, now)) for name in TICKET_LISTS}
-    result["complaints"] = count(open_complaints(user))
+    result["complaints"] = count(open_complaints(user, now))
     result["deliveries"] = count(failed_deliveries(user))
     return result

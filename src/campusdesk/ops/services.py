@@ -13,15 +13,18 @@ from campusdesk.accounts.roles import Role
 from campusdesk.catalog import scoping
 from campusdesk.core import clock
 from campusdesk.core.errors import NotFound, PermissionDenied, TransitionError, ValidationError
-from campusdesk.notify import inbox as notify
-from campusdesk.ops.models import Complaint, ComplaintNote, CorrectiveAction, Dispatch
+from campusdesk.ops.complaints import (  # complaints' services, also importable from here
+    complaint_add_note as complaint_add_note,
+)
+from campusdesk.ops.complaints import complaint_assign as complaint_assign
+from campusdesk.ops.complaints import complaint_file as complaint_file
+from campusdesk.ops.complaints import complaint_resolve as complaint_resolve
+from campusdesk.ops.complaints import visible_complaints as visible_complaints
+from campusdesk.ops.models import CorrectiveAction, Dispatch
 from campusdesk.tickets import workflow
 from campusdesk.tickets.models import Channel, Ticket
 from campusdesk.tickets.services import begin_action, clean_text
 from campusdesk.tickets.workflow import Action
-
-#: who runs a complaint's track: operations, with the service managers and HQ watching
-COMPLAINT_STAFF = frozenset({Role.OPS, Role.MANAGER, Role.SUPERVISOR, Role.HQ, Role.ADMIN})
 
 
 @transaction.atomic
@@ -172,113 +175,3 @@ def dispatch_record(
         },
     )
     return dispatch
-
-
-# --- complaints -----------------------------------------------------------------------------
-def visible_complaints(user: User) -> QuerySet[Complaint]:
-    complaints = Complaint.objects.all()
-    if scoping.sees_all_projects(user):
-        return complaints
-    return complaints.filter(organisation__in=scoping.visible_organisations(user))
-
-
-def _note(
-    complaint: Complaint, action: ComplaintNote.Action, actor: User, body: str, now: datetime
-) -> None:
-    ComplaintNote.objects.create(complaint=complaint, action=action, actor=actor, body=body, at=now)
-
-
-@transaction.atomic
-def complaint_file(
-    *,
-    actor: User,
-    subject: str,
-    body: str,
-    ticket_id: int | None = None,
-    now: datetime | None = None,
-) -> Complaint:
-    """A customer complains (投诉) about a problem or the service in general."""
-    now = now or clock.now()
-    if actor.role != Role.CUSTOMER or actor.organisation is None:
-        raise PermissionDenied(_("Complaints are filed by customer users."))
-    ticket = None
-    if ticket_id is not None:
-        ticket = scoping.scope(Ticket.objects.all(), actor, "project").filter(pk=ticket_id).first()
-        if ticket is None:
-            raise ValidationError(fields={"ticket": [_("Choose one of your problems.")]})
-    complaint = Complaint.objects.create(
-        number=f"TS{now:%Y%m%d%H%M%S%f}"[:20],
-        organisation=actor.organisation,
-        ticket=ticket,
-        subject=clean_text(subject, "subject", limit=200),
-        body=clean_text(body, "body", limit=20000),
-        filed_by=actor,
-        created_at=now,
-    )
-    complaint.number = f"TS{clock.local(now).year}-{complaint.pk:05d}"
-    complaint.save(update_fields=["number"])
-    _note(complaint, ComplaintNote.Action.FILED, actor, complaint.body, now)
-    notify.on_complaint(complaint, now)
-    return complaint
-
-
-def _complaint_for(complaint_id: int, actor: User) -> Complaint:
-    complaint = visible_complaints(actor).select_for_update().filter(pk=complaint_id).first()
-    if complaint is None:
-        raise NotFound()
-    return complaint
-
-
-@transaction.atomic
-def complaint_assign(
-    *, complaint_id: int, actor: User, owner_id: int | None, now: datetime | None = None
-) -> Complaint:
-    """Operations give the complaint an owner, who leads its handling (专项解决小组)."""
-    now = now or clock.now()
-    complaint = _complaint_for(complaint_id, actor)
-    if actor.role not in (Role.OPS, Role.ADMIN):
-        raise PermissionDenied(_("Operations specialists assign complaints."))
-    if complaint.status == Complaint.Status.RESOLVED:
-        raise TransitionError(_("This complaint is resolved."))
-    owner = User.objects.filter(pk=owner_id, is_active=True).first() if owner_id else None
-    if owner is None or not owner.is_vendor_staff:
-        raise ValidationError(fields={"owner": [_("Choose a member of the vendor's staff.")]})
-    complaint.owner, complaint.status = owner, Complaint.Status.HANDLING
-    complaint.save(update_fields=["owner", "status"])
-    _note(complaint, ComplaintNote.Action.ASSIGNED, actor, str(owner), now)
-    return complaint
-
-
-@transaction.atomic
-def complaint_add_note(
-    *, complaint_id: int, actor: User, body: str, now: datetime | None = None
-) -> Complaint:
-    """A step on the complaint's track: by its owner, operations, or the customer."""
-    now = now or clock.now()
-    complaint = _complaint_for(complaint_id, actor)
-    if not (
-        actor.role in COMPLAINT_STAFF
-        or actor.pk == complaint.owner_id
-        or actor.organisation_id == complaint.organisation_id
-    ):
-        raise PermissionDenied()
-    _note(complaint, ComplaintNote.Action.NOTE, actor, clean_text(body, "body", limit=20000), now)
-    return complaint
-
-
-@transaction.atomic
-def complaint_resolve(
-    *, complaint_id: int, actor: User, resolution: str, now: datetime | None = None
-) -> Complaint:
-    """The owner or operations close the complaint with what was done."""
-    now = now or clock.now()
-    complaint = _complaint_for(complaint_id, actor)
-    if not (actor.role in (Role.OPS, Role.ADMIN) or actor.pk == complaint.owner_id):
-        raise PermissionDenied(_("The complaint's owner or operations resolve it."))
-    if complaint.status == Complaint.Status.RESOLVED:
-        raise TransitionError(_("This complaint is resolved."))
-    complaint.resolution = clean_text(resolution, "resolution", limit=20000)
-    complaint.status, complaint.resolved_at = Complaint.Status.RESOLVED, now
-    complaint.save(update_fields=["resolution", "status", "resolved_at"])
-    _note(complaint, ComplaintNote.Action.RESOLVED, actor, complaint.resolution, now)
-    return complaint

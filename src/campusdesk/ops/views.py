@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,13 +21,14 @@ from django.views.decorators.http import require_POST
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import VENDOR_ROLES, Role
 from campusdesk.core.errors import DomainError
-from campusdesk.core.http import current_user, show_errors
-from campusdesk.ops import forms, object_lists, selectors, services
+from campusdesk.core.http import current_user, raise_refusal, refusal_text, show_errors
+from campusdesk.ops import complaints, forms, object_lists, selectors, services
 from campusdesk.ops.models import Complaint
 from campusdesk.tickets import selectors as tickets
 from campusdesk.tickets.models import Status, Ticket
 
 TAB_CAP = 999  # a tab shows "999+" beyond this
+WATCH_PAGE = 25  # rows of a watch list per page
 
 LIST_LABELS: dict[str, Any] = {
     "unaccepted": gettext_lazy("Not accepted in time"),
@@ -38,6 +42,19 @@ LIST_LABELS: dict[str, Any] = {
     "deliveries": gettext_lazy("Failed notifications"),
     **{name: spec.label for name, spec in object_lists.LISTS.items()},
 }
+
+
+class _TabPages(Paginator[Any]):
+    """The pages of a watch list, whose tab has counted its rows already: no second COUNT
+    (but past the tab's cap, where the tab stopped counting)."""
+
+    def __init__(self, rows: Any, per_page: int, *, counted: int) -> None:
+        super().__init__(rows, per_page)
+        self.counted = counted
+
+    @cached_property
+    def count(self) -> int:
+        return self.counted if self.counted <= TAB_CAP else super().count
 
 
 @login_required
@@ -57,20 +74,24 @@ def watch(request: HttpRequest, name: str = "unaccepted") -> HttpResponse:
     context: dict[str, Any] = {"tabs": tabs, "name": name}
     if name in object_lists.LISTS:
         spec = object_lists.LISTS[name]
-        context["rows"], context["rows_template"] = spec.rows(user)[:100], spec.template
+        rows, key = spec.rows(user), "rows"
+        context["rows_template"] = spec.template
     elif name == "complaints":
-        context["complaints"] = selectors.open_complaints(user)[:100]
+        rows, key = selectors.open_complaints(user), "complaints"
     elif name == "deliveries":
-        context["deliveries"] = selectors.failed_deliveries(user)[:100]
+        rows, key = selectors.failed_deliveries(user), "deliveries"
     else:
-        context["tickets"] = selectors.watch(user, name)[:100]
+        rows, key = selectors.watch(user, name), "tickets"
+    page = _TabPages(rows, WATCH_PAGE, counted=counts[name]).get_page(request.GET.get("page"))
+    context |= {key: page.object_list, "page": page}
     return render(request, "ops/watch.html", context)
 
 
 @login_required
 def complaint_list(request: HttpRequest) -> HttpResponse:
     user = current_user(request)
-    complaints = services.visible_complaints(user).select_related("organisation", "owner")
+    rows = complaints.with_overdue(services.visible_complaints(user))
+    rows = rows.select_related("organisation", "owner")
     form = None
     if user.role == Role.CUSTOMER:
         form = forms.ComplaintForm(request.POST or None, tickets=_own_tickets(user))
@@ -82,6 +103,7 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
                     subject=data["subject"],
                     body=data["body"],
                     ticket_id=data["ticket"].pk if data["ticket"] else None,
+                    severity=data["severity"] or Complaint.Severity.NORMAL,
                 )
             except DomainError as error:
                 show_errors(form, error)
@@ -90,7 +112,9 @@ def complaint_list(request: HttpRequest) -> HttpResponse:
                     request, _("Complaint %(number)s filed.") % {"number": complaint.number}
                 )
                 return redirect("ops:complaint", pk=complaint.pk)
-    return render(request, "ops/complaints.html", {"complaints": complaints[:200], "form": form})
+    page = Paginator(rows, WATCH_PAGE).get_page(request.GET.get("page"))
+    context = {"complaints": page.object_list, "page": page, "form": form}
+    return render(request, "ops/complaints.html", context)
 
 
 def _own_tickets(user: User) -> Any:
@@ -113,16 +137,57 @@ def _staff() -> Any:
 def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = current_user(request)
     complaint = _complaint(user, pk)
+    group = complaints.group_of(complaint)
+    initial = {"leader": complaint.owner_id, "members": [p.pk for p in group]}
     context = {
         "complaint": complaint,
         "notes": complaint.notes.select_related("actor"),
-        "owner_form": forms.OwnerForm(staff=_staff()),
+        "group": group,
+        "overdue": complaints.is_overdue(complaint),
+        "steps": complaints.steps_for(user, complaint),
+        "stars": "★" * (complaint.rating or 0),
+        "group_form": forms.GroupForm(staff=_staff(), initial=initial),
+        "severity_form": forms.SeverityForm(initial={"severity": complaint.severity}),
         "note_form": forms.NoteForm(),
         "resolve_form": forms.ResolveForm(),
-        "can_assign": user.role in (Role.OPS, Role.ADMIN),
-        "can_resolve": user.role in (Role.OPS, Role.ADMIN) or user.pk == complaint.owner_id,
+        "confirm_form": forms.ConfirmForm(),
+        "reopen_form": forms.ReopenForm(),
     }
     return render(request, "ops/complaint.html", context)
+
+
+#: each step of the page: its form, and the service it calls with the form's values
+COMPLAINT_STEPS: dict[str, tuple[Callable[..., Any], Callable[..., Complaint]]] = {
+    "assign": (
+        lambda data: forms.OwnerForm(data, staff=_staff()),
+        lambda d, **kw: complaints.complaint_assign(owner_id=d["owner"].pk, **kw),
+    ),
+    "group": (
+        lambda data: forms.GroupForm(data, staff=_staff()),
+        lambda d, **kw: complaints.complaint_group_set(
+            leader_id=d["leader"].pk, member_ids=[p.pk for p in d["members"]], **kw
+        ),
+    ),
+    "severity": (
+        forms.SeverityForm,
+        lambda d, **kw: complaints.complaint_severity_set(severity=d["severity"], **kw),
+    ),
+    "note": (forms.NoteForm, lambda d, **kw: complaints.complaint_add_note(body=d["body"], **kw)),
+    "resolve": (
+        forms.ResolveForm,
+        lambda d, **kw: complaints.complaint_resolve(resolution=d["resolution"], **kw),
+    ),
+    "confirm": (
+        forms.ConfirmForm,
+        lambda d, **kw: complaints.complaint_confirm(
+            rating=d["rating"], comment=d["comment"], **kw
+        ),
+    ),
+    "reopen": (
+        forms.ReopenForm,
+        lambda d, **kw: complaints.complaint_reopen(reason=d["reason"], **kw),
+    ),
+}
 
 
 @require_POST
@@ -130,35 +195,19 @@ def complaint_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def complaint_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
     user = current_user(request)
     complaint = _complaint(user, pk)
+    if step not in COMPLAINT_STEPS:
+        raise Http404
+    make_form, run = COMPLAINT_STEPS[step]
+    form = make_form(request.POST)
+    if not form.is_valid():
+        problems = [str(p) for ps in form.errors.values() for p in ps]
+        messages.error(request, " ".join(problems) or _("Please fill in the form."))
+        return redirect("ops:complaint", pk=complaint.pk)
     try:
-        if step == "assign":
-            form: Any = forms.OwnerForm(request.POST, staff=_staff())
-            if form.is_valid():
-                services.complaint_assign(
-                    complaint_id=complaint.pk, actor=user, owner_id=form.cleaned_data["owner"].pk
-                )
-        elif step == "note":
-            form = forms.NoteForm(request.POST)
-            if form.is_valid():
-                services.complaint_add_note(
-                    complaint_id=complaint.pk, actor=user, body=form.cleaned_data["body"]
-                )
-        elif step == "resolve":
-            form = forms.ResolveForm(request.POST)
-            if form.is_valid():
-                services.complaint_resolve(
-                    complaint_id=complaint.pk,
-                    actor=user,
-                    resolution=form.cleaned_data["resolution"],
-                )
-        else:
-            raise Http404
-        if not form.is_valid():
-            messages.error(request, _("Please fill in the form."))
+        run(form.cleaned_data, complaint_id=complaint.pk, actor=user)
     except DomainError as error:
-        if error.status_code == 403:
-            raise PermissionDenied from error
-        messages.error(request, str(error))
+        raise_refusal(error)
+        messages.error(request, refusal_text(error))
     return redirect("ops:complaint", pk=complaint.pk)
 
 

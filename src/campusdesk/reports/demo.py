@@ -4,17 +4,21 @@ and this month's problem that every line handled, for the KPI rows per person an
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
 
 from campusdesk.accounts.models import User
 from campusdesk.catalog.models import Project
 from campusdesk.core import clock
+from campusdesk.core.batch import shared_lookups
 from campusdesk.kb import services as kb
 from campusdesk.reports import periods
+from campusdesk.sla import worktime
 from campusdesk.tickets import services
 from campusdesk.tickets.models import Ticket
-
-MARKER = "（上月）"
 
 Spec = tuple[str, str, str, int, int, bool, str]
 HOUR = timedelta(hours=1)
@@ -34,16 +38,28 @@ HISTORY: list[Spec] = [
     ("机房断电后数据库无法启动", "incident", "SIS1", 5, 3, False, "power_loss"),
     ("学位系统升级到新版本", "support", "SIS3", 20, 4, False, "expansion"),
 ]
+#: the time of day each was registered (the hours to the solution are working hours after it)
+STARTS = [
+    "09:20", "10:05", "14:30", "09:45", "15:10", "10:40",
+    "16:05", "11:15", "08:55", "09:30", "08:40", "13:50",
+]  # fmt: skip
+#: the working days of last month from the first, with the last ten days left for the
+#: slower ones to be solved, closed and reviewed before this month begins
+SPAN_DAYS = 10
+
+
+Later = partial[datetime]
 
 
 def _handle(project: Project, people: dict[str, User], start: datetime, spec: Spec) -> None:
     title, service_type, severity, hours, rating, rejected, change = spec
     user, eng, ex2 = people["user"], people["engineer"], people["expert2"]
+    later = partial(_working_hours_after, start)
     ticket = services.ticket_register(
         actor=user,
         project_id=project.pk,
         product_id=project.product_id,
-        title=f"{title}{MARKER}",
+        title=title,
         description=f"{title}，请协助处理。",
         urgency="medium",
         service_type=service_type,
@@ -55,20 +71,20 @@ def _handle(project: Project, people: dict[str, User], start: datetime, spec: Sp
         actor=eng,
         severity=severity,
         committed_resolution_at=start + 24 * HOUR,
-        now=start + HOUR,
+        now=later(2 / 3),
     )
     if service_type == "incident":
         _to_line_two(ticket.pk, eng, ex2, start)
     handler = ex2 if service_type == "incident" else eng
-    if change:
+    if change:  # found once the handler knows the cause (an incident: after its report)
         services.ticket_mark_out_of_scope(
             ticket_id=ticket.pk,
             actor=handler,
             change_type=change,
             workload_hours="4",
-            now=start + 2 * HOUR,
+            now=start + (4.5 if service_type == "incident" else 2) * HOUR,
         )
-    _resolve(ticket.pk, handler, user, start, hours, rating, rejected=rejected)
+    closed_at = _resolve(ticket.pk, handler, user, later, hours, rating, rejected=rejected)
     if rating <= 3 or severity == "SIS1":
         kb.retrospective_record(
             ticket_id=ticket.pk,
@@ -77,7 +93,7 @@ def _handle(project: Project, people: dict[str, User], start: datetime, spec: Sp
             root_cause="environment" if change else "product_bug",
             tags=["成绩录入"] if "成绩" in title else ["环境变更"],
             case_needed=False,
-            now=start + (hours + 30) * HOUR,
+            now=_working_hours_after(closed_at, 8),
         )
 
 
@@ -110,30 +126,56 @@ def _resolve(
     ticket_id: int,
     handler: User,
     user: User,
-    start: datetime,
+    later: Later,
     hours: int,
     rating: int,
     *,
     rejected: bool,
-) -> None:
-    """Closure requested (once rejected first, if so), then closed by the user with a rating."""
+) -> datetime:
+    """Closure requested (once rejected first, if so), then closed by the user with a rating;
+    ``later(h)``: ``h`` working hours after the problem was registered. When it was closed."""
     if rejected:
         services.ticket_request_close(
-            ticket_id=ticket_id, actor=handler, solution="已处理", now=start + (hours // 2) * HOUR
+            ticket_id=ticket_id, actor=handler, solution="已处理", now=later(hours // 2)
         )
         services.ticket_reject_close(
-            ticket_id=ticket_id, actor=user, reason="仍有问题", now=start + (hours // 2 + 1) * HOUR
+            ticket_id=ticket_id, actor=user, reason="仍有问题", now=later(hours // 2 + 1)
         )
     services.ticket_request_close(
-        ticket_id=ticket_id, actor=handler, solution="已处理并验证。", now=start + hours * HOUR
+        ticket_id=ticket_id, actor=handler, solution="已处理并验证。", now=later(hours)
     )
+    closed_at = later(hours + 2)
     services.ticket_close(
-        ticket_id=ticket_id,
-        actor=user,
-        rating=rating,
-        workload_hours="2",
-        now=start + (hours + 2) * HOUR,
+        ticket_id=ticket_id, actor=user, rating=rating, workload_hours="2", now=closed_at
     )
+    return closed_at
+
+
+def _calendar() -> worktime.WorkCalendar:
+    """The service centre's working time: 5×8, on the Chinese calendar."""
+    return worktime.default_calendar(ZoneInfo(settings.TIME_ZONE))
+
+
+def _working_hours_after(start: datetime, hours: float) -> datetime:
+    return worktime.add_working_time(start, timedelta(hours=hours), _calendar())
+
+
+def _starts(last: periods.Period) -> list[datetime]:
+    """When each problem of ``HISTORY`` was registered: spread over last month's working
+    days (not its last ``SPAN_DAYS``), at its time of ``STARTS``."""
+    calendar = _calendar()
+    days = [
+        day
+        for day in (last.first + timedelta(days=n) for n in range(last.days - SPAN_DAYS))
+        if calendar.is_working_day(day)
+    ] or [last.first]
+    step = (len(days) - 1) / max(len(HISTORY) - 1, 1)
+    return [_at(days[round(n * step)], STARTS[n], calendar.tz) for n in range(len(HISTORY))]
+
+
+def _at(day: date, hhmm: str, tz: ZoneInfo) -> datetime:
+    hours, minutes = (int(part) for part in hhmm.split(":"))
+    return datetime.combine(day, time(hours, minutes), tzinfo=tz)
 
 
 #: this month's problem that went through every line (the KPI page's rows for each)
@@ -180,11 +222,11 @@ def _through_all_lines(project: Project, people: dict[str, User], now: datetime)
 
 def load(people: dict[str, User], projects: dict[str, Project]) -> None:
     project = projects["xjnu"]
-    if not Ticket.objects.filter(project=project, title=THROUGH_ALL_LINES).exists():
-        _through_all_lines(project, people, clock.now())
-    if Ticket.objects.filter(project=project, title__endswith=MARKER).exists():
-        return  # loaded before
-    last = periods.previous_month(clock.now())
-    for index, spec in enumerate(HISTORY):
-        day = min(2 + index * 2, last.days - 3)
-        _handle(project, people, last.start + timedelta(days=day, hours=1), spec)
+    with shared_lookups():  # the rules, tiers and robots are read once for all of them
+        if not Ticket.objects.filter(project=project, title=THROUGH_ALL_LINES).exists():
+            _through_all_lines(project, people, clock.now())
+        if Ticket.objects.filter(project=project, title=HISTORY[0][0]).exists():
+            return  # loaded before
+        last = periods.previous_month(clock.now())
+        for start, spec in zip(_starts(last), HISTORY, strict=True):
+            _handle(project, people, start, spec)

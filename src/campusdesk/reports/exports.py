@@ -35,7 +35,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from campusdesk.reports import availability, charts, routine_work
+from campusdesk.reports import availability, charts, routine_work, satisfaction
 from campusdesk.reports import report as reports
 from campusdesk.tickets.models import Channel, OutOfScopeType, ServiceType, Status, Tier
 
@@ -138,11 +138,13 @@ def _availability_sheet(book: Workbook, data: dict[str, Any]) -> None:
     _tables_sheet(book, _("Availability"), availability.tables(data["availability"]))
 
 
-def _routine_sheet(book: Workbook, tables: list[availability.Table]) -> None:
+def _routine_sheet(
+    book: Workbook, tables: list[availability.Table], name: str | None = None
+) -> None:
     """The runs under their column names (the sheet's first row), then the findings under
-    their heading."""
+    their heading (and so the satisfaction surveys, then their questions' averages)."""
     runs, findings = tables
-    sheet = book.create_sheet(_("Routine work")[:31])
+    sheet = book.create_sheet((name or _("Routine work"))[:31])
     for line in [runs.header, *(runs.rows or [[runs.empty]])]:
         sheet.append([safe_cell(v) for v in line])
     sheet.append([])
@@ -210,6 +212,7 @@ def xlsx(data: dict[str, Any], requests: list[dict[str, Any]]) -> bytes:
         [_("Number"), _("Title"), pgettext("out-of-scope work", "Change"), _("Hours")],
         billing,
     )
+    _routine_sheet(book, satisfaction.tables(data["satisfaction"]), _("Satisfaction surveys"))
     _availability_sheet(book, data)
     _routine_sheet(book, routine_work.tables(data["routine_work"]))
     _sheet(book, _("All requests"), REQUEST_HEADER(), [_request_row(r) for r in requests])
@@ -337,6 +340,7 @@ def _story(data: dict[str, Any]) -> list[Flowable]:
     story.append(Paragraph(_text(_("All requests of the period")), st["h"]))
     story += [drawn[name] for name in (*charts.DIMENSIONS, "attainment")]
     story += [Paragraph(_text(_("Satisfaction")), st["h"]), drawn["ratings"]]
+    story += _tables_story(satisfaction.tables(data["satisfaction"]), usable, st)
     story += _availability_story(data["availability"], usable, st)
     story += _tables_story(routine_work.tables(data["routine_work"]), usable, st)
     recurring = data["recurring"]

@@ -31,7 +31,7 @@ from campusdesk.kb import search
 from campusdesk.kb.models import Retrospective
 from campusdesk.ops import budget
 from campusdesk.ops.models import Complaint
-from campusdesk.reports import availability, kpi, routine_work
+from campusdesk.reports import availability, kpi, routine_work, satisfaction
 from campusdesk.reports.availability import Availability
 from campusdesk.reports.periods import Period
 from campusdesk.systems.models import ApplicationSystem
@@ -158,6 +158,8 @@ class ServiceReport:
     availability: Availability
     routine_work: dict[str, Any] = field(default_factory=dict)
     budgets: list[budget.Budget] = field(default_factory=list)
+    #: the satisfaction surveys open in the period (``satisfaction.compute``)
+    satisfaction: dict[str, Any] = field(default_factory=dict)
     suggestions: list[Suggestion] = field(default_factory=list)
 
     @property
@@ -327,6 +329,7 @@ def build(scope: Scope, period: Period, now: datetime | None = None) -> ServiceR
         availability=availability.compute(scope.systems(), period, now),
         routine_work=routine_work.compute(scope.systems(), period, now),
         budgets=budget.budgets(scope.projects()),
+        satisfaction=satisfaction.compute(scope.projects(), period),
     )
     report.suggestions = suggestions.derive(report)
     return report
@@ -419,6 +422,7 @@ def as_dict(report: ServiceReport) -> dict[str, Any]:
         "complaints": report.complaints,
         "availability": availability.as_dict(report.availability),
         "routine_work": report.routine_work,
+        "satisfaction": report.satisfaction,
     }
 
 

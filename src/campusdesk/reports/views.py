@@ -25,6 +25,7 @@ from campusdesk.reports import (
     kpi,
     periods,
     routine_work,
+    satisfaction,
     scores,
     selectors,
 )
@@ -171,6 +172,7 @@ def _service_context(
         "dimension_charts": [drawn[name] for name in charts.DIMENSIONS],
         "availability": availability.tables(data["availability"]),
         "routine_work": routine_work.tables(data["routine_work"]),
+        "satisfaction": satisfaction.tables(data["satisfaction"]),
         "no_probes": availability.no_probes(),
         "query": query.urlencode(),
         "kpi_query": urlencode(report.scope.kpi_filters(report.period).query()),

@@ -25,10 +25,14 @@ def load(*, tickets: bool = True) -> list[Login]:
     from campusdesk.intake import demo as intake_demo
     from campusdesk.kb import demo as kb_demo
     from campusdesk.monitoring import demo as monitoring_demo
+    from campusdesk.notify import demo as notify_demo
+    from campusdesk.notify import demo_library
     from campusdesk.ops import demo as ops_demo
     from campusdesk.reports import demo as reports_demo
     from campusdesk.routines import demo as routines_demo
     from campusdesk.sla import defaults as sla_defaults
+    from campusdesk.sla import demo as sla_demo
+    from campusdesk.surveys import demo as surveys_demo
     from campusdesk.systems import demo as systems_demo
     from campusdesk.tickets import demo as tickets_demo
 
@@ -36,6 +40,7 @@ def load(*, tickets: bool = True) -> list[Login]:
     people = accounts_demo.load(password=PASSWORD)
     projects = catalog_demo.load(people)
     if tickets:
+        sla_demo.load(people, projects)
         tickets_demo.load(people, projects)
         ops_demo.load(people)
         kb_demo.load(people)
@@ -45,6 +50,9 @@ def load(*, tickets: bool = True) -> list[Login]:
         monitoring_demo.load(people, systems)
         routines_demo.load(people, systems)
         duty_demo.load(people, list(projects.values()))
+        surveys_demo.load(people, projects)
+        demo_library.load(people)  # announcements and documents
+        notify_demo.load(people)  # last: the older messages read, a few fresh ones left
     return [
         Login(u.username, str(u.get_role_display()), str(u.organisation or ""))
         for u in people.values()

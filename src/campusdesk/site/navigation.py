@@ -25,6 +25,11 @@ class NavItem:
         """The item's address (reversed once per process and script prefix, not per page)."""
         return _href(self.url_name, get_script_prefix())
 
+    @property
+    def in_more(self) -> bool:
+        """Listed under "more" (every link but the daily ones: the bar stays one line)."""
+        return self.url_name not in DAILY
+
 
 @cache
 def _href(url_name: str, prefix: str) -> str:
@@ -49,9 +54,37 @@ def _mail_reviewer(user: User) -> bool:
     return may_review(user)
 
 
+def _alert_triager(user: User) -> bool:
+    from campusdesk.intake.triage import may_triage
+
+    return may_triage(user)
+
+
+def _surveys(user: User) -> bool:
+    """Customers answer surveys; vendor service managers, operations and the like run them."""
+    from campusdesk.surveys.services import may_read
+
+    return user.is_customer or may_read(user)
+
+
 def _admin(user: User) -> bool:
     return user.is_administrator
 
+
+#: the links people use every day, always in the bar; the others are under "more"
+DAILY = frozenset(
+    {
+        "core:home",
+        "tickets:register",
+        "tickets:list",
+        "tickets:queue",
+        "ops:watch",
+        "ops:complaints",
+        "systems-list",
+        "reports:dashboard",
+        "kb:library",
+    }
+)
 
 NAVIGATION: tuple[NavItem, ...] = (
     NavItem("core:home", _("Home"), _everyone),
@@ -67,8 +100,10 @@ NAVIGATION: tuple[NavItem, ...] = (
     NavItem("reports:dashboard", _("Reports"), _everyone),
     NavItem("reports:scores", _("Performance scores"), _scores_reader),
     NavItem("intake:mail_list", _("Received e-mail"), _mail_reviewer),
+    NavItem("intake:alert_list", _("Alert triage"), _alert_triager),
     NavItem("kb:library", _("Case library"), _everyone),
     NavItem("notify:library", _("Document library"), _everyone),
+    NavItem("surveys:list", _("Satisfaction surveys"), _surveys),
     NavItem("catalog:project_list", _("Projects"), _everyone),
     NavItem("api-docs", _("API docs"), _vendor),
     NavItem("core:status", _("System status"), _admin),
@@ -77,4 +112,5 @@ NAVIGATION: tuple[NavItem, ...] = (
 
 
 def items_for(user: User) -> list[NavItem]:
-    return [item for item in NAVIGATION if item.shown_to(user)]
+    """The links ``user`` has, in the order of the bar: the daily ones, then "more"."""
+    return sorted((item for item in NAVIGATION if item.shown_to(user)), key=lambda i: i.in_more)

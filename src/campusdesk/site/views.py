@@ -6,6 +6,7 @@ from django.shortcuts import render
 
 from campusdesk.catalog import contacts, scoping
 from campusdesk.core.http import current_user
+from campusdesk.site import todo
 
 
 @login_required
@@ -21,5 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
         # a customer's: whom to call (the hotline, their contracts' manager and duty engineer)
         "contracts": contacts.for_customer(user),
         "centre": contacts.service_centre(),
+        # what now: the reader's own to-do first, counted
+        "todo": todo.todo(user),
     }
     return render(request, "core/home.html", context)

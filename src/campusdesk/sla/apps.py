@@ -8,9 +8,11 @@ class SlaConfig(AppConfig):
     verbose_name = _("Service levels")
 
     def ready(self) -> None:
-        from campusdesk.sla.keeper import SlaKeeper, deadlines_panel
+        from campusdesk.catalog.panels import project_page
+        from campusdesk.sla.keeper import SlaKeeper, deadlines_panel, levels_panel
         from campusdesk.tickets import deadlines, panels
 
         # tickets asks sla for deadlines through this keeper (it may not import sla)
         deadlines.register(SlaKeeper())
         panels.register_panel("deadlines", "sla/_panel_deadlines.html", deadlines_panel, order=20)
+        project_page.register("levels", "sla/_project_levels.html", levels_panel, order=20)

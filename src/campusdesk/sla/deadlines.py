@@ -92,8 +92,14 @@ def compute(
 
 
 def calendar_of(policy: SlaPolicy, project_calendar: Calendar | None) -> Calendar:
-    """The policy's own calendar, else the project's, else the default one."""
-    found = policy.calendar or project_calendar or Calendar.objects.filter(is_default=True).first()
+    """The policy's own calendar, else its version's (a contract's, kept with the version),
+    else the project's, else the default one."""
+    found = (
+        policy.calendar
+        or policy.policy_set.calendar
+        or project_calendar
+        or Calendar.objects.filter(is_default=True).first()
+    )
     if found is None:
         raise Calendar.DoesNotExist("no default working calendar")
     return found

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from campusdesk.sla.models import Calendar, SlaPolicy, default_weekly
+from campusdesk.core import clock
+from campusdesk.sla.models import Calendar, SlaPolicy, SlaPolicySet, default_weekly
 
 #: severity, clock, respond, resolve, follow-up kind, follow-up, warning minutes
 POLICIES = [
@@ -23,11 +24,15 @@ def ensure() -> None:
         Calendar.objects.create(
             name="客服中心 5×8", is_default=True, use_chinese_calendar=True, weekly=default_weekly()
         )
-    for severity, clock, respond, resolve, kind, followup, warn in POLICIES:
+    version = SlaPolicySet.objects.filter(project__isnull=True, retired_at__isnull=True).first()
+    if version is None:
+        version = SlaPolicySet.objects.create(created_at=clock.now())
+    for severity, clock_kind, respond, resolve, kind, followup, warn in POLICIES:
         SlaPolicy.objects.get_or_create(
+            policy_set=version,
             severity=severity,
             defaults={
-                "clock": clock,
+                "clock": clock_kind,
                 "accept_hours": Decimal(24),
                 "respond": Decimal(respond),
                 "resolve": Decimal(resolve),

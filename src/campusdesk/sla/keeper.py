@@ -3,15 +3,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from campusdesk.sla import services
+from campusdesk.sla import policies, services
 from campusdesk.sla.deadlines import LABELS
+from campusdesk.sla.models import Calendar
 from campusdesk.tickets.deadlines import DeadlineState
 
 if TYPE_CHECKING:
     from campusdesk.accounts.models import User
+    from campusdesk.catalog.models import Project
     from campusdesk.tickets.models import Ticket
 
 
@@ -30,6 +33,9 @@ class SlaKeeper:
     def resolve_target(self, ticket: Ticket, severity: str | None) -> datetime:
         return services.resolve_target(ticket, severity)
 
+    def resolve_targets(self, ticket: Ticket, severities: Sequence[str]) -> dict[str, datetime]:
+        return services.resolve_targets(ticket, severities)
+
     def states(self, ticket: Ticket) -> list[DeadlineState]:
         return services.states(ticket)
 
@@ -42,4 +48,21 @@ class SlaKeeper:
 
 def deadlines_panel(ticket: Ticket, user: User) -> dict[str, Any]:
     """The ticket page's SLA panel: each deadline and the committed time, with their states."""
-    return {"deadlines": services.states(ticket), "commitment": services.commitment_state(ticket)}
+    policy = services.policy_for(ticket)
+    return {
+        "deadlines": services.states(ticket, policy=policy),
+        "commitment": services.commitment_state(ticket),
+        # the version of the levels: kept since acceptance, else the contract's current one
+        "levels": policy.policy_set,
+        "levels_kept": ticket.sla_policy_version is not None,
+    }
+
+
+def levels_panel(project: Project, user: User) -> dict[str, Any]:
+    """A contract's page: the service levels it runs under (its own or the default) and
+    its working calendar."""
+    levels = policies.levels_of(project)
+    calendar = (
+        Calendar.objects.filter(pk=levels.calendar_id).first() if levels.calendar_id else None
+    )
+    return {"levels": levels, "levels_calendar": calendar}

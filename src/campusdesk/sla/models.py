@@ -108,8 +108,66 @@ class CalendarDay(models.Model):
         return f"{self.date} {self.get_kind_display()} {self.name}".strip()
 
 
+class SlaPolicySet(models.Model):
+    """One version of the service levels: the default ones (no project) or a contract's own.
+
+    A version is never changed once written: a change retires it and writes the next one,
+    so that a ticket keeps the version it was accepted under (``Ticket.sla_policy_version``
+    holds this row's id) while tickets accepted later follow the new one.
+    """
+
+    project = models.ForeignKey(
+        "catalog.Project",
+        verbose_name=_("project"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="sla_versions",
+        help_text=_("Empty: the default service levels of every contract without its own."),
+    )
+    calendar = models.ForeignKey(
+        Calendar,
+        verbose_name=_("calendar"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    retired_at = models.DateTimeField(_("replaced at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("service level version")
+        verbose_name_plural = _("service level versions")
+        ordering = ["-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["project"],
+                condition=Q(retired_at__isnull=True, project__isnull=False),
+                name="one_current_sla_per_project",
+            ),
+            models.UniqueConstraint(
+                fields=["retired_at"],
+                condition=Q(retired_at__isnull=True, project__isnull=True),
+                name="one_current_default_sla",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.project.name if self.project is not None else str(_("default"))
+        return f"v{self.pk} {scope}"
+
+
 class SlaPolicy(models.Model):
-    """The service promise of one severity level (SIS1–SIS3, seed §6)."""
+    """The service promise of one severity level (SIS1–SIS3, seed §6) in one version."""
 
     class Clock(models.TextChoices):
         ALWAYS = "24x7", _("7×24 clock")
@@ -119,7 +177,13 @@ class SlaPolicy(models.Model):
         ONSITE = "onsite", _("Engineers on site (after the resolution target)")
         PLAN = "plan", _("Solution or plan (from registration)")
 
-    severity = models.CharField(_("severity"), max_length=4, unique=True)
+    policy_set = models.ForeignKey(
+        SlaPolicySet,
+        verbose_name=_("service level version"),
+        on_delete=models.CASCADE,
+        related_name="policies",
+    )
+    severity = models.CharField(_("severity"), max_length=4)
     clock = models.CharField(_("clock"), max_length=10, choices=Clock.choices)
     accept_hours = models.DecimalField(
         _("accept within (hours, 7×24)"), max_digits=6, decimal_places=2, default=Decimal(24)
@@ -150,6 +214,11 @@ class SlaPolicy(models.Model):
         verbose_name = _("service level policy")
         verbose_name_plural = _("service level policies")
         ordering = ["severity"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy_set", "severity"], name="one_policy_per_severity_and_version"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.severity} ({self.get_clock_display()})"

@@ -6,6 +6,8 @@ unique constraint decides, whatever number of sweepers and transitions race.
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -18,6 +20,7 @@ from campusdesk.catalog.tiers import prime_tier_people
 from campusdesk.core import clock
 from campusdesk.core.batch import shared_lookups
 from campusdesk.sla import deadlines
+from campusdesk.sla import policies as levels
 from campusdesk.sla.deadlines import KINDS
 from campusdesk.sla.models import Calendar, CalendarDay, SlaFiring, SlaPolicy
 from campusdesk.sla.worktime import WorkCalendar, working_time_between
@@ -30,6 +33,7 @@ from campusdesk.tickets.workflow import Action
 
 if TYPE_CHECKING:
     from campusdesk.accounts.models import User
+    from campusdesk.catalog.models import Project
 
 INFO, CLOSURE = "info", "closure"
 
@@ -44,8 +48,7 @@ class Context:
 
 
 def policy_for(ticket: Ticket) -> SlaPolicy:
-    severity = ticket.severity or deadlines.provisional_severity(ticket.urgency)
-    return SlaPolicy.objects.select_related("calendar").get(severity=severity)
+    return levels.policy_for(ticket)
 
 
 @dataclass
@@ -56,17 +59,31 @@ class Lookups:
     administrator's change.
     """
 
-    policies: dict[str, SlaPolicy] = field(default_factory=dict)
-    calendars: dict[tuple[int | None, int | None], WorkCalendar] = field(default_factory=dict)
+    policies: dict[tuple[int | None, int, str], SlaPolicy] = field(default_factory=dict)
+    calendars: dict[tuple[int | None, int | None, int | None], WorkCalendar] = field(
+        default_factory=dict
+    )
+
+    def prime(self, tickets: list[Ticket]) -> None:
+        """Read the policies of a batch of tickets at once."""
+        self.policies.update(
+            levels.policies_for([t for t in tickets if self._key(t) not in self.policies])
+        )
+
+    @staticmethod
+    def _key(ticket: Ticket) -> tuple[int | None, int, str]:
+        # pinned: the version's policy; not yet accepted: the contract's current one
+        version = ticket.sla_policy_version
+        return (version, ticket.project_id if version is None else 0, levels.severity_of(ticket))
 
     def policy(self, ticket: Ticket) -> SlaPolicy:
-        severity = ticket.severity or deadlines.provisional_severity(ticket.urgency)
-        if severity not in self.policies:
-            self.policies[severity] = policy_for(ticket)
-        return self.policies[severity]
+        key = self._key(ticket)
+        if key not in self.policies:
+            self.policies[key] = policy_for(ticket)
+        return self.policies[key]
 
     def calendar(self, policy: SlaPolicy, ticket: Ticket) -> WorkCalendar:
-        key = (policy.calendar_id, ticket.project.calendar_id)
+        key = (policy.calendar_id, policy.policy_set.calendar_id, ticket.project.calendar_id)
         if key not in self.calendars:
             chosen = deadlines.calendar_of(policy, ticket.project.calendar)
             self.calendars[key] = chosen.work_calendar()
@@ -278,6 +295,7 @@ def on_transition(
     an action without an effect only has its deadlines recomputed.
     """
     ctx = load(ticket)
+    levels.pin(ticket, ctx.policy)
     spec = declared(action)
     effect = spec.sla if spec is not None else None
     is_staff = actor is not None and actor.is_vendor_staff
@@ -349,6 +367,7 @@ def _sweep_batch(now: datetime, size: int, lookups: Lookups) -> tuple[int, int]:
     ).values_list("ticket_id", "deadline", "kind"):
         already[ticket_id].add((deadline, kind))
     contexts, due = {}, []
+    lookups.prime(batch)
     for ticket in batch:
         policy = lookups.policy(ticket)
         ctx = Context(policy, lookups.calendar(policy, ticket), already[ticket.pk])
@@ -397,10 +416,12 @@ def _save_next_checks(tickets: list[Ticket]) -> None:
 # DeadlineState and STATES are tickets' (tickets.deadlines): the page and API show them
 
 
-def states(ticket: Ticket, now: datetime | None = None) -> list[DeadlineState]:
+def states(
+    ticket: Ticket, now: datetime | None = None, policy: SlaPolicy | None = None
+) -> list[DeadlineState]:
     """Each deadline of ``ticket`` with its state and the time left at ``now``."""
     now = now or clock.now()
-    lead = timedelta(minutes=policy_for(ticket).warning_minutes)
+    lead = timedelta(minutes=(policy or policy_for(ticket)).warning_minutes)
     result = []
     for kind in KINDS:
         due = getattr(ticket, f"{kind}_by")
@@ -444,21 +465,57 @@ def calendar_day_set(*, calendar: Calendar, day: date, kind: str, name: str = ""
 
 
 def preview(
-    *, severity: str, start: datetime, calendar: Calendar | None = None
+    *,
+    severity: str,
+    start: datetime,
+    calendar: Calendar | None = None,
+    project: Project | None = None,
 ) -> deadlines.Deadlines:
-    """The deadlines a ticket of ``severity`` registered at ``start`` would get."""
-    policy = SlaPolicy.objects.select_related("calendar").get(severity=severity)
-    work = deadlines.calendar_of(policy, calendar).work_calendar()
+    """The deadlines a ticket of ``severity`` registered at ``start`` would get: under the
+    contract's current levels and calendar when ``project`` is given, else the default ones
+    (``calendar`` chooses another calendar for either)."""
+    policy = levels.current_policy(project.pk if project else None, severity)
+    if calendar is not None:
+        work = calendar.work_calendar()
+    else:
+        own = project.calendar if project is not None else None
+        work = deadlines.calendar_of(policy, own).work_calendar()
     return deadlines.compute(start=start, policy=policy, calendar=work)
 
 
 def resolve_target(ticket: Ticket, severity: str | None = None) -> datetime:
     """The resolution deadline ``ticket`` has under ``severity``'s policy (default: its own),
     as the next transition will set it: what a committed resolution time is measured by."""
-    severity = severity or ticket.severity or deadlines.provisional_severity(ticket.urgency)
-    policy = SlaPolicy.objects.select_related("calendar").get(severity=severity)
+    severity = severity or levels.severity_of(ticket)
+    version = ticket.sla_policy_version
+    policy = (levels.pinned_policy(version, severity) if version else None) or (
+        levels.current_policy(ticket.project_id, severity)
+    )
     work = deadlines.calendar_of(policy, ticket.project.calendar).work_calendar()
     return deadlines.for_ticket(ticket, policy, work).resolve_by
+
+
+def resolve_targets(ticket: Ticket, severities: Sequence[str]) -> dict[str, datetime]:
+    """``resolve_target`` of each of ``severities`` ("": the ticket's own), the policies and
+    the working calendar read once for all (the accept form offers every severity)."""
+    lookups = Lookups()
+    variants = {severity: _with_severity(ticket, severity) for severity in severities}
+    lookups.prime(list(variants.values()))
+    result = {}
+    for severity, variant in variants.items():
+        policy = lookups.policy(variant)
+        work = lookups.calendar(policy, variant)
+        result[severity] = deadlines.for_ticket(variant, policy, work).resolve_by
+    return result
+
+
+def _with_severity(ticket: Ticket, severity: str) -> Ticket:
+    """``ticket`` as if of ``severity`` (a copy, never saved; "": the ticket itself)."""
+    if not severity:
+        return ticket
+    variant = copy.copy(ticket)
+    variant.severity = severity
+    return variant
 
 
 def commitment_state(ticket: Ticket, now: datetime | None = None) -> DeadlineState | None:

@@ -30,8 +30,8 @@ from rest_framework import serializers as drf
 
 from campusdesk.accounts.models import User
 from campusdesk.catalog.tiers import tier_staff
-from campusdesk.tickets import forms, serializers, services, workflow
-from campusdesk.tickets.models import IncidentReport, Ticket
+from campusdesk.tickets import deadlines, forms, serializers, services, workflow
+from campusdesk.tickets.models import IncidentReport, Severity, Ticket
 from campusdesk.tickets.presenters import deadline_label, out_of_scope_label, tier_label, when_label
 from campusdesk.tickets.workflow import Action, Rule
 
@@ -158,6 +158,13 @@ def _tier_staff(ticket: Ticket) -> dict[str, Any]:
     return {"staff": tier_staff(ticket)}
 
 
+def _accept_prefill(ticket: Ticket) -> dict[str, Any]:
+    """The accept form starts from the ticket's severity and each severity's resolution
+    target (sla computes them: "" is the ticket's own, provisional before acceptance)."""
+    targets = deadlines.keeper().resolve_targets(ticket, ["", *Severity.values])
+    return {"severity": ticket.severity, "targets": targets}
+
+
 def _record_form(ticket: Ticket, user: User) -> djforms.BaseForm:
     form = forms.RecordForm()
     if not user.is_vendor_staff:
@@ -209,7 +216,7 @@ S = serializers
 # fmt: off
 register(ActionSpec(Action.REGISTER, summary=_registered, notice=Notice("registered", ("line1",))))
 register(ActionSpec(
-    Action.ACCEPT, summary=_accepted, form=forms.AcceptForm,
+    Action.ACCEPT, summary=_accepted, form=forms.AcceptForm, form_kwargs=_accept_prefill,
     notice=Notice("accepted", STEP), sla=SlaEffect.RESPONDS,
     run=lambda t, u, d, channel: services.ticket_accept(
         ticket_id=t.pk, actor=u, severity=d["severity"] or None,

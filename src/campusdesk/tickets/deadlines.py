@@ -10,6 +10,7 @@ happen before the save, not effects of an event: that is why they are not subscr
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Protocol
@@ -50,6 +51,10 @@ class DeadlineKeeper(Protocol):
     def in_business_hours(self, moment: datetime) -> bool: ...
 
     def resolve_target(self, ticket: Ticket, severity: str | None) -> datetime: ...
+
+    def resolve_targets(self, ticket: Ticket, severities: Sequence[str]) -> dict[str, datetime]:
+        """``resolve_target`` of each severity ("": the ticket's own, else its provisional
+        one), read together (the accept form offers all three)."""
 
     def states(self, ticket: Ticket) -> list[DeadlineState]: ...
 

@@ -1,239 +1,235 @@
-"""Demo problems in every status, with realistic timelines (seed §7 from start to end)."""
+"""A month of demo problems in every status, told through the real services (seed §7).
+
+Each story of ``demo_stories`` is registered, then handled step by step with each step's
+own instant, so the timelines, SLA events, notifications and KPIs are those the desk would
+have recorded. The problems are registered in the order they happened (their numbers
+follow the calendar); the moments are on the Chinese working calendar, counted back from
+the demo's today, so that the month reads the same whichever day the demo is loaded.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
 
+import chinese_calendar
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from campusdesk.accounts.models import User
+from campusdesk.accounts.roles import Role
 from campusdesk.catalog.models import Project
 from campusdesk.core import clock
+from campusdesk.core.batch import shared_lookups
 from campusdesk.tickets import services
+from campusdesk.tickets.demo_stories import COLLEAGUES, LINE1, REPORTER, STORIES, Step, Story
 from campusdesk.tickets.models import Ticket
 
-DAY, HOUR, MINUTE = timedelta(days=1), timedelta(hours=1), timedelta(minutes=1)
+DAY = timedelta(days=1)
+ENVIRONMENTS = {
+    "xjnu": "CentOS 7.9 · Tomcat 9 · Oracle 19c",
+    "univ2": "麒麟 V10 · TongWeb 7 · 达梦 DM8",
+}
 
 
-def _register(
-    project: Project,
-    reporter: User,
-    title: str,
-    at: datetime,
-    actor: User | None = None,
-    **extra: str,
-) -> Ticket:
-    return services.ticket_register(
-        actor=actor or reporter,
-        project_id=project.pk,
-        product_id=project.product_id,
-        title=title,
-        description=extra.pop("description", f"{title}。请尽快处理。"),
-        environment=extra.pop("environment", "CentOS 7.9 · Tomcat 9 · Oracle 19c"),
-        urgency=extra.pop("urgency", "medium"),
-        service_type=extra.pop("service_type", "fault"),
-        channel=extra.pop("channel", "web"),
-        reporter_id=reporter.pk,
-        now=at,
-    )
+def is_working_day(day: date) -> bool:
+    """A working day of the Chinese calendar (statutory holidays and 调休); Monday to Friday
+    in a year the ``chinese_calendar`` package does not know."""
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        return day.weekday() < 5
 
 
-def _accept(ticket: Ticket, who: User, at: datetime, hours: int, severity: str = "") -> None:
-    services.ticket_accept(
-        ticket_id=ticket.pk,
-        actor=who,
-        severity=severity or None,
-        committed_resolution_at=at + timedelta(hours=hours),
-        now=at,
-    )
+class Calendar:
+    """The demo's days: the working days before today, the most recent first."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+        local = clock.local(now)
+        self.tz = local.tzinfo
+        self.working: list[date] = []
+        day = local.date()
+        while len(self.working) < 60:
+            day -= DAY
+            if is_working_day(day):
+                self.working.append(day)
+
+    def at(self, day: date, hhmm: str) -> datetime:
+        hours, minutes = (int(part) for part in hhmm.split(":"))
+        return datetime.combine(day, time(hours, minutes), tzinfo=self.tz)
+
+    def moments(self, story: Story) -> list[datetime]:
+        """The instant the story's problem was registered, then the instant of each step."""
+        start = story.start
+        if start.ago is not None:
+            registered = self.now - start.ago
+            first_after = -1  # unused: today's stories count back from now
+        else:
+            first_after = start.days - 2  # the working day after the registration day
+            day = self.working[start.days - 1]
+            if start.rest:  # the weekend or holiday just before that working day
+                day -= DAY
+                while is_working_day(day):
+                    day -= DAY
+                first_after = max(i for i, d in enumerate(self.working) if d > day)
+            registered = self.at(day, start.clock)
+        found = [registered]
+        for step in story.steps:
+            if isinstance(step.when, timedelta):
+                moment = self.now - step.when
+            else:
+                after, hhmm = step.when
+                index = first_after - after + 1
+                if after and not 0 <= index < len(self.working):
+                    raise ValueError(f"demo story {story.title!r}: step {step.action} is not past")
+                day = registered.date() if after == 0 else self.working[index]
+                moment = self.at(day, hhmm)
+            if moment < found[-1] or moment >= self.now:
+                raise ValueError(f"demo story {story.title!r}: step {step.action} at {moment}")
+            found.append(moment)
+        return found
+
+
+def _colleagues(projects: dict[str, Project]) -> dict[str, User]:
+    """The reporters besides the demo logins: colleagues who cannot log in."""
+    found = {}
+    for username, (project, name) in COLLEAGUES.items():
+        organisation = projects[project].organisation
+        person, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "role": Role.CUSTOMER,
+                "organisation": organisation,
+                "display_name": name,
+                "email": f"{username}@{organisation.email_domains.split(',')[0].strip()}",
+            },
+        )
+        if created:
+            person.set_unusable_password()
+            person.save(update_fields=["password"])
+        found[username] = person
+    return found
 
 
 def load(people: dict[str, User], projects: dict[str, Project]) -> None:
-    xjnu, univ2 = projects["xjnu"], projects["univ2"]
-    if Ticket.objects.filter(project__in=[xjnu, univ2]).exists():
+    if Ticket.objects.filter(project__in=projects.values()).exists():
         return  # loaded before: demo data is idempotent
     now = clock.now()
-    user, eng, ex2 = people["user"], people["engineer"], people["expert2"]
-    _load_closed(xjnu, user, eng, now)
-    _load_escalated(xjnu, user, eng, ex2, now)
-    _load_upload(xjnu, user, eng, now)
-    _load_pending(xjnu, user, eng, now)
-    _load_incident(xjnu, user, eng, ex2, now)
-    _load_new_and_withdrawn(xjnu, user, now)
-    _load_univ2(univ2, people, now)
+    calendar = Calendar(now)
+    everyone = {**people, **_colleagues(projects)}
+    planned = sorted(
+        ((calendar.moments(story), story) for story in STORIES), key=lambda item: item[0][0]
+    )
+    with shared_lookups():  # the rules, tiers and robots are read once for the whole month
+        registered = [
+            (_register(story, projects[story.project], everyone, moments[0]), story, moments)
+            for moments, story in planned
+        ]
+        line1 = {key: p.line1_team.order_by("pk").first() for key, p in projects.items()}
+        for ticket, story, moments in registered:
+            roles = {LINE1: line1[story.project], REPORTER: everyone[story.reporter]}
+            for step, moment in zip(story.steps, moments[1:], strict=True):
+                who = roles.get(step.who) or everyone[step.who]
+                ACTIONS[step.action](ticket, step, who, moment)
 
 
-def _load_closed(xjnu: Project, user: User, eng: User, now: datetime) -> None:
-    """Closed after one rejected close request."""
-    closed = _register(
-        xjnu,
-        user,
-        "成绩录入时系统报错",
-        now - 9 * DAY,
-        description="导师在“成绩录入”页面点击保存后提示“系统异常”，多名导师均出现。",
-    )
-    _accept(closed, eng, now - 9 * DAY + 2 * HOUR, 24, "SIS2")
-    services.ticket_add_record(
-        ticket_id=closed.pk,
-        actor=eng,
-        now=now - 9 * DAY + 3 * HOUR,
-        body="排查：应用日志显示成绩表唯一索引冲突，定位到重复提交。",
-    )
-    services.ticket_request_close(
-        ticket_id=closed.pk,
-        actor=eng,
-        now=now - 8 * DAY,
-        solution="已修复重复提交问题并清理重复数据。",
-    )
-    services.ticket_reject_close(
-        ticket_id=closed.pk, actor=user, now=now - 8 * DAY + 4 * HOUR, reason="部分课程仍然报错。"
-    )
-    services.ticket_request_close(
-        ticket_id=closed.pk,
-        actor=eng,
-        now=now - 7 * DAY,
-        solution="补充修复了跨学期课程的成绩保存逻辑，已验证。",
-    )
-    services.ticket_close(
-        ticket_id=closed.pk,
-        actor=user,
-        rating=5,
-        workload_hours="6",
-        comment="处理及时，感谢！",
-        now=now - 6 * DAY,
+def _register(story: Story, project: Project, people: dict[str, User], at: datetime) -> Ticket:
+    return services.ticket_register(
+        actor=people[story.registered_by or story.reporter],
+        project_id=project.pk,
+        product_id=project.product_id,
+        title=story.title,
+        description=story.description,
+        environment=ENVIRONMENTS[story.project],
+        urgency=story.urgency,
+        service_type=story.service_type,
+        channel=story.channel,
+        reporter_id=people[story.reporter].pk,
+        call_notes="来电登记。" if story.channel == "phone" else "",
+        now=at,
     )
 
 
-def _load_escalated(xjnu: Project, user: User, eng: User, ex2: User, now: datetime) -> None:
-    """Commitment moved, escalated to the product line's expert, urged twice."""
-    escalated = _register(
-        xjnu, user, "培养方案审核流程卡在学院审核环节", now - 3 * DAY, urgency="high"
-    )
-    _accept(escalated, eng, now - 3 * DAY + HOUR, 8, "SIS2")
-    services.ticket_change_commitment(
-        ticket_id=escalated.pk,
-        actor=eng,
-        now=now - 3 * DAY + 6 * HOUR,
-        committed_resolution_at=now - 2 * DAY,
-        reason="需要产品线确认流程引擎的配置。",
-    )
-    services.ticket_escalate(
-        ticket_id=escalated.pk,
-        actor=eng,
-        now=now - 2 * DAY - 2 * HOUR,
-        reason="流程引擎问题，一线无法修改产品代码。",
-    )
-    _accept(escalated, ex2, now - 2 * DAY, 72)
-    services.ticket_urge(
-        ticket_id=escalated.pk,
-        actor=user,
-        now=now - DAY,
-        message="下周一培养方案要提交研究生院，请加急处理。",
-    )
-    services.ticket_urge(ticket_id=escalated.pk, actor=user, now=now - 2 * HOUR)
+Action = Callable[[Ticket, Step, User, datetime], object]
 
 
-def _load_upload(xjnu: Project, user: User, eng: User, now: datetime) -> None:
-    """In progress, with an attachment and an internal record."""
-    upload = _register(
-        xjnu,
-        user,
-        "学位论文上传失败，提示文件过大",
-        now - DAY,
-        urgency="low",
-        service_type="consultation",
-    )
-    _accept(upload, eng, now - DAY + 2 * HOUR, 24, "SIS3")
-    services.attachment_add(
-        ticket_id=upload.pk,
-        actor=user,
-        now=now - DAY + 3 * HOUR,
-        upload=SimpleUploadedFile("上传报错截图.txt", b"413 Request Entity Too Large"),
-    )
-    services.ticket_add_record(
-        ticket_id=upload.pk,
-        actor=eng,
-        internal=True,
-        now=now - 20 * HOUR,
-        body="内部：Nginx client_max_body_size 为 20M，需与学校确认是否可调整。",
+def _accept(ticket: Ticket, step: Step, who: User, at: datetime) -> object:
+    return services.ticket_accept(
+        ticket_id=ticket.pk,
+        actor=who,
+        severity=step.severity or None,
+        committed_resolution_at=at + timedelta(hours=step.hours),
+        now=at,
     )
 
 
-def _load_pending(xjnu: Project, user: User, eng: User, now: datetime) -> None:
-    """Waiting for the reporter to confirm the close."""
-    pending = _register(xjnu, user, "导师信息同步不完整", now - 2 * DAY, service_type="support")
-    _accept(pending, eng, now - 2 * DAY + HOUR, 24, "SIS3")
-    services.ticket_request_close(
-        ticket_id=pending.pk,
-        actor=eng,
-        now=now - 5 * HOUR,
-        solution="已重新执行人事系统同步任务，缺失的 12 名导师已补齐。",
+def _recommit(ticket: Ticket, step: Step, who: User, at: datetime) -> object:
+    return services.ticket_change_commitment(
+        ticket_id=ticket.pk,
+        actor=who,
+        committed_resolution_at=at + timedelta(hours=step.hours),
+        reason=step.text,
+        now=at,
     )
 
 
-def _load_incident(xjnu: Project, user: User, eng: User, ex2: User, now: datetime) -> None:
-    """A critical incident with its report, marked out of scope."""
-    incident = _register(
-        xjnu,
-        user,
-        "研究生系统整体无法访问",
-        now - 5 * HOUR,
-        urgency="critical",
-        service_type="incident",
-    )
-    _accept(incident, eng, now - 5 * HOUR + 20 * MINUTE, 4, "SIS1")
-    services.ticket_escalate(
-        ticket_id=incident.pk, actor=eng, now=now - 4 * HOUR, reason="数据库无法启动。"
-    )
-    _accept(incident, ex2, now - 3 * HOUR, 6)
-    services.incident_report_save(
-        ticket_id=incident.pk,
-        actor=ex2,
-        now=now - HOUR,
-        fields={
-            "what_happened": "上午 9:10 起研究生系统所有页面返回 502。",
-            "cause": "数据库服务器磁盘写满，Oracle 实例挂起。",
-            "responsible_person": "工程专家 孙涛",
-        },
-    )
-    services.ticket_mark_out_of_scope(
-        ticket_id=incident.pk,
-        actor=ex2,
-        change_type="expansion",
-        workload_hours="4",
-        now=now - HOUR,
+def _close(ticket: Ticket, step: Step, who: User, at: datetime) -> object:
+    return services.ticket_close(
+        ticket_id=ticket.pk,
+        actor=who,
+        rating=step.rating,
+        workload_hours=step.workload,
+        comment=step.text,
+        now=at,
     )
 
 
-def _load_new_and_withdrawn(xjnu: Project, user: User, now: datetime) -> None:
-    """One just registered, one withdrawn by its reporter."""
-    _register(
-        xjnu,
-        user,
-        "研究生招生系统导出名单中文乱码",
-        now - 40 * MINUTE,
-        service_type="bug",
-    )
-    withdrawn = _register(
-        xjnu, user, "忘记密码无法登录", now - 4 * DAY, urgency="low", service_type="consultation"
-    )
-    services.ticket_withdraw(
-        ticket_id=withdrawn.pk,
-        actor=user,
-        reason="已通过统一身份认证找回。",
-        now=now - 4 * DAY + HOUR,
+def _attach(ticket: Ticket, step: Step, who: User, at: datetime) -> object:
+    upload = SimpleUploadedFile(step.fields["name"], step.text.encode())
+    return services.attachment_add(ticket_id=ticket.pk, actor=who, upload=upload, now=at)
+
+
+def _out_of_scope(ticket: Ticket, step: Step, who: User, at: datetime) -> object:
+    return services.ticket_mark_out_of_scope(
+        ticket_id=ticket.pk,
+        actor=who,
+        change_type=step.text,
+        workload_hours=step.workload,
+        now=at,
     )
 
 
-def _load_univ2(univ2: Project, people: dict[str, User], now: datetime) -> None:
-    """The second university: one registered by phone for a customer, one accepted."""
-    _register(
-        univ2,
-        people["user2"],
-        "奖助学金名单审核后状态不更新",
-        now - 6 * HOUR,
-        actor=people["agent"],
-        channel="phone",
-    )
-    other = _register(univ2, people["user2"], "学生请假审批无法提交", now - 2 * DAY)
-    _accept(other, people["engineer2"], now - 2 * DAY + HOUR, 24, "SIS3")
+ACTIONS: dict[str, Action] = {
+    "accept": _accept,
+    "change_commitment": _recommit,
+    "close": _close,
+    "attach": _attach,
+    "out_of_scope": _out_of_scope,
+    "record": lambda t, s, who, at: services.ticket_add_record(
+        ticket_id=t.pk, actor=who, body=s.text, internal=s.internal, now=at
+    ),
+    "ask_info": lambda t, s, who, at: services.ticket_ask_info(
+        ticket_id=t.pk, actor=who, question=s.text, now=at
+    ),
+    "answer_info": lambda t, s, who, at: services.ticket_answer_info(
+        ticket_id=t.pk, actor=who, answer=s.text, now=at
+    ),
+    "escalate": lambda t, s, who, at: services.ticket_escalate(
+        ticket_id=t.pk, actor=who, reason=s.text, now=at
+    ),
+    "request_close": lambda t, s, who, at: services.ticket_request_close(
+        ticket_id=t.pk, actor=who, solution=s.text, now=at
+    ),
+    "reject_close": lambda t, s, who, at: services.ticket_reject_close(
+        ticket_id=t.pk, actor=who, reason=s.text, now=at
+    ),
+    "urge": lambda t, s, who, at: services.ticket_urge(
+        ticket_id=t.pk, actor=who, message=s.text, now=at
+    ),
+    "withdraw": lambda t, s, who, at: services.ticket_withdraw(
+        ticket_id=t.pk, actor=who, reason=s.text, now=at
+    ),
+    "incident_report": lambda t, s, who, at: services.incident_report_save(
+        ticket_id=t.pk, actor=who, fields=s.fields, now=at
+    ),
+}

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Mapping
+from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
 from django.forms import BoundField
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from campusdesk.accounts.models import User
 from campusdesk.catalog.models import Product, Project
+from campusdesk.core import clock
 from campusdesk.core.text import validate_one_line
 from campusdesk.core.widgets import FastSelect, LazySelect
 from campusdesk.tickets.models import (
@@ -25,7 +28,8 @@ from campusdesk.tickets.models import (
 )
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+MINUTE = "%Y-%m-%dT%H:%M"  # what a datetime-local input reads and writes
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=MINUTE)
 
 
 def set_choices(form: forms.BaseForm, name: str, queryset: QuerySet[Any]) -> None:
@@ -82,15 +86,44 @@ class RegisterForm(forms.Form):
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        set_choices(self, "project", projects)
-        if len(projects) == 1:
-            self.fields["project"].initial = projects[0]
         if customers is None:
             del self.fields["reporter"]
             del self.fields["call_notes"]
         else:
-            set_choices(self, "reporter", customers)
-            self.fields["reporter"].required = True
+            projects = self._for_the_caller(projects, customers)
+        set_choices(self, "project", projects)
+        if len(projects) == 1:
+            self.fields["project"].initial = projects[0]
+
+    def _for_the_caller(
+        self, projects: QuerySet[Project], customers: QuerySet[User]
+    ) -> QuerySet[Project]:
+        """The hotline: the caller first (the page's search sits right above), then the
+        project, narrowed to the caller's organisation's contracts once one is chosen (a new
+        choice loads them: ``views.project_options``). A project of another organisation is
+        refused beside the project's field, naming the caller's organisation."""
+        set_choices(self, "reporter", customers)
+        self.fields["reporter"].required = True
+        self.order_fields(["reporter", "project"])
+        self.fields["reporter"].widget.attrs |= {
+            "hx-get": reverse("tickets:project_options"),
+            "hx-trigger": "change",
+            "hx-target": "#id_project",
+            "hx-swap": "innerHTML",
+            "hx-include": "#id_project",
+            "hx-params": "reporter,project",
+        }
+        raw = str(self["reporter"].value() or "")
+        chosen = raw.isdigit() and len(raw) < 19  # a key, not a number beyond the column's
+        caller = customers.filter(pk=int(raw)).first() if chosen else None
+        if caller is None or caller.organisation is None:
+            return projects
+        message = _("Choose a project of the caller's organisation (%(organisation)s).") % {
+            "organisation": caller.organisation.name
+        }
+        # Django formats the message with the refused value: a % of the name stays a %
+        self.fields["project"].error_messages["invalid_choice"] = message.replace("%", "%%")
+        return projects.filter(organisation=caller.organisation)
 
 
 class TargetCheckForm(forms.Form):
@@ -123,6 +156,37 @@ class AcceptForm(TargetCheckForm):
     committed_resolution_at = forms.DateTimeField(
         label=_("committed resolution time"), widget=DATETIME
     )
+
+    def __init__(
+        self,
+        *args: Any,
+        severity: str = "",
+        targets: Mapping[str, datetime] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        # the severity is kept from tier to tier: the next line starts from the current one
+        self.fields["severity"].initial = severity
+        if targets:
+            self._prefill(severity, targets)
+
+    def _prefill(self, severity: str, targets: Mapping[str, datetime]) -> None:
+        """The committed time starts at the resolution target of the chosen severity (what it
+        is measured by), and follows the severity's select (``app.js``: ``data-fill``) until
+        the person types a time of their own. Targets to the minute, never rounded past the
+        target; one already past (a late tier) is no suggestion."""
+        now = clock.now()
+        values = {}
+        for key, when in targets.items():
+            minute = when.replace(second=0, microsecond=0)
+            values[key] = clock.local(minute).strftime(MINUTE) if minute > now else ""
+        current = values.get(severity, values.get("", ""))
+        self.fields["severity"].widget.attrs |= {
+            "data-fill": "committed_resolution_at",
+            "data-fill-values": json.dumps(values, sort_keys=True),
+        }
+        self.fields["committed_resolution_at"].initial = current
+        self.fields["committed_resolution_at"].widget.attrs["data-filled"] = current
 
 
 class CommitmentForm(TargetCheckForm):

@@ -143,6 +143,12 @@ class Ticket(models.Model):
     #: closed or withdrawn long ago (``ARCHIVE_AFTER_DAYS``): out of the default lists, still
     #: found by a search and opened by its link
     archived = models.BooleanField(_("archived"), default=False)
+    #: the version of the service levels the ticket was accepted under (an id of sla's
+    #: versions; sla is above tickets, so a number rather than a foreign key); empty until
+    #: acceptance: the deadlines follow the contract's current levels until then
+    sla_policy_version = models.PositiveIntegerField(
+        _("service level version"), null=True, blank=True
+    )
     created_at = models.DateTimeField(_("registered at"), db_index=True)
     updated_at = models.DateTimeField(_("updated at"))
     accepted_at = models.DateTimeField(_("first accepted at"), null=True, blank=True)

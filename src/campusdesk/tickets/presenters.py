@@ -9,11 +9,20 @@ from typing import Any
 from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from campusdesk.core import clock
 from campusdesk.tickets import deadlines
 from campusdesk.tickets.models import Channel, OutOfScopeType, Status, Ticket, TicketEvent, Tier
 from campusdesk.tickets.workflow import ACTION_LABELS
+
+#: a tier's short name, where a list has no room for its whole label (一线：项目团队)
+TIER_SHORT = {
+    Tier.LINE1: gettext_lazy("Line 1"),
+    Tier.LINE2: gettext_lazy("Line 2"),
+    Tier.LINE3: gettext_lazy("Line 3"),
+    Tier.TASK_FORCE: gettext_lazy("Task force"),
+}
 
 
 def when_label(raw: Any) -> str:
@@ -28,6 +37,7 @@ def list_rows(tickets: list[Ticket]) -> list[dict[str, Any]]:
     (resolving ``get_status_display``, ``|date`` and ``{% url %}`` per row in the template
     engine cost a queue page more than its queries)."""
     statuses = {value: str(label) for value, label in Status.choices}
+    tiers = {int(value): str(label) for value, label in TIER_SHORT.items()}
     detail = reverse("tickets:detail", args=[0]).removesuffix("0/")  # the same for every row
     rows = []
     for ticket in tickets:
@@ -40,7 +50,7 @@ def list_rows(tickets: list[Ticket]) -> list[dict[str, Any]]:
                 "urge_count": ticket.urge_count,
                 "status": ticket.status,
                 "status_label": statuses.get(ticket.status, ticket.status),
-                "tier": ticket.tier,
+                "tier": tiers.get(ticket.tier, ticket.tier),
                 "severity": ticket.severity or "—",
                 "where": f"{organisation.short_name or organisation.name} · {ticket.project.name}",
                 "handler": str(ticket.assignee) if ticket.assignee else "—",
@@ -87,6 +97,14 @@ def tier_label(number: Any) -> str:
     try:
         return str(Tier(int(number)).label)
     except (TypeError, ValueError):
+        return "—"
+
+
+def tier_short(number: Any) -> str:
+    """一线 / 二线 / 三线 / 攻关小组 (``TIER_SHORT``); "—" for anything else."""
+    try:
+        return str(TIER_SHORT[Tier(int(number))])
+    except (TypeError, ValueError, KeyError):
         return "—"
 
 

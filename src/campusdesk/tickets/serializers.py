@@ -80,6 +80,7 @@ class TicketSerializer(serializers.ModelSerializer[Ticket]):
             "out_of_scope_hours",
             "out_of_contract",
             "archived",
+            "sla_policy_version",
             "created_at",
             "updated_at",
             "accepted_at",

@@ -115,12 +115,23 @@ def _reporter_for(actor: User, reporter_id: int | None, organisation_id: int) ->
         return actor
     reporter = None
     if reporter_id is not None:
-        reporter = User.objects.filter(
-            pk=reporter_id, role=Role.CUSTOMER, organisation_id=organisation_id, is_active=True
-        ).first()
+        reporter = (
+            User.objects.filter(pk=reporter_id, role=Role.CUSTOMER, is_active=True)
+            .select_related("organisation")
+            .first()
+        )
     if reporter is None:
         raise ValidationError(
             fields={"reporter": [_("Choose the customer user you register this problem for.")]}
+        )
+    if reporter.organisation_id != organisation_id:
+        message = _(
+            "%(caller)s is a user of %(organisation)s, and this project is another "
+            "organisation's: choose a project of %(organisation)s."
+        )
+        organisation = reporter.organisation.name if reporter.organisation else "—"
+        raise ValidationError(
+            fields={"project": [message % {"caller": reporter, "organisation": organisation}]}
         )
     return reporter
 

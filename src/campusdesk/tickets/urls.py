@@ -8,6 +8,7 @@ urlpatterns = [
     path("tickets/", views.ticket_list, name="list"),
     path("tickets/new/", views.ticket_register, name="register"),
     path("tickets/new/customers/", views.customer_options, name="customer_options"),
+    path("tickets/new/projects/", views.project_options, name="project_options"),
     path("tickets/filter-options/<str:field>/", views.filter_options, name="filter_options"),
     path("tickets/<int:pk>/", views.ticket_detail, name="detail"),
     path("tickets/<int:pk>/act/<str:action>/", views.ticket_act, name="act"),

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
 from campusdesk.accounts.models import User
 from campusdesk.accounts.roles import Role
@@ -23,7 +24,7 @@ from campusdesk.catalog import scoping
 from campusdesk.core import paging
 from campusdesk.core.errors import DomainError
 from campusdesk.core.http import current_user, htmx_target, is_htmx, show_errors
-from campusdesk.core.widgets import LazySelect
+from campusdesk.core.widgets import FastSelect, LazySelect
 from campusdesk.tickets import (
     actions,
     downloads,
@@ -35,7 +36,7 @@ from campusdesk.tickets import (
     services,
     workflow,
 )
-from campusdesk.tickets.models import Channel, IncidentReport, Ticket
+from campusdesk.tickets.models import OPEN_STATUSES, Channel, IncidentReport, Ticket
 from campusdesk.tickets.workflow import ACTION_LABELS, Action
 
 WEB = Channel.WEB
@@ -108,6 +109,8 @@ def ticket_list(request: HttpRequest) -> HttpResponse:
     tickets = selectors.ticket_list(user, filters)
     if request.GET.get("mine") == "1":
         tickets = tickets.filter(reporter=user)
+    if request.GET.get("open") == "1":  # not yet closed or withdrawn (the home page's link)
+        tickets = tickets.filter(status__in=OPEN_STATUSES)
     return _list_page(request, "tickets/list.html", {"form": form}, tickets)
 
 
@@ -152,11 +155,15 @@ def _customers_for(user: User) -> Any:
     return customers.select_related("organisation").order_by("organisation__name", "username")
 
 
+def _registrable(user: User) -> Any:
+    return scoping.visible_projects(user).filter(is_active=True).select_related("product")
+
+
 @login_required
 def ticket_register(request: HttpRequest) -> HttpResponse:
     """问题登记: the form of seed §7.1."""
     user = current_user(request)
-    projects = scoping.visible_projects(user).filter(is_active=True).select_related("product")
+    projects = _registrable(user)
     form = forms.RegisterForm(
         request.POST or None, projects=projects, customers=_customers_for(user)
     )
@@ -273,13 +280,13 @@ def ticket_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             show_errors(form, error)
             status = 422 if error.status_code == 400 else error.status_code
         else:
+            done = _("Done: %(action)s.") % {"action": ACTION_LABELS[chosen]}
             if not is_htmx(request):
-                messages.success(
-                    request, _("Done: %(action)s.") % {"action": ACTION_LABELS[chosen]}
-                )
+                messages.success(request, done)
                 return redirect("tickets:detail", pk=pk)
             ticket = _visible(user, pk)
-            return render(request, "tickets/_main.html", _context(ticket, user))
+            response = render(request, "tickets/_main.html", _context(ticket, user))
+            return trigger_client_event(response, "toast", {"message": done})  # app.js shows it
     else:
         status = 422
     context = _context(ticket, user, {chosen: form})
@@ -318,3 +325,24 @@ def customer_options(request: HttpRequest) -> HttpResponse:
             | Q(organisation__short_name__icontains=query)
         )
     return render(request, "tickets/_customer_options.html", {"customers": customers[:50]})
+
+
+@login_required
+def project_options(request: HttpRequest) -> HttpResponse:
+    """The hotline's projects once the caller is chosen: their organisation's (htmx:
+    <option>s), the chosen one kept if it is among them, the only one chosen; no caller: all."""
+    user = current_user(request)
+    customers = _customers_for(user)
+    if customers is None:
+        raise DjangoPermissionDenied
+    form = forms.RegisterForm(request.GET, projects=_registrable(user), customers=customers)
+    field = form["project"]
+    widget = field.field.widget
+    if not isinstance(widget, FastSelect):
+        raise TypeError("project")
+    options = list(widget.all_options())
+    keys = [key for key, _label in options if key]
+    chosen = str(field.value() or "")
+    if chosen not in keys and len(keys) == 1:  # the caller's organisation's only contract
+        chosen = keys[0]
+    return HttpResponse(widget.options_html(chosen, options))

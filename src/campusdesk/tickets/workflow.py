@@ -30,7 +30,7 @@ from campusdesk.core import bulk, clock
 from campusdesk.core.errors import NotFound, PermissionDenied, TransitionError
 from campusdesk.tickets import deadlines
 from campusdesk.tickets.events import publish
-from campusdesk.tickets.models import OPEN_STATUSES, Status, Ticket, TicketEvent
+from campusdesk.tickets.models import OPEN_STATUSES, Channel, Status, Ticket, TicketEvent
 
 
 class Action(StrEnum):
@@ -136,6 +136,28 @@ def is_ops(user: User, ticket: Ticket) -> bool:
     return user.role == Role.OPS
 
 
+#: Who triages monitoring alerts: the service desk, line 1 and the tiers above, operations,
+#: administrators (intake's alert triage).
+ALERT_HANDLERS = frozenset(
+    {
+        Role.AGENT,
+        Role.ENGINEER,
+        Role.EXPERT2,
+        Role.EXPERT3,
+        Role.TASKFORCE,
+        Role.OPS,
+        Role.ADMIN,
+    }
+)
+
+
+def handles_alert(user: User, ticket: Ticket) -> bool:
+    """A problem the monitoring raised: those who triage alerts act for its reporter (the
+    source's contact, who did not see the alert) when they find it a false alarm or a
+    duplicate."""
+    return ticket.channel == Channel.ALERT and user.role in ALERT_HANDLERS
+
+
 def is_vendor(user: User, ticket: Ticket) -> bool:
     return user.is_vendor_staff
 
@@ -187,7 +209,7 @@ RULES: tuple[Rule, ...] = (
         Action.WITHDRAW,
         (N,),
         Status.WITHDRAWN,
-        is_reporter,
+        lambda user, ticket: is_reporter(user, ticket) or handles_alert(user, ticket),
         guard=lambda t: t.accepted_at is None,
         refusal=_("The problem has been accepted; ask the handler to close it."),
     ),

@@ -17,11 +17,20 @@ REQUIRED = mark_safe(' <span class="req">*</span>')  # noqa: S308 - a constant
 
 
 @register.simple_tag
-def form_fields(form: forms.BaseForm) -> SafeString:
+def form_fields(form: forms.BaseForm, through: str = "", after: str = "") -> SafeString:
     """Errors of the form, then each field: its label (a star when required), the widget, its
-    errors; a checkbox sits inside its label."""
-    parts = [_error(error) for error in form.non_field_errors()]
+    errors; a checkbox sits inside its label.
+
+    ``through="description"`` writes the errors and the fields up to that one, ``after=
+    "description"`` the fields after it: a page puts something of its own between them.
+    """
+    names = list(form.fields)
+    first = names.index(after) + 1 if after else 0
+    wanted = set(names[first : names.index(through) + 1 if through else None])
+    parts = [] if after else [_error(error) for error in form.non_field_errors()]
     for field in form:
+        if field.name not in wanted:
+            continue
         if getattr(field.field.widget, "input_type", None) == "checkbox":
             parts.append(format_html('<label class="check">{} {}</label>', field, field.label))
         else:

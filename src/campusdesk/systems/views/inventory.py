@@ -7,11 +7,13 @@ Views are thin: they read through ``systems.selectors`` (another organisation's 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
@@ -48,7 +50,7 @@ from campusdesk.tickets import selectors as tickets
 ACTIVE = (Finding.Status.OPEN, Finding.Status.UNVERIFIED, Finding.Status.FIXING)
 PENDING = (Change.Status.PLANNED, Change.Status.APPROVED)
 SEVERITIES = tuple(Severity.values)
-LIST_CAP = 500
+PAGE_SIZE = 50  # systems per page of the list
 
 
 def _system(user: User, pk: int) -> ApplicationSystem:
@@ -85,7 +87,7 @@ def _annotated(systems: QuerySet[ApplicationSystem]) -> QuerySet[ApplicationSyst
     )
 
 
-def _rows(systems: QuerySet[ApplicationSystem]) -> list[dict[str, Any]]:
+def _rows(systems: Iterable[ApplicationSystem]) -> list[dict[str, Any]]:
     rows = []
     for system in systems:
         data = system.current_environment.data if system.current_environment else {}
@@ -115,9 +117,11 @@ def system_list(request: HttpRequest) -> HttpResponse:
             systems = systems.filter(importance=data["importance"])
         if data["q"]:
             systems = systems.filter(Q(name__icontains=data["q"]) | Q(notes__icontains=data["q"]))
+    page = Paginator(_annotated(systems), PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
-        "rows": _rows(_annotated(systems)[:LIST_CAP]),
+        "page": page,
+        "rows": _rows(page.object_list),
         "severities": Severity.choices,
         "may_create": user.is_vendor_staff and scoping.visible_projects(user).exists(),
     }
@@ -345,6 +349,7 @@ EVENTS = {
     "outage.ended": gettext_lazy("Outage ended"),
     "maintenance.planned": gettext_lazy("Maintenance window planned"),
     "maintenance.cancelled": gettext_lazy("Maintenance window cancelled"),
+    "maintenance.changed": gettext_lazy("Maintenance window changed"),
 }
 #: an action key not listed above reads by its first part
 EVENT_KINDS = {

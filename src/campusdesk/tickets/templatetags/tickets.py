@@ -5,7 +5,15 @@ from datetime import timedelta
 from django import template
 from django.utils.translation import gettext as _
 
+from campusdesk.tickets.presenters import tier_short
+
 register = template.Library()
+
+
+@register.filter
+def tier_name(number: object) -> str:
+    """A ticket's tier as a list shows it: 一线 / 二线 / 三线 / 攻关小组."""
+    return tier_short(number)
 
 
 @register.filter
