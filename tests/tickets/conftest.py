@@ -31,3 +31,13 @@ def new_ticket(project: Project, reporter: User, **overrides: Any) -> Ticket:
     }
     fields.update(overrides)
     return services.ticket_register(**fields)
+
+
+def accepted(ticket: Ticket, engineer: User, severity: str = "SIS3", hours: float = 24) -> None:
+    """``ticket`` accepted by ``engineer`` at ``severity``, committed ``hours`` from now."""
+    services.ticket_accept(
+        ticket_id=ticket.pk,
+        actor=engineer,
+        severity=severity,
+        committed_resolution_at=timezone.now() + timedelta(hours=hours),
+    )

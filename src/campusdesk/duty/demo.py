@@ -1,7 +1,7 @@
-"""A demo duty roster that covers every minute outside the service centre's hours from
-yesterday to 32 days ahead, for every contract's own hours: one shift per stretch, cut at 09:00 so none is longer than a
-day, taken in turn by ``engineer`` and ``expert2`` (their phones set so the hotline page and
-``/api/v1/duty/now/`` show a number). Running it again changes nothing."""
+"""A demo duty roster that covers every minute outside the service centre's hours (of every
+contract's own calendar) from yesterday to 32 days ahead: one shift per stretch, cut at 09:00
+so none is longer than a day, taken in turn by ``engineer`` and ``expert2`` (their phones set
+so the hotline page and ``/api/v1/duty/now/`` show a number). Running it again changes nothing."""
 
 from __future__ import annotations
 
