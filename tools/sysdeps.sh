@@ -2,7 +2,8 @@
 # The Debian packages the test suite needs, installed when missing (`make sysdeps`;
 # `make test` and .ci/run both call it): Chromium for the browser tests (never a
 # downloaded browser), poppler to read the PDFs we make, a CJK font to render their
-# Chinese, Dovecot as the real IMAP server of the e-mail intake tests.
+# Chinese, Dovecot as the real IMAP server of the e-mail intake tests, pg_dump/pg_restore
+# for the backup tests.
 # As root it installs what is missing; otherwise it stops at once and names the line to run.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ need=()
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils poppler-data)
 fc-list 2>/dev/null | grep -qi "wenquanyi\|noto sans cjk" || need+=(fonts-wqy-microhei)
 [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
+command -v pg_dump >/dev/null 2>&1 || need+=(postgresql-client)  # campusdesk backup on PostgreSQL
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
