@@ -189,6 +189,9 @@ else:
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # While the database cannot be reached, pages and the API answer 503 with this Retry-After.
 RETRY_AFTER_SECONDS = envint("RETRY_AFTER_SECONDS", 30)
+# How long a POST remembers its Idempotency-Key (core.idempotency): a retry within it
+# gets the first answer.
+IDEMPOTENCY_KEY_HOURS = envint("IDEMPOTENCY_KEY_HOURS", 24)
 
 # --- auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -33,6 +33,13 @@ from tests.tickets.conftest import new_ticket
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
+@pytest.fixture(autouse=True)
+def _chinese() -> Iterator[None]:
+    """The commands speak the site's language (LANGUAGE_CODE); whatever a test before set."""
+    with translation.override("zh-hans"):
+        yield
+
+
 def live() -> backup.Database:
     return backup.Database(connection.settings_dict)
 

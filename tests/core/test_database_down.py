@@ -82,7 +82,7 @@ def test_the_api_answers_503_json(people: dict[str, User], tmp_path: Path, setti
 
 def _source(people: dict[str, User]) -> APIClient:
     project = Project.objects.get(name="研究生管理系统运维服务")
-    _source, token = intake.alert_source_create(
+    _source, token, _secret = intake.alert_source_create(
         actor=people["admin"], name="Prometheus", project_id=project.pk
     )
     client = APIClient(raise_request_exception=False)

@@ -26,7 +26,7 @@ HTMX = {"HX-Request": "true", "HX-Target": "alert"}
 
 
 def _source(people: dict[str, User], project: Project, name: str = "Prometheus") -> AlertSource:
-    source, _token = services.alert_source_create(
+    source, _token, _secret = services.alert_source_create(
         actor=people["admin"], name=name, project_id=project.pk
     )
     return source

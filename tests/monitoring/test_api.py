@@ -391,7 +391,7 @@ def test_bad_windows_are_refused_with_the_field(engineer, system, body, field):
 
 
 def test_an_alert_sources_window_is_not_a_systems(engineer, people, system):
-    source, _token = intake.alert_source_create(
+    source, _token, _secret = intake.alert_source_create(
         actor=people["admin"], name="zabbix", project_id=system.project_id
     )
     window = MaintenanceWindow.objects.create(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -19,20 +20,45 @@ from campusdesk.accounts.models import User
 from campusdesk.core.api import IdField, paged, path_id, query_int, query_text, valid
 from campusdesk.core.http import current_user
 from campusdesk.core.text import validate_one_line
-from campusdesk.intake import inbound, services, triage
+from campusdesk.intake import inbound, services, signing, triage
 from campusdesk.intake.models import Alert, AlertSource, InboundMessage
 from campusdesk.tickets.models import Channel
 
 
 def _source(request: Request) -> AlertSource:
-    """The source whose token the request bears (``Authorization: Bearer <token>``)."""
+    """The source whose token the request bears (``Authorization: Bearer <token>``), and,
+    for a source that signs, a fresh signature of the body never used before (recorded in
+    the caller's transaction: intake.signing)."""
     header = get_authorization_header(request).split()
     if len(header) != 2 or header[0].lower() != b"bearer":
         raise exceptions.NotAuthenticated(_("Send the source's token: Authorization: Bearer …"))
     source = services.source_for_token(header[1].decode("latin-1"))
     if source is None:
         raise exceptions.AuthenticationFailed(_("Unknown or disabled alert source token."))
+    signing.check(source, request.headers, request.body)
     return source
+
+
+#: the signature headers of a source that signs (documented in the schema)
+SIGNED = [
+    OpenApiParameter(
+        signing.TIMESTAMP,
+        str,
+        OpenApiParameter.HEADER,
+        required=False,
+        description="Unix seconds; within 5 minutes of the server's clock (signed sources).",
+    ),
+    OpenApiParameter(
+        signing.SIGNATURE,
+        str,
+        OpenApiParameter.HEADER,
+        required=False,
+        description=(
+            'Signed sources: "sha256=" + hex HMAC-SHA256(signing secret, "<timestamp>." + '
+            "body); each signature is accepted once."
+        ),
+    ),
+]
 
 
 class SourceToken(BaseAuthentication):
@@ -79,13 +105,16 @@ class AlertmanagerView(APIView):
             },
         ),
         responses=RESULT,
+        parameters=SIGNED,
     )
     def post(self, request: Request) -> Response:
-        source = _source(request)
-        # answered only once the batch is committed: never 2xx for an alert not saved
-        records = services.alert_receive_many(
-            source=source, alerts=services.from_alertmanager(request.data)
-        )
+        # answered only once the batch (and its signature) is committed: never 2xx for an
+        # alert not saved
+        with transaction.atomic():
+            source = _source(request)
+            records = services.alert_receive_many(
+                source=source, alerts=services.from_alertmanager(request.data)
+            )
         found = sorted({r.ticket_id for r in records if r.ticket_id})
         return Response({"received": len(records), "tickets": found})
 
@@ -109,10 +138,13 @@ class GenericAlertView(APIView):
             },
         ),
         responses=RESULT,
+        parameters=SIGNED,
     )
     def post(self, request: Request) -> Response:
-        source = _source(request)
-        record = services.alert_receive(source=source, alert=services.from_generic(request.data))
+        with transaction.atomic():
+            source = _source(request)
+            alert = services.from_generic(request.data)
+            record = services.alert_receive(source=source, alert=alert)
         found = [record.ticket_id] if record.ticket_id else []
         return Response({"received": 1, "tickets": found}, status=status.HTTP_202_ACCEPTED)
 
@@ -120,6 +152,9 @@ class GenericAlertView(APIView):
 class SourceInput(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=100, validators=[validate_one_line])
     project = serializers.IntegerField()
+    signed = serializers.BooleanField(
+        default=False, help_text="Require a signature of each alert (X-Campusdesk-Signature)."
+    )
 
 
 class SourcesView(APIView):
@@ -135,6 +170,7 @@ class SourcesView(APIView):
                     "name": serializers.CharField(),
                     "project": serializers.IntegerField(),
                     "token": serializers.CharField(),
+                    "signing_secret": serializers.CharField(allow_null=True),
                 },
             )
         },
@@ -142,15 +178,15 @@ class SourcesView(APIView):
     def post(self, request: Request) -> Response:
         given = SourceInput(data=request.data)
         given.is_valid(raise_exception=True)
-        source, token = services.alert_source_create(
+        source, token, secret = services.alert_source_create(
             actor=current_user(request),
             name=given.validated_data["name"],
             project_id=given.validated_data["project"],
+            signed=given.validated_data["signed"],
         )
-        return Response(
-            {"id": source.pk, "name": source.name, "project": source.project_id, "token": token},
-            status=status.HTTP_201_CREATED,
-        )
+        body = {"id": source.pk, "name": source.name, "project": source.project_id}
+        body |= {"token": token, "signing_secret": secret}
+        return Response(body, status=status.HTTP_201_CREATED)
 
 
 # --- received e-mail: the review queue (service desk) -------------------------------------

@@ -22,7 +22,7 @@ def load(people: dict[str, User], projects: dict[str, Project]) -> None:
     _mail(people, projects)
     if AlertSource.objects.exists():
         return
-    source, _token = services.alert_source_create(
+    source, _token, _secret = services.alert_source_create(
         actor=people["admin"], name="Prometheus 研究生系统", project_id=projects["xjnu"].pk
     )
     alert = services.Incoming(

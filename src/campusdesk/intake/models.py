@@ -35,6 +35,9 @@ class AlertSource(models.Model):
     default_severity = models.CharField(_("default severity"), max_length=4, default="SIS2")
     is_active = models.BooleanField(_("active"), default=True)
     created_at = models.DateTimeField(_("created at"))
+    #: when set (encrypted, core.crypto), every alert must carry a fresh HMAC of its body
+    #: besides the bearer token (intake.signing)
+    signing_secret = models.CharField(_("signing secret"), max_length=300, blank=True, default="")
 
     class Meta:
         verbose_name = _("alert source")
@@ -42,6 +45,25 @@ class AlertSource(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class AlertSignature(models.Model):
+    """A signature a signed source has used: the same one again is a replay, refused. Kept
+    a little longer than the window in which a timestamp is accepted."""
+
+    source = models.ForeignKey(AlertSource, on_delete=models.CASCADE, related_name="+")
+    digest = models.CharField(_("signature digest"), max_length=64)
+    seen_at = models.DateTimeField(_("seen at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("alert signature")
+        verbose_name_plural = _("alert signatures")
+        constraints = [
+            models.UniqueConstraint(fields=["source", "digest"], name="uniq_alert_signature")
+        ]
+
+    def __str__(self) -> str:
+        return self.digest
 
 
 class MaintenanceWindow(models.Model):

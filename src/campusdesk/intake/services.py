@@ -26,7 +26,7 @@ from campusdesk.catalog.models import Project
 from campusdesk.core import clock
 from campusdesk.core.errors import PermissionDenied, ValidationError
 from campusdesk.core.text import one_line
-from campusdesk.intake import windows
+from campusdesk.intake import signing, windows
 from campusdesk.intake.models import Alert, AlertSource
 from campusdesk.tickets import services as tickets
 from campusdesk.tickets import workflow
@@ -56,9 +56,15 @@ def monitoring_user() -> User:
 
 @transaction.atomic
 def alert_source_create(
-    *, actor: User, name: str, project_id: int | None, now: datetime | None = None
-) -> tuple[AlertSource, str]:
-    """A new source and its token (shown once; only its hash is kept)."""
+    *,
+    actor: User,
+    name: str,
+    project_id: int | None,
+    signed: bool = False,
+    now: datetime | None = None,
+) -> tuple[AlertSource, str, str | None]:
+    """A new source, its token (shown once; only its hash is kept) and, for a source that
+    signs its alerts, its signing secret (shown once; kept encrypted: intake.signing)."""
     if not actor.is_administrator:
         raise PermissionDenied(_("Only administrators add alert sources."))
     projects = Project.objects.select_related("organisation")
@@ -75,14 +81,16 @@ def alert_source_create(
     if not name.strip():
         raise ValidationError(fields={"name": [_("This field is required.")]})
     token = secrets.token_urlsafe(32)
+    secret, stored = signing.new_secret() if signed else (None, "")
     source = AlertSource.objects.create(
         name=name.strip()[:100],
         project=project,
         reporter=reporter,
         token_hash=token_hash(token),
+        signing_secret=stored,
         created_at=now or clock.now(),
     )
-    return source, token
+    return source, token, secret
 
 
 def source_for_token(token: str) -> AlertSource | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
@@ -17,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from campusdesk.accounts.models import User
+from campusdesk.core import idempotency
 from campusdesk.core.api import path_id, query_int, query_text
 from campusdesk.core.http import current_user
 from campusdesk.tickets import (
@@ -189,14 +189,22 @@ class TicketViewSet(viewsets.GenericViewSet[Ticket]):
         page = self.paginate_queryset(self.get_queryset())
         return self.get_paginated_response(TicketSerializer(page, many=True).data)
 
-    @extend_schema(request=TicketCreateSerializer, responses={201: TicketDetailSerializer})
+    @extend_schema(
+        request=TicketCreateSerializer,
+        responses={201: TicketDetailSerializer},
+        parameters=[idempotency.PARAMETER],
+    )
     def create(self, request: Request) -> Response:
         data = _valid(TicketCreateSerializer, request)
-        with transaction.atomic():  # a refused value of an app above's field undoes it all
-            ticket = self._register(current_user(request), data)
-        # the registered ticket as saved (its project, organisation, product and reporter
-        # came with it), not read back with the seven-table join of ``_detail``
-        return self._answer(ticket, status.HTTP_201_CREATED)
+        user = current_user(request)
+
+        def register() -> Response:
+            # in one transaction: a refused value of an app above's field undoes it all.
+            # The ticket as saved (its project, organisation, product and reporter came
+            # with it), not read back with the seven-table join of ``_detail``
+            return self._answer(self._register(user, data), status.HTTP_201_CREATED)
+
+        return idempotency.once(request, user, "tickets.create", data, register)
 
     def _register(self, user: User, data: dict[str, Any]) -> Ticket:
         ticket = services.ticket_register(
