@@ -192,6 +192,8 @@ RETRY_AFTER_SECONDS = envint("RETRY_AFTER_SECONDS", 30)
 # How long a POST remembers its Idempotency-Key (core.idempotency): a retry within it
 # gets the first answer.
 IDEMPOTENCY_KEY_HOURS = envint("IDEMPOTENCY_KEY_HOURS", 24)
+# `campusdesk doctor` calls less free space than this on the data disk an error.
+DOCTOR_MIN_FREE_MB = envint("DOCTOR_MIN_FREE_MB", 1024)
 
 # --- auth -----------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
