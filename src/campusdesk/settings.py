@@ -258,6 +258,9 @@ WHITENOISE_USE_FINDERS = not STATIC_MANIFEST
 # Attachments: stored under MEDIA_ROOT with random names, served only through a
 # permission check, never by the web server directly.
 ATTACHMENT_MAX_BYTES = envint("ATTACHMENT_MAX_MB", 20) * 1024 * 1024
+# Behind nginx: stored files are sent by nginx from this internal location once campusdesk
+# has checked who asks (X-Accel-Redirect; deploy/nginx/campusdesk.conf: /_protected/).
+ACCEL_REDIRECT_PREFIX = envstr("ACCEL_REDIRECT_PREFIX")
 ATTACHMENT_EXTENSIONS = envlist(
     "ATTACHMENT_EXTENSIONS",
     "png,jpg,jpeg,gif,bmp,webp,pdf,txt,log,csv,json,xml,doc,docx,xls,xlsx,ppt,pptx,zip,7z,gz,tar,rar",

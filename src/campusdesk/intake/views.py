@@ -9,7 +9,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -17,7 +18,7 @@ from django.views.decorators.http import require_POST
 from campusdesk.accounts.models import User
 from campusdesk.catalog import scoping
 from campusdesk.core.errors import DomainError
-from campusdesk.core.http import current_user, show_errors
+from campusdesk.core.http import current_user, sandboxed_download, show_errors
 from campusdesk.intake import forms, inbound
 from campusdesk.intake.models import InboundMessage
 
@@ -84,18 +85,13 @@ def mail_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def mail_original(request: HttpRequest, pk: int) -> FileResponse:
+def mail_original(request: HttpRequest, pk: int) -> HttpResponseBase:
     """The message as received (.eml), for the service desk only."""
     _reviewer(request)
     mail = get_object_or_404(InboundMessage, pk=pk)
     if not mail.raw:
         raise Http404
-    return FileResponse(
-        mail.raw.open("rb"),
-        as_attachment=True,
-        filename=f"mail-{mail.pk}.eml",
-        content_type="message/rfc822",
-    )
+    return sandboxed_download(mail.raw, f"mail-{mail.pk}.eml", "message/rfc822")
 
 
 @login_required

@@ -10,7 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +21,7 @@ from campusdesk.accounts.models import User
 from campusdesk.catalog import scoping
 from campusdesk.catalog.models import Product
 from campusdesk.core.errors import DomainError
-from campusdesk.core.http import current_user, is_htmx, show_errors
+from campusdesk.core.http import current_user, is_htmx, sandboxed_download, show_errors
 from campusdesk.core.text import validate_one_line
 from campusdesk.kb import search, services
 from campusdesk.kb.models import Article, Retrospective
@@ -317,14 +318,8 @@ def suggest_panel(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def article_attachment(request: HttpRequest, pk: int) -> FileResponse:
+def article_attachment(request: HttpRequest, pk: int) -> HttpResponseBase:
     article = services.visible_articles(current_user(request)).filter(pk=pk).first()
     if article is None or not article.attachment:
         raise Http404
-    response = FileResponse(
-        article.attachment.open("rb"),
-        as_attachment=True,
-        filename=article.attachment_name or "attachment",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return sandboxed_download(article.attachment, article.attachment_name or "attachment")

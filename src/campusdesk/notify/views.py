@@ -9,7 +9,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Field, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
@@ -19,7 +20,7 @@ from django.views.decorators.http import require_POST
 from campusdesk.accounts.models import Organisation
 from campusdesk.catalog.models import Product
 from campusdesk.core.errors import DomainError
-from campusdesk.core.http import current_user, is_htmx, show_errors
+from campusdesk.core.http import current_user, is_htmx, sandboxed_download, show_errors
 from campusdesk.core.text import validate_one_line
 from campusdesk.notify import announcements, preferences, subscriptions, threads
 from campusdesk.notify.inbox import notification_read_all, preference_set
@@ -148,17 +149,11 @@ def announcement(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def announcement_attachment(request: HttpRequest, pk: int) -> FileResponse:
+def announcement_attachment(request: HttpRequest, pk: int) -> HttpResponseBase:
     item = announcements.visible(current_user(request)).filter(pk=pk).first()
     if item is None or not item.attachment:
         raise Http404
-    response = FileResponse(
-        item.attachment.open("rb"),
-        as_attachment=True,
-        filename=item.attachment_name or "attachment",
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return sandboxed_download(item.attachment, item.attachment_name or "attachment")
 
 
 class AnnouncementForm(forms.Form):

@@ -13,7 +13,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -257,7 +258,7 @@ def _recorded(item: RunItem) -> str:
 
 
 @login_required
-def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> FileResponse:
+def evidence_download(request: HttpRequest, pk: int, evidence_id: int) -> HttpResponseBase:
     """An evidence file, always as a download (never rendered inline by the browser)."""
     try:
         found = services.evidence_for(current_user(request), pk, evidence_id)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
-from django.http import FileResponse, HttpResponse
+from django.http import HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
@@ -289,7 +290,7 @@ class TicketViewSet(viewsets.GenericViewSet[Ticket]):
     )
     def attachment_file(
         self, request: Request, pk: str | None = None, attachment_id: str = "0"
-    ) -> FileResponse:
+    ) -> HttpResponseBase:
         """The attachment's file, with the API's token (the ``url`` of an attachment is the
         web page's, for a signed-in browser): always a download, never rendered inline."""
         ticket = self._ticket(pk)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
+from django.http.response import HttpResponseBase
 
 from campusdesk.core.http import sandboxed_download
 from campusdesk.tickets import exports
@@ -48,7 +49,7 @@ def incident_report(ticket: Ticket, kind: str) -> HttpResponse:
     return response
 
 
-def attachment(ticket: Ticket, attachment_id: int) -> FileResponse:
+def attachment(ticket: Ticket, attachment_id: int) -> HttpResponseBase:
     """An attachment, always as a download (never rendered inline by the browser)."""
     found = Attachment.objects.filter(ticket=ticket, pk=attachment_id).first()
     if found is None:
