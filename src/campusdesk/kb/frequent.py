@@ -61,7 +61,7 @@ def frequent_problems(
             product__in=ProductExpert.objects.filter(user=user).values("product")
         )
     groups: list[Group] = []
-    for ticket in tickets.select_related("product").order_by("closed_at")[:5000]:
+    for ticket in tickets.select_related("product").order_by("closed_at", "pk")[:5000]:
         terms = _key_terms(ticket)
         home = next(
             (g for g in groups if g.product_id == ticket.product_id and _similar(g.terms, terms)),
