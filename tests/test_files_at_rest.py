@@ -22,6 +22,8 @@ from campusdesk.tickets.models import Attachment
 from tests.helpers import api_client_for, web_client_for
 from tests.intake import mails
 
+pytestmark = pytest.mark.security
+
 
 @pytest.fixture
 def media(settings, tmp_path) -> Iterator[Path]:

@@ -11,6 +11,8 @@ from campusdesk.accounts.models import User
 from campusdesk.site.demo import PASSWORD
 from tests.helpers import web_login
 
+pytestmark = pytest.mark.security
+
 TOKEN_URL = "/api/v1/auth/token/"
 
 

@@ -18,6 +18,8 @@ from campusdesk.accounts.models import User
 from campusdesk.site.demo import PASSWORD
 from tests.helpers import PYTHON, subprocess_env, web_client_for, web_login
 
+pytestmark = pytest.mark.security
+
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 

@@ -22,6 +22,8 @@ from campusdesk.accounts.models import ApiToken, User
 from campusdesk.site.demo import PASSWORD
 from tests.helpers import api_token_with_secret, web_client_for, web_login
 
+pytestmark = pytest.mark.security
+
 TOKEN_URL = "/api/v1/auth/token/"
 NEW_PASSWORD = "Xjnu-2026-graduate"
 

@@ -16,7 +16,7 @@ from campusdesk.tickets.models import Ticket
 from tests.browser.test_login import login
 from tests.browser.test_ticket_flow import open_action
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.security, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def watch(page: Any) -> list[str]:

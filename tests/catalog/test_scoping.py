@@ -16,6 +16,8 @@ from tests.factories import (
     UserFactory,
 )
 
+pytestmark = pytest.mark.security
+
 XJNU = "研究生管理系统运维服务"
 UNIV2 = "学工系统运维服务"
 

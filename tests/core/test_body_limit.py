@@ -13,10 +13,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pytest
 from django.test import RequestFactory
 from django.utils import translation
 
 from campusdesk.core import failures
+
+pytestmark = pytest.mark.security
 
 MB = 1024 * 1024
 

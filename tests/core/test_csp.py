@@ -23,6 +23,8 @@ from campusdesk.ops.models import Complaint
 from campusdesk.site import demo
 from campusdesk.tickets.models import Attachment
 
+pytestmark = pytest.mark.security
+
 #: ``<int:pk>`` of a path() route, ``(?P<pk>[^/.]+)`` of a router's regex.
 PARAM = re.compile(r"<(?:\w+:)?(\w+)>|\(\?P<(\w+)>[^()]*\)")
 #: The resource a ``pk`` names, by the path segment before it.

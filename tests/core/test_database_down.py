@@ -26,7 +26,7 @@ from campusdesk.intake.models import Alert
 from campusdesk.tickets.models import Ticket
 from tests.helpers import free_port, web_client_for
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
 DOWN = "系统暂时无法连接数据库"
 

@@ -19,6 +19,8 @@ from campusdesk.accounts.models import User
 from tests.helpers import web_client_for
 from tests.test_i18n_pages import findings, visible_text
 
+pytestmark = pytest.mark.security
+
 ENGLISH_BROWSER = {"accept-language": "en-US,en;q=0.9"}
 
 

@@ -22,6 +22,8 @@ from tests.kb.test_library import case
 from tests.tickets.test_api_flow import registration
 from tests.tickets.test_views import form_data
 
+pytestmark = pytest.mark.security
+
 INJECTION = "a\r\nBcc: x@y"
 MESSAGE = "请写在一行内，不能包含换行、制表符等控制字符。"
 

@@ -24,6 +24,8 @@ from campusdesk.core import outbound
 from campusdesk.core.errors import ValidationError
 from tests.helpers import serving
 
+pytestmark = pytest.mark.security
+
 HOST = "127.0.0.1"
 
 

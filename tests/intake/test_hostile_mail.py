@@ -22,6 +22,8 @@ from tests.helpers import api_client_for, web_client_for
 from tests.intake import mails
 from tests.intake.test_mailgate import mailgate
 
+pytestmark = pytest.mark.security
+
 Outcome = InboundMessage.Outcome
 UNSAFE = re.compile("[\x00\ud800-\udfff]")
 

@@ -15,6 +15,8 @@ from campusdesk.intake.models import InboundMessage, Mailbox
 from tests.helpers import web_client_for
 from tests.intake import mails
 
+pytestmark = pytest.mark.security
+
 MIGRATION = importlib.import_module(
     "campusdesk.intake.migrations.0003_quarantine_and_encrypted_imap_password"
 )

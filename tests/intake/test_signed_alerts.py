@@ -21,7 +21,7 @@ from campusdesk.tickets.models import Ticket
 from tests.helpers import api_client_for
 from tests.intake.test_alerts import alertmanager
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.security, pytest.mark.django_db]
 
 GENERIC = "/api/v1/alerts/"
 BATCH = "/api/v1/alerts/alertmanager/"

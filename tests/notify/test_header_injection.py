@@ -8,6 +8,7 @@ on the administrator's deliveries page and on the operations watch list.
 
 from __future__ import annotations
 
+import pytest
 from django.utils import translation
 
 from campusdesk.notify import outbox as services
@@ -16,6 +17,8 @@ from campusdesk.tickets.models import Ticket
 from tests.helpers import api_client_for, web_client_for
 from tests.notify.test_webhooks import subscribe
 from tests.tickets.conftest import new_ticket
+
+pytestmark = pytest.mark.security
 
 
 def test_an_old_title_with_a_line_break_still_makes_a_valid_email(

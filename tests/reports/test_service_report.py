@@ -104,6 +104,7 @@ def test_xlsx_holds_the_same_figures(month: Month) -> None:
     assert trend["2026-11-02"] == (4, 1)
 
 
+@pytest.mark.security
 def test_xlsx_is_safe_from_formula_injection(month: Month) -> None:
     with time_machine.travel(at(41), tick=False):
         services.ticket_register(

@@ -22,6 +22,8 @@ from tests.helpers import api_client_for, web_client_for
 from tests.tickets.conftest import new_ticket
 from tests.tickets.test_exports import docx_text, pdf_text
 
+pytestmark = pytest.mark.security
+
 URL = "/api/v1/tickets/"
 
 REPORT = {

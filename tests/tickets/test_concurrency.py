@@ -23,7 +23,7 @@ from campusdesk.tickets.models import Commitment, Ticket, TicketEvent
 from tests.factories import UserFactory
 from tests.tickets.conftest import new_ticket
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.faults, pytest.mark.django_db(transaction=True)]
 
 
 def together(count: int, work: Callable[[int], object]) -> list[object]:

@@ -24,6 +24,8 @@ from campusdesk.tickets.models import Attachment, Ticket, TicketEvent
 from tests.helpers import web_client_for
 from tests.tickets.test_views import form_data
 
+pytestmark = pytest.mark.faults
+
 FULL = "服务器存储空间已满"
 
 

@@ -19,6 +19,8 @@ from tests.helpers import api_client_for
 from tests.tickets.test_api_flow import URL, registration
 from tests.tickets.test_concurrency import together
 
+pytestmark = pytest.mark.faults
+
 
 def post(client: object, body: dict[str, object], key: str | None) -> object:
     headers = {} if key is None else {"HTTP_IDEMPOTENCY_KEY": key}
