@@ -21,7 +21,13 @@ from campusdesk.accounts.models import User
 from campusdesk.catalog import scoping
 from campusdesk.catalog.models import Product
 from campusdesk.core.errors import DomainError
-from campusdesk.core.http import current_user, is_htmx, sandboxed_download, show_errors
+from campusdesk.core.http import (
+    current_user,
+    is_htmx,
+    raise_refusal,
+    sandboxed_download,
+    show_errors,
+)
 from campusdesk.core.text import validate_one_line
 from campusdesk.kb import search, services
 from campusdesk.kb.models import Article, Retrospective
@@ -301,6 +307,7 @@ def from_ticket(request: HttpRequest, ticket_id: int) -> HttpResponse:
     try:
         article = services.article_from_ticket(ticket_id=ticket_id, actor=current_user(request))
     except DomainError as error:
+        raise_refusal(error)  # a problem the user may not see or use: its 403/404
         messages.error(request, str(error))
         return redirect("tickets:detail", pk=ticket_id)
     return redirect("kb:article", pk=article.pk)

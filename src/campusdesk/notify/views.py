@@ -20,7 +20,14 @@ from django.views.decorators.http import require_POST
 from campusdesk.accounts.models import Organisation
 from campusdesk.catalog.models import Product
 from campusdesk.core.errors import DomainError
-from campusdesk.core.http import current_user, is_htmx, sandboxed_download, show_errors
+from campusdesk.core.http import (
+    current_user,
+    is_htmx,
+    raise_refusal,
+    refusal_text,
+    sandboxed_download,
+    show_errors,
+)
 from campusdesk.core.text import validate_one_line
 from campusdesk.notify import announcements, preferences, subscriptions, threads
 from campusdesk.notify.inbox import notification_read_all, preference_set
@@ -179,7 +186,11 @@ class AnnouncementForm(forms.Form):
 @login_required
 def follow(request: HttpRequest, ticket_id: int) -> HttpResponse:
     wanted = request.POST.get("follow") == "1"
-    subscriptions.ticket_follow(ticket_id=ticket_id, actor=current_user(request), follow=wanted)
+    try:
+        subscriptions.ticket_follow(ticket_id=ticket_id, actor=current_user(request), follow=wanted)
+    except DomainError as error:  # a problem the user does not see: its 404, never a 500
+        raise_refusal(error)
+        return HttpResponse(refusal_text(error), status=error.status_code)
     if is_htmx(request):
         return render(request, "notify/_follow.html", {"ticket_id": ticket_id, "following": wanted})
     return redirect("tickets:detail", pk=ticket_id)
