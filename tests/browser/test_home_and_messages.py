@@ -17,7 +17,7 @@ from campusdesk.site import demo
 from campusdesk.tickets import selectors, services
 from campusdesk.tickets.models import OPEN_STATUSES, Status
 from tests.browser.test_accessibility import LAPTOP, PHONE, signed_in
-from tests.tickets.conftest import accepted, new_ticket
+from tests.tickets.conftest import accept_now, new_ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -81,7 +81,7 @@ def test_the_customer_tunes_messages_and_clears_the_inbox(browser: Any, live_ser
     project = Project.objects.get(name="研究生管理系统运维服务")
     customer, engineer = User.objects.get(username="user"), User.objects.get(username="engineer")
     ticket = new_ticket(project, customer, title="导师信息无法保存")
-    accepted(ticket, engineer)
+    accept_now(ticket, engineer)
     services.ticket_ask_info(ticket_id=ticket.pk, actor=engineer, question="请提供导师工号")
     unread = Notification.objects.filter(recipient=customer, read_at__isnull=True).count()
     assert unread >= 2

@@ -13,7 +13,7 @@ from campusdesk.site import demo
 from campusdesk.site.demo import PASSWORD
 from campusdesk.tickets import services
 from tests.browser.test_login import login
-from tests.tickets.conftest import accepted, new_ticket
+from tests.tickets.conftest import accept_now, new_ticket
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +40,7 @@ def test_the_reporter_sees_one_row_per_problem_and_opening_it_reads_them(page: A
     project = Project.objects.get(name="研究生管理系统运维服务")
     engineer = User.objects.get(username="engineer")
     ticket = new_ticket(project, User.objects.get(username="user"), title="成绩录入报错")
-    accepted(ticket, engineer)
+    accept_now(ticket, engineer)
     services.ticket_ask_info(ticket_id=ticket.pk, actor=engineer, question="请提供截图")
     services.ticket_request_close(ticket_id=ticket.pk, actor=engineer, solution="已清理")
     login(page, "user", PASSWORD)

@@ -16,7 +16,7 @@ from campusdesk.site import demo
 from campusdesk.tickets import services
 from campusdesk.tickets.models import Ticket
 from tests.helpers import api_client_for, web_client_for
-from tests.tickets.conftest import accepted, new_ticket
+from tests.tickets.conftest import accept_now, new_ticket
 
 
 def unread(user: User) -> int:
@@ -25,7 +25,7 @@ def unread(user: User) -> int:
 
 def handled(ticket: Ticket, engineer: User) -> None:
     """Accepted, a question asked, closure requested: three steps the reporter hears of."""
-    accepted(ticket, engineer)
+    accept_now(ticket, engineer)
     services.ticket_ask_info(ticket_id=ticket.pk, actor=engineer, question="请提供截图")
     services.ticket_request_close(ticket_id=ticket.pk, actor=engineer, solution="已清理重复记录")
 

@@ -33,7 +33,7 @@ def new_ticket(project: Project, reporter: User, **overrides: Any) -> Ticket:
     return services.ticket_register(**fields)
 
 
-def accepted(ticket: Ticket, engineer: User, severity: str = "SIS3", hours: float = 24) -> None:
+def accept_now(ticket: Ticket, engineer: User, severity: str = "SIS3", hours: float = 24) -> None:
     """``ticket`` accepted by ``engineer`` at ``severity``, committed ``hours`` from now."""
     services.ticket_accept(
         ticket_id=ticket.pk,
