@@ -358,16 +358,19 @@ def backup(target: Path, db: Database, media_root: Path) -> tuple[Path, Manifest
             version=_version(),
         )
         try:
+            partial.touch(mode=0o600)  # the whole site's data: its owner's only, from the start
             with tarfile.open(partial, "w:gz", compresslevel=6) as tar:
                 manifest.members[member] = _add(tar, member, dump)
                 dump.unlink()
                 for name, file in _media_files(media_root):
-                    manifest.members[name] = _add(tar, name, file)
+                    try:
+                        manifest.members[name] = _add(tar, name, file)
+                    except FileNotFoundError:
+                        continue  # deleted after the snapshot, with its row: gone here too
                 raw = manifest.as_json()
                 info = tarfile.TarInfo(MANIFEST)
                 info.size, info.mode, info.mtime = len(raw), 0o640, int(clock.now().timestamp())
                 tar.addfile(info, io.BytesIO(raw))
-            partial.chmod(0o600)  # the whole site's data: readable by its owner only
             os.replace(partial, path)
         finally:
             partial.unlink(missing_ok=True)
