@@ -17,13 +17,13 @@ from zoneinfo import ZoneInfo
 import chinese_calendar
 import pytest
 
+from campusdesk.core.workdays import chinese_calendar_knows
 from campusdesk.sla.worktime import (
     MAX_DAYS,
     WorkCalendar,
     add_clock_time,
     add_working_days,
     add_working_time,
-    chinese_calendar_knows,
     default_calendar,
     working_time_between,
 )

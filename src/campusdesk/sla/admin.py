@@ -8,9 +8,9 @@ from django.utils.translation import gettext_lazy
 
 from campusdesk.core import clock
 from campusdesk.core.http import current_user
+from campusdesk.core.workdays import chinese_calendar_knows
 from campusdesk.sla import policies
 from campusdesk.sla.models import Calendar, CalendarDay, SlaPolicy
-from campusdesk.sla.worktime import chinese_calendar_knows
 
 
 class CalendarDayInline(admin.TabularInline[CalendarDay, Calendar]):

@@ -12,10 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
+from campusdesk.core.workdays import statutory
 
 Interval = tuple[time, time]  # start < end, same day
 
@@ -45,11 +44,8 @@ class WorkCalendar:
         """Override, else the package's 调休 schedule, else the weekly pattern."""
         if day in self.overrides:
             return self.overrides[day]
-        if self.use_chinese_calendar and chinese_calendar_knows(day.year):
-            if day in chinese_calendar.holidays:
-                return False
-            if day in chinese_calendar.workdays:
-                return True
+        if self.use_chinese_calendar and (found := statutory(day)) is not None:
+            return found
         return bool(self.weekly.get(day.weekday()))
 
     def intervals(self, day: date) -> tuple[Interval, ...]:
@@ -81,18 +77,6 @@ class WorkCalendar:
 def default_calendar(tz: ZoneInfo) -> WorkCalendar:
     """The 5×8 service centre: Monday to Friday, 09:00–17:00."""
     return WorkCalendar(tz=tz, weekly={weekday: _NINE_TO_FIVE for weekday in range(5)})
-
-
-@cache
-def _known_years() -> range:
-    # The package checks its range the same way before it refuses a year.
-    years = [day.year for day in chinese_calendar.holidays]
-    return range(min(years), max(years) + 1)
-
-
-def chinese_calendar_knows(year: int) -> bool:
-    """Whether ``chinese_calendar`` has the official schedule of ``year``."""
-    return year in _known_years()
 
 
 def add_working_time(start: datetime, duration: timedelta, calendar: WorkCalendar) -> datetime:

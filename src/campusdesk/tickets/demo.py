@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
-import chinese_calendar
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from campusdesk.accounts.models import User
@@ -20,6 +19,7 @@ from campusdesk.accounts.roles import Role
 from campusdesk.catalog.models import Project
 from campusdesk.core import clock
 from campusdesk.core.batch import shared_lookups
+from campusdesk.core.workdays import statutory
 from campusdesk.tickets import services
 from campusdesk.tickets.demo_stories import COLLEAGUES, LINE1, REPORTER, STORIES, Step, Story
 from campusdesk.tickets.models import Ticket
@@ -34,10 +34,8 @@ ENVIRONMENTS = {
 def is_working_day(day: date) -> bool:
     """A working day of the Chinese calendar (statutory holidays and 调休); Monday to Friday
     in a year the ``chinese_calendar`` package does not know."""
-    try:
-        return bool(chinese_calendar.is_workday(day))
-    except NotImplementedError:
-        return day.weekday() < 5
+    found = statutory(day)
+    return day.weekday() < 5 if found is None else found
 
 
 class Calendar:
