@@ -190,3 +190,9 @@ def test_another_organisation_finds_none_of_it(engineer_api, people, system, pro
     own = api_client_for(people["user"])
     assert own.get(f"/api/v1/runs/{run['id']}/").status_code == 200
     assert own.post(f"/api/v1/routines/{routine}/runs/").status_code == 403
+
+
+def test_an_unknown_kind_filter_is_a_400_naming_the_parameter(engineer_api):
+    answer = engineer_api.get("/api/v1/routines/", {"kind": "nonsense"})
+    assert answer.status_code == 400 and answer.json()["kind"] == ["请选择一种类型。"]
+    assert engineer_api.get("/api/v1/routines/", {"kind": ""}).status_code == 200

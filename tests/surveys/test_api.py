@@ -141,3 +141,10 @@ def test_questions_are_replaced_while_a_draft(manager_api, project):
     manager_api.post(f"/api/v1/surveys/{created['id']}/open/")
     assert manager_api.put(url, rows, format="json").status_code == 409
     assert manager_api.post(f"/api/v1/surveys/{created['id']}/open/").status_code == 409
+
+
+def test_an_unknown_state_filter_is_a_400_naming_the_parameter(manager_api):
+    answer = manager_api.get("/api/v1/surveys/", {"status": "nonsense"})
+    assert answer.status_code == 400
+    assert answer.json()["status"] == ["请选择一种状态。"]
+    assert manager_api.get("/api/v1/surveys/", {"status": "open"}).status_code == 200

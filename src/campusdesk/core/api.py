@@ -19,7 +19,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
 from campusdesk.core import failures
-from campusdesk.core.errors import DomainError, NotFound
+from campusdesk.core.errors import DomainError, NotFound, ValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +54,15 @@ def query_text(raw: str | None, limit: int = 200) -> str:
     """Text from a query string, without NUL: PostgreSQL text cannot hold one, so a lookup
     with it fails instead of finding nothing."""
     return (raw or "").replace("\x00", "")[:limit]
+
+
+def query_choice(raw: str | None, choices: Iterable[str], field: str, message: Any) -> str:
+    """A choice from a query string ('' when not given); any other value is a 400 that
+    names the parameter with ``message``."""
+    value = query_text(raw)
+    if value and value not in choices:
+        raise ValidationError(message, fields={field: [message]})
+    return value
 
 
 def valid(

@@ -25,8 +25,8 @@ from campusdesk.core.api import (
     IgnoreFormatParameter,
     paged,
     path_id,
+    query_choice,
     query_int,
-    query_text,
     valid,
 )
 from campusdesk.core.errors import NotFound, ValidationError
@@ -131,10 +131,9 @@ class RoutinesView(APIView):
     def get(self, request: Request) -> Response:
         routines = services.visible_routines(current_user(request)).prefetch_related("systems")
         system = query_int(request.query_params.get("system"))
-        kind = query_text(request.query_params.get("kind"))
-        if kind and kind not in Kind.values:
-            message = _("Choose one of the kinds.")
-            raise ValidationError(message, fields={"kind": [message]})
+        kind = query_choice(
+            request.query_params.get("kind"), Kind.values, "kind", _("Choose one of the kinds.")
+        )
         if system is not None:
             routines = routines.filter(systems=system)
         if kind:

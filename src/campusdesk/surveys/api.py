@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from campusdesk.catalog import scoping
-from campusdesk.core.api import IdField, paged, path_id, query_int, query_text, valid
+from campusdesk.core.api import IdField, paged, path_id, query_choice, query_int, valid
 from campusdesk.core.errors import NotFound, PermissionDenied, ValidationError
 from campusdesk.core.http import current_user
 from campusdesk.surveys import selectors, services
@@ -173,10 +173,12 @@ class SurveysView(APIView):
     def get(self, request: Request) -> Response:
         surveys = services.visible_surveys(current_user(request)).prefetch_related("questions")
         project = query_int(request.query_params.get("project"))
-        state = query_text(request.query_params.get("status"))
-        if state and state not in Status.values:
-            message = _("Choose one of the states.")
-            raise ValidationError(message, fields={"status": [message]})
+        state = query_choice(
+            request.query_params.get("status"),
+            Status.values,
+            "status",
+            _("Choose one of the states."),
+        )
         if project is not None:
             surveys = surveys.filter(project=project)
         if state:
